@@ -1,0 +1,79 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { buildBundle, decide, loadNormalizers, PolicyEvaluator, type DecisionRequest, type PolicyInput } from "../../engine/index.js";
+import { isObject } from "../../engine/actions/sql/ast.js";
+import { defaultPolicyDir } from "../../engine/paths.js";
+import { stringOption, UsageError, type Command, type ParsedArgs } from "../command.js";
+import { identityFrom, requestOptions, requestOptionsHelp, targetFrom } from "../request-options.js";
+
+export const evalCommand: Command = {
+  words: ["eval"],
+  summary: "decide one request and print its action document and decision (policy debugging)",
+  options: { ...requestOptions, sql: { type: "string" }, input: { type: "string" }, policy: { type: "string" } },
+  help: `Usage: portcullis eval --sql TEXT [identity and target options] [--policy DIR]
+       portcullis eval --input FILE [--policy DIR]
+
+Builds the policy, normalizes the request exactly as the gateway does, evaluates it, and prints one
+JSON object: the effect (allow, mask, approval or deny), the decision, the action document and timings.
+
+Options:
+  --sql TEXT          the SQL text, as a client would send it
+  --input FILE        a JSON file: a full policy input ({identity, session, target, action}), or a
+                      request ({identity, target, request: {sql}}) to normalize first; - for stdin
+${requestOptionsHelp}
+  --policy DIR        policy directory (default: the bundled policies/)
+  -h, --help          show this help
+
+Exit status: 0 when evaluated (whatever the decision), 1 on error, 2 on bad usage.
+
+Example:
+  portcullis eval --sql "DELETE FROM orders" --groups engineering --tag env=prod`,
+  async run(args) {
+    const sql = stringOption(args, "sql");
+    const inputFile = stringOption(args, "input");
+    if ((sql === undefined) === (inputFile === undefined)) throw new UsageError("give exactly one of --sql or --input");
+    await loadNormalizers();
+    const evaluator = await PolicyEvaluator.load(await buildBundle(resolve(stringOption(args, "policy") ?? defaultPolicyDir)));
+    if (inputFile !== undefined) {
+      const document = JSON.parse(inputFile === "-" ? await readStdin() : await readFile(inputFile, "utf8")) as unknown;
+      if (isObject(document) && isObject(document.action)) {
+        // A complete policy input: evaluate as given, the way a recorded input is replayed.
+        const decision = evaluator.evaluate(document);
+        print({ decision, input: document as unknown as PolicyInput, revision: evaluator.revision });
+        return 0;
+      }
+      print(decide(evaluator, requestFromDocument(document, args)));
+      return 0;
+    }
+    print(decide(evaluator, { identity: identityFrom(args), session: cliSession(), target: targetFrom(args), request: { sql: sql! } }));
+    return 0;
+  },
+};
+
+function requestFromDocument(document: unknown, args: ParsedArgs): DecisionRequest {
+  if (!isObject(document) || !isObject(document.request) || typeof document.request.sql !== "string") {
+    throw new UsageError("--input must hold {identity, session, target, action} or {identity, target, request: {sql}}");
+  }
+  const request: DecisionRequest = {
+    identity: (document.identity as DecisionRequest["identity"] | undefined) ?? identityFrom(args),
+    session: (document.session as DecisionRequest["session"] | undefined) ?? cliSession(),
+    target: (document.target as DecisionRequest["target"] | undefined) ?? targetFrom(args),
+    request: { sql: document.request.sql },
+  };
+  if (isObject(document.approval)) request.approval = document.approval as unknown as NonNullable<DecisionRequest["approval"]>;
+  return request;
+}
+
+function cliSession(): DecisionRequest["session"] {
+  return { id: "cli", protocol: "postgres", started_at: new Date().toISOString() };
+}
+
+function print(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { messageOf, PortcullisError } from "../errors.js";
+import { readTarGz } from "./bundle-archive.js";
+import { capabilitiesFile } from "./capabilities.js";
+import { runOpa } from "./opa-cli.js";
+import { policyRevision } from "./revision.js";
+
+/** The policy's one entrypoint: the proxies ask it, and only it, for a decision. */
+export const ENTRYPOINT = "portcullis/decision";
+
+/** A policy built for the WASM SDK: the module, its data, and the revision the manifest records. */
+export interface PolicyBundle {
+  wasm: Buffer;
+  data: Record<string, unknown>;
+  revision: string;
+  /** Where it was built from, for status pages and errors. */
+  source: string;
+  builtAt: string;
+}
+
+export interface BuildOptions {
+  revision?: string;
+}
+
+/**
+ * `opa build -t wasm` over a policy directory, then the bundle read back from memory. Fails with
+ * POLICY_BUILD_FAILED carrying OPA's own message (file, line, what is wrong).
+ */
+export async function buildBundle(dir: string, options: BuildOptions = {}): Promise<PolicyBundle> {
+  const revision = options.revision ?? (await policyRevision(dir));
+  const work = await mkdtemp(join(tmpdir(), "portcullis-build-"));
+  try {
+    const output = join(work, "bundle.tar.gz");
+    const args = ["build", "-t", "wasm", "-e", ENTRYPOINT, "--capabilities", capabilitiesFile(), "--revision", revision, "-o", output, dir];
+    const result = await runOpa(args);
+    if (result.code !== 0) {
+      throw new PortcullisError("POLICY_BUILD_FAILED", `policy build failed for ${dir}`, (result.stderr || result.stdout).trim());
+    }
+    return await readBundle(await readFile(output), dir);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Reads an OPA WASM bundle (`bundle.tar.gz` from `opa build -t wasm`). */
+export async function readBundle(archive: Buffer, source: string): Promise<PolicyBundle> {
+  let files: Map<string, Buffer>;
+  try {
+    files = await readTarGz(archive);
+  } catch (error) {
+    throw new PortcullisError("BUNDLE_INVALID", `not a readable bundle: ${messageOf(error)}`);
+  }
+  const manifestBytes = files.get(".manifest");
+  const manifest = manifestBytes ? (JSON.parse(manifestBytes.toString("utf8")) as { revision?: string; wasm?: Array<{ entrypoint: string; module: string }> }) : {};
+  const module = manifest.wasm?.find((w) => w.entrypoint === ENTRYPOINT)?.module?.replace(/^\/+/, "") ?? "policy.wasm";
+  const wasm = files.get(module);
+  if (!wasm) throw new PortcullisError("BUNDLE_INVALID", `bundle has no WASM module for ${ENTRYPOINT}`);
+  const dataBytes = files.get("data.json");
+  const data = dataBytes ? (JSON.parse(dataBytes.toString("utf8")) as Record<string, unknown>) : {};
+  return { wasm, data, revision: manifest.revision ?? "unknown", source, builtAt: new Date().toISOString() };
+}

@@ -1,0 +1,54 @@
+import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import { messageOf, PortcullisError } from "../errors.js";
+import { check } from "../schemas.js";
+import type { PolicyBundle } from "./bundle.js";
+import type { Decision } from "./types.js";
+
+/**
+ * One loaded policy: a WASM instance with its data. `evaluate` never throws and never returns anything
+ * but a valid decision: every failure is a deny carrying the reason (fail closed).
+ */
+export class PolicyEvaluator {
+  readonly revision: string;
+  readonly bundle: PolicyBundle;
+  private readonly policy: LoadedPolicy;
+
+  private constructor(policy: LoadedPolicy, bundle: PolicyBundle) {
+    this.policy = policy;
+    this.bundle = bundle;
+    this.revision = bundle.revision;
+  }
+
+  static async load(bundle: PolicyBundle): Promise<PolicyEvaluator> {
+    try {
+      const policy = await loadPolicy(bundle.wasm);
+      policy.setData(bundle.data);
+      return new PolicyEvaluator(policy, bundle);
+    } catch (error) {
+      throw new PortcullisError("POLICY_LOAD_FAILED", `policy ${bundle.revision} could not be loaded: ${messageOf(error)}`);
+    }
+  }
+
+  /** Validates the input, evaluates `portcullis/decision`, validates the decision. */
+  evaluate(input: unknown): Decision {
+    const inputProblem = check("input.json", input);
+    if (inputProblem) return this.deny(`invalid policy input: ${inputProblem}`);
+    let results: unknown;
+    try {
+      results = this.policy.evaluate(input);
+    } catch (error) {
+      return this.deny(`policy evaluation failed: ${messageOf(error)}`);
+    }
+    // The SDK returns [] or [{}] when the entrypoint is undefined (WASM turns builtin errors into undefined).
+    const first = Array.isArray(results) ? (results[0] as { result?: unknown } | undefined) : undefined;
+    if (!first || !("result" in first) || first.result === undefined) return this.deny("policy returned no decision");
+    const decisionProblem = check("decision.json", first.result);
+    if (decisionProblem) return this.deny(`policy returned an invalid decision: ${decisionProblem}`);
+    const decision = first.result as Decision;
+    return { ...decision, policy_revision: this.revision };
+  }
+
+  private deny(reason: string): Decision {
+    return { allow: false, reasons: [reason], policy_revision: this.revision };
+  }
+}
