@@ -1,0 +1,36 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { portcullis } from "../support/cli.js";
+
+test("portcullis --help lists every command; no arguments is a usage error", async () => {
+  const help = await portcullis(["--help"]);
+  assert.is(help.code, 0);
+  for (const command of ["eval", "policy test", "conformance run"]) assert.ok(help.stdout.includes(command), command);
+  const bare = await portcullis([]);
+  assert.is(bare.code, 2);
+  assert.match(bare.stdout, /Usage: portcullis <command>/);
+});
+
+for (const command of [["eval"], ["policy", "test"], ["conformance", "run"]]) {
+  test(`portcullis ${command.join(" ")} --help describes its options and exit status`, async () => {
+    const r = await portcullis([...command, "--help"]);
+    assert.is(r.code, 0);
+    assert.match(r.stdout, new RegExp(`^Usage: portcullis ${command.join(" ")}`));
+    assert.match(r.stdout, /Exit status/);
+  });
+}
+
+test("unknown commands and options are usage errors (exit 2) that point to --help", async () => {
+  const unknown = await portcullis(["frobnicate"]);
+  assert.is(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  const option = await portcullis(["eval", "--sql", "SELECT 1", "--nope"]);
+  assert.is(option.code, 2);
+  assert.match(option.stderr, /Unknown option '--nope'/);
+  assert.match(option.stderr, /portcullis eval --help/);
+  const group = await portcullis(["policy"]);
+  assert.is(group.code, 2);
+  assert.match(group.stdout, /policy test/);
+});
+
+test.run();
