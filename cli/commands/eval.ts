@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { buildBundle, decide, loadNormalizers, PolicyEvaluator, type DecisionRequest, type PolicyInput } from "../../engine/index.js";
-import { isObject } from "../../engine/actions/sql/ast.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
 import { stringOption, UsageError, type Command, type ParsedArgs } from "../command.js";
 import { identityFrom, requestOptions, requestOptionsHelp, targetFrom } from "../request-options.js";
@@ -62,6 +61,10 @@ function requestFromDocument(document: unknown, args: ParsedArgs): DecisionReque
   };
   if (isObject(document.approval)) request.approval = document.approval as unknown as NonNullable<DecisionRequest["approval"]>;
   return request;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function cliSession(): DecisionRequest["session"] {

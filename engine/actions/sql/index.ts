@@ -1,0 +1,36 @@
+import { loadSqlParser, parseSql } from "./parser.js";
+import { analyzeStatement } from "./statement.js";
+import { statementText } from "./statement-text.js";
+import type { SqlAction } from "./types.js";
+
+export type * from "./types.js";
+export { loadSqlParser };
+
+export interface SqlNormalizeOptions {
+  /** Requests larger than this are not parsed: they become a parse error (and a deny). */
+  maxBytes?: number;
+}
+
+export const DEFAULT_MAX_SQL_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Turns SQL text into a `sql` action document: one entry per statement. Never throws: text that does
+ * not parse, or is too large or too deep to analyse, yields an action with `parse_error` and no statements.
+ * `loadSqlParser()` must have resolved first.
+ */
+export function normalizeSql(text: string, options: SqlNormalizeOptions = {}): SqlAction {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_SQL_BYTES;
+  if (text.length > maxBytes || Buffer.byteLength(text, "utf8") > maxBytes) {
+    return { kind: "sql", statements: [], parse_error: { message: `statement text exceeds ${maxBytes} bytes`, position: 0 } };
+  }
+  const parsed = parseSql(text);
+  if (!parsed.ok) return { kind: "sql", statements: [], parse_error: { message: parsed.message, position: parsed.position } };
+  try {
+    const statements = parsed.statements.map((s) => analyzeStatement(s.node, statementText(text, s.location, s.length)));
+    return { kind: "sql", statements };
+  } catch (error) {
+    // A parse tree too deep for the analyser's recursion (or any analyser bug) must deny, not crash.
+    const reason = error instanceof RangeError ? "statement too deeply nested to analyse" : `statement could not be analysed: ${String(error)}`;
+    return { kind: "sql", statements: [], parse_error: { message: reason, position: 0 } };
+  }
+}

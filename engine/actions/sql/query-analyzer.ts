@@ -1,0 +1,351 @@
+import { aliasOf, fieldsOf, isObject, list, nameList, nodeOf, relationOf, str } from "./ast.js";
+import { DYNAMIC_SQL_FUNCTIONS } from "./dynamic.js";
+import { asDerived, Effects, type OutputColumn, type Source } from "./lineage.js";
+import { columnOf, renameOutputs, Scope, starOf } from "./scope.js";
+import type { RelationName, WriteEffect } from "./types.js";
+
+type Fields = Record<string, unknown>;
+/** How an expression's value is used: returned (as a bare reference or computed) or only filtering rows. */
+type Context = "value" | "derived" | "filter";
+
+/**
+ * Walks queries and data-changing statements (SELECT, INSERT, UPDATE, DELETE, MERGE and everything nested
+ * in them) and records their effects: tables and access, column lineage, functions, writes.
+ */
+export class QueryAnalyzer {
+  readonly effects: Effects;
+  constructor(effects: Effects) {
+    this.effects = effects;
+  }
+
+  /** Any statement that yields rows (a SELECT, or DML with RETURNING); returns its output lineage. */
+  queryLike(node: unknown, parent: Scope | undefined): OutputColumn[] {
+    const n = nodeOf(node);
+    if (!n) return [];
+    const [type, f] = n;
+    switch (type) {
+      case "SelectStmt":
+        return this.select(f, parent);
+      case "InsertStmt":
+        return this.insert(f, parent);
+      case "UpdateStmt":
+        return this.update(f, parent);
+      case "DeleteStmt":
+        return this.delete(f, parent);
+      case "MergeStmt":
+        return this.merge(f, parent);
+      default:
+        return asOutputs(this.expr(node, parent ?? new Scope(), "derived"));
+    }
+  }
+
+  select(f: Fields, parent: Scope | undefined): OutputColumn[] {
+    const scope = new Scope(parent);
+    this.withClause(f.withClause, scope);
+    const op = str(f.op);
+    if (op && op !== "SETOP_NONE") {
+      // A set operation's result columns have no origin table on the wire: everything in them is derived.
+      const left = this.queryLike({ SelectStmt: f.larg }, scope);
+      const right = this.queryLike({ SelectStmt: f.rarg }, scope);
+      this.filterClauses(f, scope);
+      const width = Math.max(left.length, right.length);
+      return Array.from({ length: width }, (_, i) => ({
+        name: left[i]?.name ?? right[i]?.name ?? null,
+        sources: asDerived([...(left[i]?.sources ?? []), ...(right[i]?.sources ?? [])]),
+      }));
+    }
+    const values = list(f.valuesLists);
+    if (values.length > 0) {
+      const columns: OutputColumn[] = [];
+      for (const row of values) {
+        list(row).forEach((item, i) => {
+          const sources = this.expr(item, scope, "derived");
+          const existing = columns[i];
+          if (existing) existing.sources.push(...sources);
+          else columns[i] = { name: `column${i + 1}`, sources };
+        });
+      }
+      return columns;
+    }
+    for (const item of list(f.fromClause)) this.range(item, scope);
+    this.expr(f.whereClause, scope, "filter");
+    this.filterClauses(f, scope);
+    return this.targets(f.targetList, scope);
+  }
+
+  private filterClauses(f: Fields, scope: Scope): void {
+    for (const key of ["groupClause", "havingClause", "sortClause", "windowClause", "distinctClause", "limitCount", "limitOffset"]) {
+      this.expr(f[key], scope, "filter");
+    }
+  }
+
+  /** A target list (SELECT list or RETURNING): a bare column keeps its lineage, anything else is derived. */
+  targets(targetList: unknown, scope: Scope): OutputColumn[] {
+    const outputs: OutputColumn[] = [];
+    for (const item of list(targetList)) {
+      const target = fieldsOf(item, "ResTarget");
+      if (!target) continue;
+      const ref = fieldsOf(target.val, "ColumnRef");
+      if (ref) {
+        const names = nameList(ref.fields);
+        const last = names[names.length - 1]!;
+        if (last === "*") {
+          outputs.push(...this.starOutputs(names.slice(0, -1), scope));
+          continue;
+        }
+        outputs.push({ name: str(target.name) ?? last, sources: this.resolve(names, scope) });
+        continue;
+      }
+      outputs.push({ name: str(target.name) ?? null, sources: this.expr(target.val, scope, "derived") });
+    }
+    return outputs;
+  }
+
+  private starOutputs(qualifier: string[], scope: Scope): OutputColumn[] {
+    const entries = qualifier.length === 0 ? scope.entries : [scope.entry(qualifier)].filter((e) => e !== undefined);
+    if (qualifier.length > 0 && entries.length === 0) {
+      return [{ name: "*", sources: [{ table: relationFromQualifier(qualifier), column: "*", derived: false }] }];
+    }
+    return entries.flatMap((e) => (e.kind === "table" ? [{ name: "*", sources: starOf(e) }] : e.outputs));
+  }
+
+  /** Sources of a column reference (`c`, `t.c`, `s.t.c`). */
+  resolve(names: string[], scope: Scope): Source[] {
+    const column = names[names.length - 1]!;
+    if (names.length === 1) return scope.column(column);
+    const qualifier = names.slice(0, -1);
+    const entry = scope.entry(qualifier);
+    if (column === "*") {
+      return entry ? starOf(entry) : [{ table: relationFromQualifier(qualifier), column: "*", derived: false }];
+    }
+    if (entry) return columnOf(entry, column);
+    return [{ table: relationFromQualifier(qualifier), column, derived: false }];
+  }
+
+  withClause(withClause: unknown, scope: Scope): void {
+    if (!isObject(withClause)) return;
+    const recursive = withClause.recursive === true;
+    for (const item of list(withClause.ctes)) {
+      const cte = fieldsOf(item, "CommonTableExpr");
+      const name = cte && str(cte.ctename);
+      if (!cte || !name) continue;
+      if (recursive) scope.ctes.set(name, []);
+      const outputs = renameOutputs(this.queryLike(cte.ctequery, scope), nameList(cte.aliascolnames));
+      // A recursive CTE refers to itself: its outputs also carry what the recursive part selects.
+      scope.ctes.set(name, outputs);
+    }
+  }
+
+  /** Adds one FROM item to the scope, recording the tables it reads. */
+  range(item: unknown, scope: Scope): void {
+    const n = nodeOf(item);
+    if (!n) return;
+    const [type, f] = n;
+    if (type === "RangeVar") {
+      const relation = relationOf(f)!;
+      const alias = aliasOf(f) ?? relation.name;
+      const cte = relation.schema === null ? scope.cte(relation.name) : undefined;
+      if (cte) {
+        scope.entries.push({ kind: "derived", alias, outputs: renameOutputs(cte, aliasColumns(f)) });
+      } else {
+        this.effects.table(relation, "read");
+        scope.entries.push({ kind: "table", alias, table: relation });
+      }
+      return;
+    }
+    if (type === "RangeSubselect") {
+      const outputs = renameOutputs(this.queryLike(f.subquery, scope), aliasColumns(f));
+      scope.entries.push({ kind: "derived", alias: aliasOf(f) ?? "", outputs });
+      return;
+    }
+    if (type === "JoinExpr") {
+      this.range(f.larg, scope);
+      this.range(f.rarg, scope);
+      this.expr(f.quals, scope, "filter");
+      return;
+    }
+    if (type === "RangeTableSample") {
+      this.range(f.relation, scope);
+      this.expr(f.args, scope, "filter");
+      return;
+    }
+    // Set-returning functions, XMLTABLE, JSON_TABLE: whatever they read is computed, hence derived.
+    const sources = this.expr(item, scope, "derived");
+    scope.entries.push({ kind: "derived", alias: aliasOf(f) ?? functionAlias(f) ?? "", outputs: asOutputs(sources) });
+  }
+
+  /**
+   * Walks an expression. In a filter context the columns are recorded at once and nothing is returned;
+   * otherwise the sources of the expression's value are returned for the consumer to record.
+   */
+  expr(node: unknown, scope: Scope, ctx: Context): Source[] {
+    if (Array.isArray(node)) return node.flatMap((child) => this.expr(child, scope, ctx));
+    const n = nodeOf(node);
+    if (!n) {
+      if (!isObject(node)) return [];
+      return Object.values(node).flatMap((child) => this.expr(child, scope, ctx));
+    }
+    const [type, f] = n;
+    const inner: Context = ctx === "filter" ? "filter" : "derived";
+    switch (type) {
+      case "ColumnRef": {
+        const sources = this.resolve(nameList(f.fields), scope);
+        if (ctx === "filter") {
+          this.effects.consume(sources, "filter");
+          return [];
+        }
+        return ctx === "derived" ? asDerived(sources) : sources;
+      }
+      case "FuncCall": {
+        this.function(nameList(f.funcname));
+        this.expr(f.agg_filter, scope, "filter");
+        this.expr(f.over, scope, "filter");
+        this.expr(f.agg_order, scope, "filter");
+        return asDerived(this.expr(f.args, scope, inner));
+      }
+      case "SubLink": {
+        const linkType = str(f.subLinkType);
+        const outputs = this.queryLike(f.subselect, scope);
+        const carried = outputs.flatMap((o) => o.sources);
+        const test = this.expr(f.testexpr, scope, inner);
+        if (ctx !== "filter" && (linkType === "EXPR_SUBLINK" || linkType === "ARRAY_SUBLINK" || linkType === "MULTIEXPR_SUBLINK")) {
+          return asDerived([...carried, ...test]);
+        }
+        this.effects.consume(carried, "filter");
+        return asDerived(test);
+      }
+      case "SelectStmt":
+        return asDerived(this.select(f, scope).flatMap((o) => o.sources));
+      case "SortBy":
+        return this.expr(f.node, scope, ctx);
+      default:
+        return asDerived(Object.values(f).flatMap((child) => this.expr(child, scope, inner)));
+    }
+  }
+
+  function(names: string[]): void {
+    const name = names.map((n) => n.toLowerCase()).join(".");
+    this.effects.functions.add(name);
+    const bare = names[names.length - 1]?.toLowerCase() ?? "";
+    if (DYNAMIC_SQL_FUNCTIONS.has(bare)) this.effects.dynamicReasons.add(`function ${bare} runs SQL text`);
+  }
+
+  insert(f: Fields, parent: Scope | undefined): OutputColumn[] {
+    const scope = new Scope(parent);
+    this.withClause(f.withClause, scope);
+    const target = this.writeTarget(f.relation, scope, "INSERT", null);
+    for (const col of list(f.cols)) {
+      const name = str(fieldsOf(col, "ResTarget")?.name);
+      if (name && target) this.effects.column(target, name, "write");
+    }
+    // Rows inserted from a query copy values into another table, out of reach of masking.
+    this.effects.consume(this.queryLike(f.selectStmt, scope).flatMap((o) => o.sources), "derived");
+    const conflict = isObject(f.onConflictClause) ? (fieldsOf(f.onConflictClause, "OnConflictClause") ?? f.onConflictClause) : undefined;
+    if (conflict) {
+      if (target) scope.entries.push({ kind: "table", alias: "excluded", table: target });
+      this.expr(conflict.infer, scope, "filter");
+      this.assignments(conflict.targetList, scope, target);
+      this.expr(conflict.whereClause, scope, "filter");
+    }
+    return this.targets(returning(f), scope);
+  }
+
+  update(f: Fields, parent: Scope | undefined): OutputColumn[] {
+    const scope = new Scope(parent);
+    this.withClause(f.withClause, scope);
+    const target = this.writeTarget(f.relation, scope, "UPDATE", f.whereClause);
+    for (const item of list(f.fromClause)) this.range(item, scope);
+    this.assignments(f.targetList, scope, target);
+    this.expr(f.whereClause, scope, "filter");
+    return this.targets(returning(f), scope);
+  }
+
+  delete(f: Fields, parent: Scope | undefined): OutputColumn[] {
+    const scope = new Scope(parent);
+    this.withClause(f.withClause, scope);
+    this.writeTarget(f.relation, scope, "DELETE", f.whereClause);
+    for (const item of list(f.usingClause)) this.range(item, scope);
+    this.expr(f.whereClause, scope, "filter");
+    return this.targets(returning(f), scope);
+  }
+
+  merge(f: Fields, parent: Scope | undefined): OutputColumn[] {
+    const scope = new Scope(parent);
+    this.withClause(f.withClause, scope);
+    const target = this.writeTarget(f.relation, scope, "MERGE", null);
+    this.range(f.sourceRelation, scope);
+    this.expr(f.joinCondition, scope, "filter");
+    for (const item of list(f.mergeWhenClauses)) {
+      const when = fieldsOf(item, "MergeWhenClause");
+      if (!when) continue;
+      this.expr(when.condition, scope, "filter");
+      this.assignments(when.targetList, scope, target);
+      this.effects.consume(this.expr(when.values, scope, "derived"), "derived");
+    }
+    return this.targets(returning(f), scope);
+  }
+
+  /** SET col = expr: the column is written, and whatever the value is computed from is derived. */
+  private assignments(targetList: unknown, scope: Scope, target: RelationName | undefined): void {
+    for (const item of list(targetList)) {
+      const t = fieldsOf(item, "ResTarget");
+      if (!t) continue;
+      const name = str(t.name);
+      if (name && target) this.effects.column(target, name, "write");
+      this.effects.consume(this.expr(t.val, scope, "derived"), "derived");
+    }
+  }
+
+  private writeTarget(rangeVar: unknown, scope: Scope, command: WriteEffect["command"], where: unknown): RelationName | undefined {
+    const relation = relationOf(rangeVar);
+    if (!relation) return undefined;
+    this.effects.table(relation, "write");
+    const fields = isObject(rangeVar) ? (fieldsOf(rangeVar, "RangeVar") ?? rangeVar) : {};
+    scope.entries.push({ kind: "table", alias: aliasOf(fields) ?? relation.name, table: relation });
+    const bounded = command === "UPDATE" || command === "DELETE" ? boundsRows(where) : null;
+    this.effects.writes.push({ command, table: relation, where_bounded: bounded });
+    return relation;
+  }
+}
+
+/** A WHERE clause bounds the rows only when it depends on the row: a column, or WHERE CURRENT OF. */
+export function boundsRows(where: unknown): boolean {
+  if (where === undefined || where === null) return false;
+  return containsNode(where, (type) => type === "ColumnRef" || type === "CurrentOfExpr");
+}
+
+function containsNode(value: unknown, match: (type: string) => boolean): boolean {
+  if (Array.isArray(value)) return value.some((v) => containsNode(v, match));
+  if (!isObject(value)) return false;
+  const n = nodeOf(value);
+  if (n && match(n[0])) return true;
+  return Object.values(n ? n[1] : value).some((v) => containsNode(v, match));
+}
+
+/** RETURNING targets: PostgreSQL 18 wraps them in `returningClause` (to carry OLD/NEW aliases). */
+function returning(f: Fields): unknown {
+  const clause = f.returningClause;
+  return isObject(clause) ? clause.exprs : f.returningList;
+}
+
+function asOutputs(sources: Source[]): OutputColumn[] {
+  return [{ name: null, sources: asDerived(sources) }];
+}
+
+function aliasColumns(f: Fields): string[] {
+  const alias = f.alias;
+  return isObject(alias) ? nameList(alias.colnames) : [];
+}
+
+function functionAlias(f: Fields): string | undefined {
+  for (const item of list(f.functions)) {
+    const call = fieldsOf(list(item)[0], "FuncCall");
+    if (call) return nameList(call.funcname).pop();
+  }
+  return undefined;
+}
+
+function relationFromQualifier(qualifier: string[]): RelationName {
+  const name = qualifier[qualifier.length - 1]!;
+  return { schema: qualifier.length >= 2 ? qualifier[qualifier.length - 2]! : null, name };
+}

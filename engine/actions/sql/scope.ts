@@ -1,0 +1,100 @@
+import type { RelationName } from "./types.js";
+import { asDerived, type OutputColumn, type Source } from "./lineage.js";
+
+/** One entry of a FROM list: a base table, or a derived relation (subquery, CTE, VALUES, function). */
+export type RangeEntry =
+  | { kind: "table"; alias: string; table: RelationName }
+  | { kind: "derived"; alias: string; outputs: OutputColumn[] };
+
+/** The names visible at one query level; `parent` is the enclosing level (correlated references). */
+export class Scope {
+  readonly entries: RangeEntry[] = [];
+  readonly ctes = new Map<string, OutputColumn[]>();
+  readonly parent: Scope | undefined;
+  constructor(parent?: Scope) {
+    this.parent = parent;
+  }
+
+  cte(name: string): OutputColumn[] | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const found = s.ctes.get(name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Finds the entry a qualifier (`alias` or `schema.table`) names, innermost level first. */
+  entry(qualifier: string[]): RangeEntry | undefined {
+    const name = qualifier[qualifier.length - 1];
+    const schema = qualifier.length >= 2 ? qualifier[qualifier.length - 2] : undefined;
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      for (const e of s.entries) {
+        if (e.alias !== name) continue;
+        if (schema !== undefined && e.kind === "table" && e.table.schema !== null && e.table.schema !== schema) continue;
+        return e;
+      }
+    }
+    return undefined;
+  }
+
+  /** Sources of `*` (unqualified): every entry of this level. */
+  star(): Source[] {
+    return this.entries.flatMap(starOf);
+  }
+
+  /**
+   * Sources of an unqualified column name. PostgreSQL resolves it against the innermost level that has
+   * it; without the catalog we cannot know which base table has it, so every base table of that level
+   * is a candidate (conservative: a sensitive column is never attributed to nobody). A name that is also
+   * a range alias may be a whole-row reference, which is recorded as well.
+   */
+  column(name: string): Source[] {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const sources: Source[] = [];
+      let tables = 0;
+      for (const e of s.entries) {
+        if (e.kind === "table") {
+          tables += 1;
+          sources.push({ table: e.table, column: name, derived: false });
+        } else {
+          const named = e.outputs.filter((o) => o.name === name);
+          for (const o of named) sources.push(...o.sources);
+          if (named.length === 0) sources.push(...fromStars(e.outputs, name));
+        }
+        if (e.alias === name) sources.push(...asDerived(starOf(e)));
+      }
+      if (sources.length > 0 || tables > 0) return sources;
+    }
+    return [{ table: null, column: name, derived: false }];
+  }
+}
+
+export function starOf(entry: RangeEntry): Source[] {
+  if (entry.kind === "table") return [{ table: entry.table, column: "*", derived: false }];
+  return entry.outputs.flatMap((o) => o.sources);
+}
+
+/** Sources of `entry.column`. An unknown name on a derived relation yields all it carries (conservative). */
+export function columnOf(entry: RangeEntry, name: string): Source[] {
+  if (entry.kind === "table") return [{ table: entry.table, column: name, derived: false }];
+  const named = entry.outputs.filter((o) => o.name === name);
+  if (named.length > 0) return named.flatMap((o) => o.sources);
+  const viaStar = fromStars(entry.outputs, name);
+  return viaStar.length > 0 ? viaStar : entry.outputs.flatMap((o) => o.sources);
+}
+
+/** A derived relation that selected `t.*` carries every column of t under its own name. */
+function fromStars(outputs: OutputColumn[], name: string): Source[] {
+  const found: Source[] = [];
+  for (const o of outputs) {
+    if (o.name !== "*") continue;
+    for (const s of o.sources) if (s.column === "*") found.push({ table: s.table, column: name, derived: s.derived });
+  }
+  return found;
+}
+
+/** Applies a column alias list (`AS s(a, b)`, `WITH x(a, b)`) to a derived relation's outputs by position. */
+export function renameOutputs(outputs: OutputColumn[], names: string[]): OutputColumn[] {
+  if (names.length === 0) return outputs;
+  return outputs.map((o, i) => (i < names.length && o.name !== "*" ? { ...o, name: names[i]! } : o));
+}

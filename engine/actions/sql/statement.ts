@@ -1,0 +1,237 @@
+import { fieldsOf, isObject, list, nameList, nodeOf, relationFromNames, relationOf, str } from "./ast.js";
+import {
+  commandFromNodeType,
+  objectCommand,
+  RELATION_OBJECT_TYPES,
+  TRANSACTION_COMMANDS,
+  UTILITY_COMMANDS,
+} from "./commands.js";
+import { Effects } from "./lineage.js";
+import type { PgNode } from "./parser.js";
+import { QueryAnalyzer } from "./query-analyzer.js";
+import { Scope } from "./scope.js";
+import type { SqlStatement, StatementCategory, TableAccess } from "./types.js";
+
+type Fields = Record<string, unknown>;
+type Extras = Pick<SqlStatement, "copy" | "prepared_name" | "cursor_name" | "setting" | "explain">;
+interface Shape {
+  command: string;
+  category: StatementCategory;
+  extras?: Extras;
+}
+
+/** Analyses one parsed statement into its action-document entry. */
+export function analyzeStatement(node: PgNode, text: string): SqlStatement {
+  const effects = new Effects();
+  const shape = new StatementVisitor(effects).visit(node);
+  const updatesAndDeletes = effects.writes.filter((w) => w.command === "UPDATE" || w.command === "DELETE");
+  const statement: SqlStatement = {
+    command: shape.command,
+    category: shape.category,
+    text,
+    tables: [...effects.tables.values()],
+    columns: [...effects.columns.values()],
+    functions: [...effects.functions],
+    writes: effects.writes,
+    where_bounded: updatesAndDeletes.length === 0 ? null : updatesAndDeletes.every((w) => w.where_bounded === true),
+    dynamic_sql: effects.dynamicReasons.size > 0,
+    dynamic_reasons: [...effects.dynamicReasons],
+  };
+  return Object.assign(statement, shape.extras);
+}
+
+class StatementVisitor {
+  private readonly effects: Effects;
+  private readonly queries: QueryAnalyzer;
+  constructor(effects: Effects) {
+    this.effects = effects;
+    this.queries = new QueryAnalyzer(effects);
+  }
+
+  visit(node: unknown): Shape {
+    const n = nodeOf(node);
+    if (!n) return { command: "UNKNOWN", category: "other" };
+    const [type, f] = n;
+    switch (type) {
+      case "SelectStmt":
+        return this.select(f);
+      case "InsertStmt":
+      case "UpdateStmt":
+      case "DeleteStmt":
+      case "MergeStmt": {
+        const outputs = this.queries.queryLike(node, undefined);
+        this.effects.consume(outputs.flatMap((o) => o.sources), "value");
+        return { command: type.replace(/Stmt$/, "").toUpperCase(), category: "dml" };
+      }
+      case "CopyStmt":
+        return this.copy(f);
+      case "ExplainStmt":
+        return this.explain(f);
+      case "PrepareStmt": {
+        const inner = this.visit(f.query);
+        return { command: "PREPARE", category: "prepared", extras: { prepared_name: str(f.name) ?? "", ...inner.extras } };
+      }
+      case "ExecuteStmt":
+        this.effects.consume(this.queries.expr(f.params, new Scope(), "derived"), "derived");
+        return { command: "EXECUTE", category: "prepared", extras: { prepared_name: str(f.name) ?? "" } };
+      case "DeclareCursorStmt": {
+        const inner = this.visit(f.query);
+        return { command: "DECLARE CURSOR", category: "cursor", extras: { ...inner.extras, cursor_name: str(f.portalname) ?? "" } };
+      }
+      case "FetchStmt":
+      case "ClosePortalStmt":
+        return { ...UTILITY_COMMANDS[type]!, extras: { cursor_name: str(f.portalname) ?? "" } };
+      case "TransactionStmt":
+        return { command: TRANSACTION_COMMANDS[str(f.kind) ?? ""] ?? "TRANSACTION", category: "transaction" };
+      case "VariableSetStmt":
+        return this.set(f);
+      case "VariableShowStmt":
+        return { command: "SHOW", category: "session", extras: { setting: { name: str(f.name) ?? "", value: null } } };
+      case "DoStmt":
+        this.effects.dynamicReasons.add("DO block runs procedural code");
+        return UTILITY_COMMANDS[type]!;
+      case "CallStmt":
+        this.queries.expr(f.funccall, new Scope(), "derived");
+        return UTILITY_COMMANDS[type]!;
+      case "CreateTableAsStmt":
+        return this.createTableAs(f);
+      case "ViewStmt":
+        this.relation(f.view, "ddl");
+        this.effects.consume(this.queries.queryLike(f.query, undefined).flatMap((o) => o.sources), "derived");
+        return UTILITY_COMMANDS[type]!;
+      case "TruncateStmt":
+        for (const rel of list(f.relations)) {
+          const relation = relationOf(rel);
+          if (!relation) continue;
+          this.effects.table(relation, "write");
+          this.effects.writes.push({ command: "TRUNCATE", table: relation, where_bounded: null });
+        }
+        return UTILITY_COMMANDS[type]!;
+      case "DropStmt":
+        return this.drop(f);
+      case "GrantStmt":
+        if (str(f.objtype) === "OBJECT_TABLE") for (const rel of list(f.objects)) this.relation(rel, "ddl");
+        return { command: f.is_grant === true ? "GRANT" : "REVOKE", category: "dcl" };
+      default: {
+        const known = UTILITY_COMMANDS[type];
+        const shape = known ?? { command: commandFromNodeType(type), category: "other" as const };
+        const access: TableAccess = shape.category === "dml" ? "write" : shape.category === "ddl" || shape.category === "dcl" ? "ddl" : "read";
+        this.relationsWithin(f, access);
+        if (type === "AlterTableStmt" || type === "RenameStmt") {
+          return { ...shape, command: type === "AlterTableStmt" ? objectCommand("ALTER", str(f.objtype)) : shape.command };
+        }
+        return shape;
+      }
+    }
+  }
+
+  private select(f: Fields): Shape {
+    const outputs = this.queries.select(f, undefined);
+    const into = isObject(f.intoClause) ? f.intoClause : undefined;
+    if (into) {
+      this.relation(into.rel, "ddl");
+      this.effects.consume(outputs.flatMap((o) => o.sources), "derived");
+      return { command: "SELECT INTO", category: "ddl" };
+    }
+    this.effects.consume(outputs.flatMap((o) => o.sources), "value");
+    return { command: list(f.valuesLists).length > 0 ? "VALUES" : "SELECT", category: "query" };
+  }
+
+  private copy(f: Fields): Shape {
+    const from = f.is_from === true;
+    const endpoint = f.is_program === true ? "program" : str(f.filename) !== undefined ? "file" : "stdio";
+    const extras: Extras = { copy: { direction: from ? "from" : "to", endpoint } };
+    const relation = relationOf(f.relation);
+    const columns = list(f.attlist).map((c) => str(fieldsOf(c, "String")?.sval) ?? "?");
+    if (relation) {
+      this.effects.table(relation, from ? "write" : "read");
+      if (from) this.effects.writes.push({ command: "COPY", table: relation, where_bounded: null });
+      // COPY's rows carry no column origins on the wire: what it sends out is derived.
+      for (const column of columns.length > 0 ? columns : ["*"]) this.effects.column(relation, column, from ? "write" : "derived");
+    }
+    if (f.query !== undefined) {
+      this.effects.consume(this.queries.queryLike(f.query, undefined).flatMap((o) => o.sources), "derived");
+    }
+    return { command: "COPY", category: from ? "dml" : "query", extras };
+  }
+
+  private explain(f: Fields): Shape {
+    let analyze = false;
+    for (const option of list(f.options)) {
+      const def = fieldsOf(option, "DefElem");
+      if (str(def?.defname) !== "analyze") continue;
+      const arg = def?.arg;
+      const boolean = fieldsOf(arg, "Boolean") ?? fieldsOf(fieldsOf(arg, "A_Const")?.boolval, "Boolean");
+      const text = str(fieldsOf(arg, "String")?.sval);
+      analyze = arg === undefined || boolean?.boolval === true || (text !== undefined && !["false", "off", "0"].includes(text));
+    }
+    // The explained statement's effects are recorded either way: EXPLAIN ANALYZE runs it.
+    const inner = this.visit(f.query);
+    return { command: "EXPLAIN", category: analyze ? inner.category : "utility", extras: { ...inner.extras, explain: { analyze } } };
+  }
+
+  private set(f: Fields): Shape {
+    const kind = str(f.kind) ?? "";
+    const name = str(f.name) ?? (kind === "VAR_SET_MULTI" ? "transaction" : "");
+    const reset = kind === "VAR_RESET" || kind === "VAR_RESET_ALL" || kind === "VAR_SET_DEFAULT";
+    const values = list(f.args).map(constantText).filter((v): v is string => v !== undefined);
+    const value = reset ? null : values.join(", ");
+    return { command: reset ? "RESET" : "SET", category: "session", extras: { setting: { name: kind === "VAR_RESET_ALL" ? "all" : name, value } } };
+  }
+
+  private createTableAs(f: Fields): Shape {
+    const into = isObject(f.into) ? f.into : undefined;
+    if (into) this.relation(into.rel, "ddl");
+    this.effects.consume(this.queries.queryLike(f.query, undefined).flatMap((o) => o.sources), "derived");
+    const view = str(f.objtype) === "OBJECT_MATVIEW";
+    return { command: view ? "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS", category: "ddl" };
+  }
+
+  private drop(f: Fields): Shape {
+    const objectType = str(f.removeType);
+    if (objectType && RELATION_OBJECT_TYPES.has(objectType)) {
+      for (const object of list(f.objects)) {
+        const relation = relationFromNames(nameList(object));
+        if (relation) this.effects.table(relation, "ddl");
+      }
+    }
+    return { command: objectCommand("DROP", objectType), category: "ddl" };
+  }
+
+  private relation(rangeVar: unknown, access: TableAccess): void {
+    const relation = relationOf(rangeVar);
+    if (relation) this.effects.table(relation, access);
+  }
+
+  /** Every relation named anywhere inside a utility statement, with one access for all. */
+  private relationsWithin(value: unknown, access: TableAccess): void {
+    if (Array.isArray(value)) {
+      for (const v of value) this.relationsWithin(v, access);
+      return;
+    }
+    if (!isObject(value)) return;
+    const n = nodeOf(value);
+    if (n?.[0] === "RangeVar") {
+      this.relation(value, access);
+      return;
+    }
+    if (n?.[0] === "FuncCall") this.queries.function(nameList(n[1].funcname));
+    for (const child of Object.values(n ? n[1] : value)) this.relationsWithin(child, access);
+  }
+}
+
+/** The text of a constant in SET's argument list (`'UTC'`, `42`, `on`). */
+function constantText(value: unknown): string | undefined {
+  const c = fieldsOf(value, "A_Const") ?? fieldsOf(fieldsOf(value, "TypeCast")?.arg, "A_Const");
+  if (!c) return undefined;
+  const sval = fieldsOf(c.sval, "String") ?? (isObject(c.sval) ? c.sval : undefined);
+  if (sval && typeof sval.sval === "string") return sval.sval;
+  const ival = isObject(c.ival) ? c.ival.ival : undefined;
+  if (typeof ival === "number") return String(ival);
+  if (c.ival !== undefined && isObject(c.ival)) return "0";
+  const fval = isObject(c.fval) ? c.fval.fval : undefined;
+  if (typeof fval === "string") return fval;
+  const boolval = isObject(c.boolval) ? c.boolval.boolval : undefined;
+  if (boolval !== undefined) return boolval === true ? "true" : "false";
+  return undefined;
+}

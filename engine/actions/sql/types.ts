@@ -1,0 +1,100 @@
+/**
+ * The `sql` action document: what a piece of SQL text does, not how it was spelled.
+ * These types mirror `schemas/action.sql.json`; the schema is the contract policies are written against.
+ */
+
+/** A relation as written in the statement. `schema` is null when unqualified (resolved by search_path at run time). */
+export interface RelationName {
+  schema: string | null;
+  name: string;
+}
+
+export type TableAccess = "read" | "write" | "ddl";
+
+export interface TableUse extends RelationName {
+  access: TableAccess;
+}
+
+/**
+ * How a referenced column's value is used:
+ * - `output`: returned to the client unchanged, so a result column traces back to it (maskable on the wire);
+ * - `derived`: flows into something computed (an expression, an aggregate, a whole-row value, a set operation,
+ *   another table, COPY output, a view): the value can leave in a form the wire cannot trace back;
+ * - `filter`: only decides which rows are touched (WHERE, JOIN, GROUP BY, ORDER BY, HAVING, EXISTS);
+ * - `write`: the column is assigned (INSERT column list, UPDATE SET target).
+ */
+export type ColumnUsage = "output" | "derived" | "filter" | "write";
+
+export interface ColumnUse {
+  /** The base table the column belongs to, or null when it cannot be told from the text alone. */
+  table: RelationName | null;
+  /** The column name, or `*` for every column of the table (SELECT *, t.*, a whole-row reference, COPY). */
+  column: string;
+  usage: ColumnUsage;
+}
+
+export type StatementCategory =
+  | "query"
+  | "dml"
+  | "ddl"
+  | "dcl"
+  | "transaction"
+  | "session"
+  | "cursor"
+  | "prepared"
+  | "utility"
+  | "other";
+
+export interface WriteEffect {
+  command: "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE" | "COPY";
+  table: RelationName;
+  /** For UPDATE and DELETE: true when a WHERE clause that references a column (or CURRENT OF) bounds the rows. */
+  where_bounded: boolean | null;
+}
+
+export interface CopyInfo {
+  direction: "to" | "from";
+  /** `stdio` is the client connection; `file` and `program` run on the database server. */
+  endpoint: "stdio" | "file" | "program";
+}
+
+export interface SqlStatement {
+  /** Upper-case command tag, as PostgreSQL would name it (SELECT, DELETE, CREATE TABLE, BEGIN…). */
+  command: string;
+  category: StatementCategory;
+  /** The statement's own text, cut from the request. */
+  text: string;
+  tables: TableUse[];
+  columns: ColumnUse[];
+  /** Functions called, schema-qualified when written so (`pg_catalog.now`), lower-case. */
+  functions: string[];
+  /** Every data change the statement makes, including those inside CTEs. */
+  writes: WriteEffect[];
+  /** For a statement holding UPDATE or DELETE: false when any of them is unbounded; null otherwise. */
+  where_bounded: boolean | null;
+  /** True when the statement runs SQL text the gateway cannot see (DO, dynamic-SQL functions, dblink…). */
+  dynamic_sql: boolean;
+  /** Why `dynamic_sql` is set, one entry per cause (for example `DO block`, `function query_to_xml`). */
+  dynamic_reasons: string[];
+  copy?: CopyInfo;
+  /** Name of the prepared statement defined (PREPARE) or run (EXECUTE), or of the cursor declared/fetched. */
+  prepared_name?: string;
+  cursor_name?: string;
+  /** For SET/RESET/SHOW: the parameter and, for SET, its value as text. */
+  setting?: { name: string; value: string | null };
+  /** EXPLAIN ANALYZE executes its statement; plain EXPLAIN does not. */
+  explain?: { analyze: boolean };
+}
+
+export interface SqlParseError {
+  message: string;
+  /** 0-based character offset into the request text where parsing failed. */
+  position: number;
+}
+
+export interface SqlAction {
+  kind: "sql";
+  statements: SqlStatement[];
+  /** Present when the text did not parse or could not be analysed; `statements` is then empty. */
+  parse_error?: SqlParseError;
+}
