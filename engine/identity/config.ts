@@ -1,0 +1,44 @@
+/**
+ * How Portcullis trusts identity providers. Mirrors the `identity` section of schemas/config.json.
+ */
+export interface IssuerConfig {
+  /** Short name used by `portcullis login --issuer NAME` and in audit records. */
+  name: string;
+  /** The issuer URL exactly as tokens carry it in `iss`; discovery is `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  /** Accepted `aud` values; a token must carry at least one. */
+  audience: string | string[];
+  /** Every identity from this issuer is a person (`human`) or a workload (`service`). */
+  kind: "human" | "service";
+  /** Dotted path of the claim holding groups (`groups`, `roles`, `realm_access.roles`); an array or a space-separated string. */
+  groups_claim?: string;
+  /** Claim naming the subject (default `sub`). */
+  subject_claim?: string;
+  /** Signature algorithms accepted (default: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA). Never `none` or HMAC. */
+  algorithms?: string[];
+  /** Tolerated clock difference for exp, nbf and iat (default 60, at most 300). */
+  clock_skew_seconds?: number;
+  /** Skip discovery and use this key set URL. */
+  jwks_uri?: string;
+  /** For opaque (non-JWT) tokens: RFC 7662 introspection with these client credentials. */
+  introspection?: { client_id: string; client_secret: string };
+  /** The public client `portcullis login` uses for this issuer (humans). */
+  login?: { client_id: string; scopes?: string[] };
+}
+
+export interface GatewayTokenConfig {
+  /** The `iss` of gateway tokens (default `portcullis`). */
+  issuer?: string;
+  /** Lifetime of a gateway token when neither the request nor policy asks for less (default 900). */
+  ttl_seconds?: number;
+  /** Upper bound on any requested lifetime (default 3600). */
+  max_ttl_seconds?: number;
+}
+
+export interface IdentityConfig {
+  issuers: IssuerConfig[];
+  gateway_tokens?: GatewayTokenConfig;
+}
+
+export const DEFAULT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+export const MAX_TOKEN_BYTES = 16 * 1024;

@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IdentityService } from "../../engine/identity/index.js";
+import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
+import type { AuthLog } from "./server.js";
+import { bearerToken, HttpError, readParams, sendJson } from "./respond.js";
+
+const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCEPTED_SUBJECT_TOKEN_TYPES = new Set([
+  "urn:ietf:params:oauth:token-type:jwt",
+  "urn:ietf:params:oauth:token-type:id_token",
+  "urn:ietf:params:oauth:token-type:access_token",
+]);
+
+/**
+ * `POST /v1/token`: RFC 8693 token exchange. A verified IdP token in, a short-lived gateway token out,
+ * optionally scoped to targets (`audience` or `resource`, repeatable). Failures answer RFC 6749 errors;
+ * why exactly a token was refused goes to the auth log, never to the client.
+ */
+export async function tokenEndpoint(req: IncomingMessage, res: ServerResponse, identity: IdentityService, log: AuthLog): Promise<void> {
+  const params = await readParams(req);
+  if (params.get("grant_type") !== TOKEN_EXCHANGE) throw new HttpError(400, "unsupported_grant_type", `grant_type must be ${TOKEN_EXCHANGE}`);
+  const subjectToken = params.get("subject_token");
+  const subjectTokenType = params.get("subject_token_type");
+  if (!subjectToken || !subjectTokenType) throw new HttpError(400, "invalid_request", "subject_token and subject_token_type are required");
+  if (!ACCEPTED_SUBJECT_TOKEN_TYPES.has(subjectTokenType)) throw new HttpError(400, "invalid_request", `unsupported subject_token_type ${subjectTokenType}`);
+  const targets = [...params.getAll("audience"), ...params.getAll("resource")].filter((t) => t.length > 0);
+  const ttlParam = params.get("requested_ttl");
+  const ttl = ttlParam === null ? undefined : Number(ttlParam);
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0)) throw new HttpError(400, "invalid_request", "requested_ttl must be a positive whole number of seconds");
+  const result = await identity.exchange(subjectToken, { targets, ...(ttl !== undefined ? { ttlSeconds: ttl } : {}) });
+  if (!result.ok) {
+    log({ event: "token_exchange_rejected", code: result.code, detail: result.detail, client_addr: req.socket.remoteAddress ?? "" });
+    throw new HttpError(400, "invalid_grant", GENERIC_AUTHENTICATION_FAILURE);
+  }
+  log({ event: "token_issued", subject: result.verified.identity.subject, issuer: result.verified.identity.issuer, jti: result.issued.jti, targets, expires_at: result.issued.expires_at });
+  sendJson(res, 200, { access_token: result.issued.token, issued_token_type: "urn:ietf:params:oauth:token-type:jwt", token_type: "Bearer", expires_in: result.issued.expires_in });
+}
+
+/** `GET /v1/whoami`: the identity the gateway sees behind a bearer token. */
+export async function whoami(req: IncomingMessage, res: ServerResponse, identity: IdentityService, log: AuthLog): Promise<void> {
+  const token = bearerToken(req);
+  if (!token) throw new HttpError(401, "invalid_token", "send Authorization: Bearer <token>");
+  const result = await identity.verify(token);
+  if (!result.ok) {
+    log({ event: "whoami_rejected", code: result.code, detail: result.detail, client_addr: req.socket.remoteAddress ?? "" });
+    throw new HttpError(401, "invalid_token", GENERIC_AUTHENTICATION_FAILURE);
+  }
+  const { subject, issuer, groups, kind, claims } = result.identity;
+  sendJson(res, 200, { subject, issuer, groups, kind, claims, via: result.via, expires_at: new Date(result.expiresAt * 1000).toISOString(), ...(result.targets ? { targets: result.targets } : {}) });
+}
+
+export function jwks(res: ServerResponse, identity: IdentityService): void {
+  sendJson(res, 200, identity.tokens.jwks(), { "cache-control": "public, max-age=300" });
+}
+
+export function loginConfig(res: ServerResponse, identity: IdentityService): void {
+  sendJson(res, 200, { issuers: identity.loginIssuers() });
+}

@@ -1,0 +1,69 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { messageOf } from "../../engine/errors.js";
+import type { IdentityService } from "../../engine/identity/index.js";
+import { jwks, loginConfig, tokenEndpoint, whoami } from "./identity-routes.js";
+import { HttpError, sendJson } from "./respond.js";
+
+/** Structured authentication events (rejections with their precise reason); the audit log subscribes. */
+export type AuthLog = (event: Record<string, unknown>) => void;
+
+export interface HttpServerOptions {
+  host?: string;
+  port?: number;
+  identity: IdentityService;
+  log?: AuthLog;
+}
+
+export interface RunningHttpServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+/** The gateway's HTTP listener: token exchange, the gateway's JWKS, whoami and login configuration. */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const log: AuthLog = options.log ?? ((event) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`));
+  const { identity } = options;
+  const routes: Record<string, Handler> = {
+    "POST /v1/token": (req, res) => tokenEndpoint(req, res, identity, log),
+    "GET /v1/whoami": (req, res) => whoami(req, res, identity, log),
+    "GET /v1/login-config": (_req, res) => loginConfig(res, identity),
+    "GET /.well-known/jwks.json": (_req, res) => jwks(res, identity),
+    "GET /healthz": (_req, res) => sendJson(res, 200, { ok: true }),
+  };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://gateway").pathname;
+    const handler = routes[`${req.method} ${path}`];
+    const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`));
+    Promise.resolve()
+      .then(() => {
+        if (handler) return handler(req, res);
+        throw known ? new HttpError(405, "invalid_request", `${req.method} is not allowed on ${path}`) : new HttpError(404, "not_found", `no route ${path}`);
+      })
+      .catch((error: unknown) => {
+        if (res.headersSent) return res.destroy();
+        if (error instanceof HttpError) return sendJson(res, error.status, { error: error.error, error_description: error.message });
+        log({ event: "http_error", path, detail: messageOf(error) });
+        sendJson(res, 500, { error: "server_error", error_description: "internal error" });
+      });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
