@@ -1,0 +1,83 @@
+# The single entrypoint of the default policy: portcullis/decision (schemas/decision.json).
+#
+# Each action kind has its rule set (package portcullis.sql for SQL) made of three partial sets:
+#   deny     reasons to refuse the request;
+#   approval reasons the request needs a human approval first;
+#   mask     columns to mask in the response ({"column", "strategy", "keep"?}).
+# Precedence: deny > approval > mask > allow. The decision is always defined.
+package portcullis
+
+import data.portcullis.lib.settings
+import data.portcullis.sql
+
+# Action kinds this policy has rules for. Any other kind is denied.
+known_kinds := {"sql"}
+
+known_kind if action_kind in known_kinds
+
+default action_kind := "(none)"
+
+action_kind := input.action.kind
+
+deny contains reason if {
+	input.action.kind == "sql"
+	some reason in sql.deny
+}
+
+deny contains reason if {
+	not known_kind
+	reason := sprintf("no policy for action kind %v", [action_kind])
+}
+
+approval_reasons contains reason if {
+	input.action.kind == "sql"
+	some reason in sql.approval
+}
+
+masks contains entry if {
+	input.action.kind == "sql"
+	some entry in sql.mask
+}
+
+# effect applies the precedence: deny > approval > mask > allow.
+effect := "deny" if {
+	count(deny) > 0
+} else := "approval" if {
+	count(approval_reasons) > 0
+} else := "mask" if {
+	count(masks) > 0
+} else := "allow"
+
+# One decision per effect. Should a value ever be undefined, no rule applies and the default
+# denies: the policy fails closed rather than falling through to a weaker effect.
+default decision := {"allow": false, "reasons": ["the policy reached no decision"]}
+
+decision := {"allow": false, "reasons": sort(deny)} if effect == "deny"
+
+decision := with_mask({"allow": true, "reasons": sort(approval_reasons), "approval": approval}) if {
+	effect == "approval"
+}
+
+decision := with_mask({"allow": true, "reasons": mask_reasons}) if effect == "mask"
+
+decision := {"allow": true, "reasons": []} if effect == "allow"
+
+# approval is what the engine needs to hold the request (settings.approvals in lib/settings.rego).
+# People wait for the approval (hold); services get a ticket and retry once it is approved.
+approval := {
+	"required": true,
+	"approvers": settings.approvers,
+	"reason": concat("; ", sort(approval_reasons)),
+	"ttl_seconds": settings.approval_ttl_seconds,
+	"mode": object.get(settings.approval_modes, input.identity.kind, "hold"),
+}
+
+# with_mask(result) adds the mask list, if any, to a decision: an approved request is still masked.
+with_mask(result) := object.union(result, {"mask": [entry | some entry in masks]}) if {
+	count(masks) > 0
+} else := result
+
+mask_reasons := [reason |
+	some entry in masks
+	reason := sprintf("column %s is masked for you (%s)", [entry.column, entry.strategy])
+]

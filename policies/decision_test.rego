@@ -1,0 +1,103 @@
+package portcullis_test
+
+import data.portcullis
+import data.portcullis.test.fixtures as fx
+
+test_plain_query_is_allowed if {
+	d := portcullis.decision with input as fx.request(fx.select_one, fx.alice, fx.prod)
+	d == {"allow": true, "reasons": []}
+}
+
+test_empty_text_is_allowed if {
+	d := portcullis.decision with input as fx.request(fx.empty, fx.ci, fx.prod)
+	d == {"allow": true, "reasons": []}
+}
+
+test_deny_lists_every_reason if {
+	d := portcullis.decision with input as fx.request(fx.copy_users_stdout, fx.alice, fx.prod)
+	d.allow == false
+	count(d.reasons) == 2
+	not d.mask
+	not d.approval
+}
+
+test_unknown_action_kind_is_denied if {
+	d := portcullis.decision with input as fx.request({"kind": "shell", "commands": []}, fx.dba, fx.prod)
+	d == {"allow": false, "reasons": ["no policy for action kind shell"]}
+}
+
+test_missing_action_kind_is_denied if {
+	d := portcullis.decision with input as fx.request({}, fx.dba, fx.prod)
+	d == {"allow": false, "reasons": ["no policy for action kind (none)"]}
+}
+
+test_approval_for_a_person_holds if {
+	d := portcullis.decision with input as fx.request(fx.create_table, fx.alice, fx.prod)
+	reason := "ddl statement CREATE TABLE on orders-prod (env prod) requires approval"
+	d == {
+		"allow": true,
+		"reasons": [reason],
+		"approval": {"required": true, "approvers": ["group:dba"], "reason": reason, "ttl_seconds": 900, "mode": "hold"},
+	}
+}
+
+test_approval_for_a_service_is_a_ticket if {
+	d := portcullis.decision with input as fx.request(fx.truncate, fx.ci, fx.prod)
+	d.approval.mode == "ticket"
+	d.approval.reason == concat("; ", [
+		"TRUNCATE of public.orders on orders-prod (env prod) requires approval",
+		"TRUNCATE of users on orders-prod (env prod) requires approval",
+	])
+}
+
+test_approved_request_is_allowed if {
+	d := portcullis.decision with input as fx.approved(fx.request(fx.create_table, fx.alice, fx.prod))
+	d == {"allow": true, "reasons": []}
+}
+
+test_deny_wins_over_approval if {
+	action := {"kind": "sql", "statements": array.concat(fx.create_table.statements, fx.delete_all.statements)}
+	d := portcullis.decision with input as fx.request(action, fx.alice, fx.prod)
+	d == {"allow": false, "reasons": ["DELETE without WHERE on orders"]}
+}
+
+test_approval_keeps_the_mask if {
+	action := {"kind": "sql", "statements": array.concat(fx.create_table.statements, fx.select_email_alias.statements)}
+	d := portcullis.decision with input as fx.request(action, fx.alice, fx.prod)
+	d.approval.required == true
+	d.mask == [{"column": "public.users.email", "strategy": "redact"}]
+}
+
+test_mask_lists_columns_and_reasons if {
+	d := portcullis.decision with input as fx.request(fx.select_star, fx.alice, fx.prod)
+	d == {
+		"allow": true,
+		"reasons": [
+			"column public.users.email is masked for you (redact)",
+			"column public.users.ssn is masked for you (partial)",
+		],
+		"mask": [
+			{"column": "public.users.email", "strategy": "redact"},
+			{"column": "public.users.ssn", "strategy": "partial", "keep": 4},
+		],
+	}
+}
+
+test_reader_is_not_masked if {
+	d := portcullis.decision with input as fx.request(fx.select_star, fx.reader, fx.prod)
+	d == {"allow": true, "reasons": []}
+}
+
+test_decision_is_never_undefined if {
+	d := portcullis.decision with input as {}
+	d.allow == false
+}
+
+# A broken approval (here: concat yields nothing) must deny, not fall through to allow.
+test_an_undefined_approval_fails_closed if {
+	d := portcullis.decision with input as fx.request(fx.create_table, fx.alice, fx.prod)
+		with concat as undefined_concat
+	d == {"allow": false, "reasons": ["the policy reached no decision"]}
+}
+
+undefined_concat(_, _) := "" if false

@@ -1,0 +1,84 @@
+# The configuration of the default policy, read from data.json under the top-level key "settings".
+# Every value has a default here, so a missing key never leaves a rule undefined.
+#
+#   {"settings": {
+#     "masking": {
+#       "readers": ["pii-readers"],            groups that see sensitive columns in clear
+#       "columns": [                           sensitive columns: "schema.table.column" (schema may be "*")
+#         {"column": "public.users.email", "strategy": "redact"},
+#         {"column": "public.users.ssn", "strategy": "partial", "keep": 4}
+#       ]                                      strategy: redact | hash | partial | null; keep: partial only
+#     },
+#     "approvals": {
+#       "environments": ["prod"],              targets whose tags.env needs approvals
+#       "categories": ["ddl", "dcl"],          statement categories that need approval there
+#       "write_commands": ["TRUNCATE"],        data changes (writes[].command) that need approval there
+#       "approvers": ["group:dba"],            "group:<name>" or "subject:<sub>"
+#       "ttl_seconds": 900,                    how long a pending approval waits
+#       "modes": {"human": "hold", "service": "ticket"}
+#     },                                       hold: the session waits; ticket: the request fails with a ticket
+#     "dynamic_sql": {
+#       "denied_kinds": ["service"]            identity kinds that may not run SQL the gateway cannot see
+#     },
+#     "server_side": {
+#       "admin_groups": ["dba"],               groups allowed COPY to/from server files or programs
+#       "functions": ["pg_read_file", ...]     functions that reach the server's files (admins only)
+#     },
+#     "session": {
+#       "locked_settings": ["role", "session_authorization"],   settings nobody may SET (RESET is fine)
+#       "setting_functions": ["set_config"]    functions that set any setting by name (denied)
+#     }
+#   }}
+package portcullis.lib.settings
+
+default masking_readers := []
+
+masking_readers := data.settings.masking.readers
+
+default masking_columns := []
+
+masking_columns := data.settings.masking.columns
+
+default approval_environments := []
+
+approval_environments := data.settings.approvals.environments
+
+default approval_categories := ["ddl", "dcl"]
+
+approval_categories := data.settings.approvals.categories
+
+default approval_write_commands := ["TRUNCATE"]
+
+approval_write_commands := data.settings.approvals.write_commands
+
+default approvers := []
+
+approvers := data.settings.approvals.approvers
+
+default approval_ttl_seconds := 900
+
+approval_ttl_seconds := data.settings.approvals.ttl_seconds
+
+default approval_modes := {"human": "hold", "service": "ticket"}
+
+approval_modes := data.settings.approvals.modes
+
+default dynamic_sql_denied_kinds := ["service"]
+
+dynamic_sql_denied_kinds := data.settings.dynamic_sql.denied_kinds
+
+default admin_groups := []
+
+admin_groups := data.settings.server_side.admin_groups
+
+default server_side_functions := []
+
+server_side_functions := data.settings.server_side.functions
+
+default locked_settings := ["role", "session_authorization"]
+
+locked_settings := data.settings.session.locked_settings
+
+default setting_functions := ["set_config"]
+
+setting_functions := data.settings.session.setting_functions

@@ -1,0 +1,77 @@
+# Sensitive columns (settings.masking.columns) are masked for identities outside the reader groups
+# (settings.masking.readers). The gateway masks a value on the wire only when the result column is
+# the table column itself (usage "output"). Any other way a sensitive value can leave — through an
+# expression, a function, a cast, an aggregate, a whole-row value, a set operation, a copy into
+# another table, a view, COPY — cannot be masked, so the statement is denied instead.
+# Columns only used to choose rows (usage "filter") and assigned columns ("write") are not concerned.
+package portcullis.sql
+
+import data.portcullis.lib.identity
+import data.portcullis.lib.settings
+import data.portcullis.lib.sql as sqllib
+
+# masked_for_caller is true when some column is sensitive and the identity is not a reader.
+masked_for_caller if {
+	count(settings.masking_columns) > 0
+	not identity.in_any_group(settings.masking_readers)
+}
+
+# sensitive_uses contains [column entry, configured sensitive column] for every column the
+# statements that run may read from a sensitive column.
+sensitive_uses contains [column, sensitive] if {
+	masked_for_caller
+	some statement in input.action.statements
+	sqllib.runs(statement)
+	some column in statement.columns
+	some sensitive in settings.masking_columns
+	sqllib.touches(column, sensitive.column)
+}
+
+# A sensitive column returned unchanged is masked on the wire.
+mask contains mask_entry(sensitive) if {
+	some [column, sensitive] in sensitive_uses
+	column.usage == "output"
+	not is_null(column.table)
+}
+
+# EXECUTE and FETCH return the rows of a statement prepared or declared earlier: the gateway cannot
+# tell which columns they hold, so every sensitive column is masked (a column absent from the
+# result is simply not there to mask). PREPARE and DECLARE were checked by the other rules.
+mask contains mask_entry(sensitive) if {
+	masked_for_caller
+	some statement in input.action.statements
+	statement.command in {"EXECUTE", "FETCH"}
+	some sensitive in settings.masking_columns
+}
+
+deny contains reason if {
+	some [column, sensitive] in sensitive_uses
+	column.usage == "derived"
+	reason := sprintf(
+		"column %s is masked for you and cannot be used in expressions, copies or set operations",
+		[sensitive.column],
+	)
+}
+
+# A result column that could not be traced to a table (for instance one returned by a function in
+# FROM) cannot be masked on the wire: when its name is a sensitive column's, deny.
+deny contains reason if {
+	some [column, sensitive] in sensitive_uses
+	column.usage == "output"
+	is_null(column.table)
+	reason := sprintf(
+		"column %s cannot be traced to a table and may be %s, which is masked for you",
+		[column.column, sensitive.column],
+	)
+}
+
+# Dynamic SQL could read a sensitive column where no rule sees it.
+deny contains reason if {
+	masked_for_caller
+	some statement in input.action.statements
+	some why in dynamic_reasons(statement)
+	reason := sprintf("dynamic SQL could read columns masked for you: %s", [why])
+}
+
+# mask_entry(sensitive) is the decision's mask entry for a configured sensitive column.
+mask_entry(sensitive) := object.filter(sensitive, {"column", "strategy", "keep"})

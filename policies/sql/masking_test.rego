@@ -1,0 +1,100 @@
+package portcullis.sql_test
+
+import data.portcullis.sql
+import data.portcullis.test.fixtures as fx
+
+email := {"column": "public.users.email", "strategy": "redact"}
+
+ssn := {"column": "public.users.ssn", "strategy": "partial", "keep": 4}
+
+derived_ssn := "column public.users.ssn is masked for you and cannot be used in expressions, copies or set operations"
+
+derived_email := "column public.users.email is masked for you and cannot be used in expressions, copies or set operations"
+
+test_select_star_masks_every_sensitive_column_of_the_table if {
+	masks := sql.mask with input as fx.request(fx.select_star, fx.alice, fx.prod)
+	masks == {email, ssn}
+}
+
+test_aliased_qualified_column_is_masked if {
+	masks := sql.mask with input as fx.request(fx.select_email_alias, fx.alice, fx.prod)
+	masks == {email}
+}
+
+test_readers_see_columns_in_clear if {
+	count(sql.mask) == 0 with input as fx.request(fx.select_star, fx.reader, fx.prod)
+}
+
+test_columns_that_are_not_sensitive_are_not_masked if {
+	count(sql.mask) == 0 with input as fx.request(fx.select_name, fx.alice, fx.prod)
+}
+
+test_same_table_in_another_schema_is_not_masked if {
+	count(sql.mask) == 0 with input as fx.request(fx.select_archive, fx.alice, fx.prod)
+}
+
+test_wildcard_schema_masks_every_schema if {
+	masks := sql.mask with input as fx.request(fx.select_archive, fx.alice, fx.prod)
+		with data.settings.masking.columns as [{"column": "*.users.ssn", "strategy": "null"}]
+	masks == {{"column": "*.users.ssn", "strategy": "null"}}
+}
+
+test_filtering_on_a_sensitive_column_is_not_masked if {
+	count(sql.mask) == 0 with input as fx.request(fx.select_filter_ssn, fx.alice, fx.prod)
+	count(sql.deny) == 0 with input as fx.request(fx.select_filter_ssn, fx.alice, fx.prod)
+}
+
+test_expression_on_a_sensitive_column_is_denied if {
+	reasons := sql.deny with input as fx.request(fx.select_upper_ssn, fx.alice, fx.prod)
+	reasons == {derived_ssn}
+}
+
+test_expression_is_allowed_for_readers if {
+	count(sql.deny) == 0 with input as fx.request(fx.select_upper_ssn, fx.reader, fx.prod)
+}
+
+test_whole_row_value_is_denied if {
+	reasons := sql.deny with input as fx.request(fx.select_row_to_json, fx.alice, fx.prod)
+	reasons == {derived_email, derived_ssn}
+}
+
+test_copy_of_a_table_holding_sensitive_columns_is_denied if {
+	reasons := sql.deny with input as fx.request(fx.copy_users_stdout, fx.alice, fx.prod)
+	reasons == {derived_email, derived_ssn}
+}
+
+test_plain_explain_returns_no_rows if {
+	count(sql.deny) == 0 with input as fx.request(fx.explain_upper_ssn, fx.alice, fx.prod)
+}
+
+test_untraceable_result_column_with_a_sensitive_name_is_denied if {
+	reasons := sql.deny with input as fx.request(fx.select_from_function, fx.alice, fx.prod)
+	reasons == {"column ssn cannot be traced to a table and may be public.users.ssn, which is masked for you"}
+	count(sql.mask) == 0 with input as fx.request(fx.select_from_function, fx.alice, fx.prod)
+}
+
+test_execute_masks_every_sensitive_column if {
+	masks := sql.mask with input as fx.request(fx.execute, fx.alice, fx.prod)
+	masks == {email, ssn}
+}
+
+test_fetch_masks_every_sensitive_column if {
+	masks := sql.mask with input as fx.request(fx.fetch, fx.ci, fx.staging)
+	masks == {email, ssn}
+}
+
+test_fetch_is_not_masked_for_readers if {
+	count(sql.mask) == 0 with input as fx.request(fx.fetch, fx.reader, fx.staging)
+}
+
+test_dynamic_sql_is_denied_to_people_with_masked_columns if {
+	reasons := sql.deny with input as fx.request(fx.query_to_xml, fx.alice, fx.staging)
+	reasons == {"dynamic SQL could read columns masked for you: function query_to_xml runs SQL text"}
+}
+
+test_nothing_is_masked_without_sensitive_columns if {
+	count(sql.mask) == 0 with input as fx.request(fx.execute, fx.alice, fx.prod)
+		with data.settings.masking.columns as []
+	count(sql.deny) == 0 with input as fx.request(fx.do_block, fx.alice, fx.prod)
+		with data.settings.masking.columns as []
+}
