@@ -7,6 +7,9 @@ import type { StatementCategory } from "./types.js";
  */
 export const UTILITY_COMMANDS: Readonly<Record<string, { command: string; category: StatementCategory }>> = {
   CreateStmt: { command: "CREATE TABLE", category: "ddl" },
+  CreateTableSpaceStmt: { command: "CREATE TABLESPACE", category: "other" },
+  DropTableSpaceStmt: { command: "DROP TABLESPACE", category: "other" },
+  SecLabelStmt: { command: "SECURITY LABEL", category: "ddl" },
   CreateTableAsStmt: { command: "CREATE TABLE AS", category: "ddl" },
   ViewStmt: { command: "CREATE VIEW", category: "ddl" },
   IndexStmt: { command: "CREATE INDEX", category: "ddl" },

@@ -23,6 +23,9 @@ export function normalizeSql(text: string, options: SqlNormalizeOptions = {}): S
   if (text.length > maxBytes || Buffer.byteLength(text, "utf8") > maxBytes) {
     return { kind: "sql", statements: [], parse_error: { message: `statement text exceeds ${maxBytes} bytes`, position: 0 } };
   }
+  // An empty query string is valid on the wire (the server answers EmptyQueryResponse); the parser
+  // rejects it, so it is answered here as text with no statements.
+  if (isBlank(text)) return { kind: "sql", statements: [] };
   const parsed = parseSql(text);
   if (!parsed.ok) return { kind: "sql", statements: [], parse_error: { message: parsed.message, position: parsed.position } };
   try {
@@ -33,4 +36,9 @@ export function normalizeSql(text: string, options: SqlNormalizeOptions = {}): S
     const reason = error instanceof RangeError ? "statement too deeply nested to analyse" : `statement could not be analysed: ${String(error)}`;
     return { kind: "sql", statements: [], parse_error: { message: reason, position: 0 } };
   }
+}
+
+/** True when the text holds only whitespace, semicolons and comments: nothing the server would run. */
+function isBlank(text: string): boolean {
+  return text.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|[\s;]/g, "") === "";
 }

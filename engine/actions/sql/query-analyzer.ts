@@ -242,7 +242,8 @@ export class QueryAnalyzer {
     this.effects.consume(this.queryLike(f.selectStmt, scope).flatMap((o) => o.sources), "derived");
     const conflict = isObject(f.onConflictClause) ? (fieldsOf(f.onConflictClause, "OnConflictClause") ?? f.onConflictClause) : undefined;
     if (conflict) {
-      if (target) scope.entries.push({ kind: "table", alias: "excluded", table: target });
+      // `excluded` is the row proposed for insertion: values from this statement's own text, not stored data.
+      scope.entries.push({ kind: "derived", alias: "excluded", outputs: [] });
       this.expr(conflict.infer, scope, "filter");
       this.assignments(conflict.targetList, scope, target);
       this.expr(conflict.whereClause, scope, "filter");

@@ -90,9 +90,12 @@ class StatementVisitor {
       case "DoStmt":
         this.effects.dynamicReasons.add("DO block runs procedural code");
         return UTILITY_COMMANDS[type]!;
-      case "CallStmt":
-        this.queries.expr(f.funccall, new Scope(), "derived");
+      case "CallStmt": {
+        // CALL's funccall is bare FuncCall fields; wrap it so the expression walker records the function.
+        const call = nodeOf(f.funccall) ? f.funccall : { FuncCall: f.funccall };
+        this.effects.consume(this.queries.expr(call, new Scope(), "derived"), "derived");
         return UTILITY_COMMANDS[type]!;
+      }
       case "CreateTableAsStmt":
         return this.createTableAs(f);
       case "ViewStmt":
@@ -211,7 +214,9 @@ class StatementVisitor {
     }
     if (!isObject(value)) return;
     const n = nodeOf(value);
-    if (n?.[0] === "RangeVar") {
+    // Utility statements carry their relation as bare RangeVar fields (`relation: {relname, …}`), not
+    // wrapped in a `{RangeVar: …}` node as FROM lists do.
+    if (n?.[0] === "RangeVar" || (!n && typeof value.relname === "string")) {
       this.relation(value, access);
       return;
     }
