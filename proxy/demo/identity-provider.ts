@@ -1,0 +1,167 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Provider } from "oidc-provider";
+import { DEFAULT_MACHINES, DEFAULT_USERS, type DemoMachine, type DemoUser } from "./demo-users.js";
+import { handleInteraction } from "./interactions.js";
+import { loadOidcProvider } from "./load-oidc-provider.js";
+import { MemoryStore } from "./memory-adapter.js";
+import { errorPage } from "./pages.js";
+import { DEFAULT_TTLS, HUMAN_SCOPES, providerConfiguration, type ProviderTtls } from "./provider-configuration.js";
+import { generateSigningKey, type SigningKey } from "./signing-key.js";
+
+export type { DemoMachine, DemoUser } from "./demo-users.js";
+export type { SigningKey } from "./signing-key.js";
+export { DEFAULT_MACHINES, DEFAULT_USERS } from "./demo-users.js";
+
+export interface IdentityProviderOptions {
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number;
+  users?: DemoUser[];
+  machines?: DemoMachine[];
+  /** The public client people log in with (default `portcullis-cli`). */
+  humanClientId?: string;
+  /** `aud` of machine access tokens (default `portcullis`). */
+  audience?: string;
+  /** Token lifetimes in seconds, e.g. `{ idToken: 2 }` to make `portcullis token` refresh. */
+  ttl?: Partial<ProviderTtls>;
+  /**
+   * The polling `interval` (seconds) advertised in device authorization responses. oidc-provider
+   * sends none, which makes clients wait the RFC 8628 default of 5 s between polls; tests use 1.
+   */
+  devicePollIntervalSeconds?: number;
+  /** Where server errors go (default: stderr). Nothing else is logged. */
+  log?: (line: string) => void;
+}
+
+export interface RunningIdentityProvider {
+  /** The issuer URL, e.g. `http://127.0.0.1:41234` (also its discovery base). */
+  issuer: string;
+  port: number;
+  /** Public client for people: device flow and refresh tokens; id tokens carry email and groups. */
+  humanClientId: string;
+  /** The scopes `portcullis login` should ask for. */
+  humanScopes: string[];
+  /** The first machine client (client_credentials, JWT access tokens). */
+  machineClient: { id: string; secret: string };
+  machineClients: DemoMachine[];
+  /** A confidential client allowed to call the introspection endpoint (RFC 7662). */
+  gatewayClient: { id: string; secret: string };
+  /** `aud` of machine access tokens. */
+  audience: string;
+  /** The resource indicator (RFC 8707) machine tokens are issued for by default. */
+  resource: string;
+  users: DemoUser[];
+  /** The key currently signing tokens (the provider's real key: tests may forge with it). */
+  readonly signingKey: SigningKey;
+  /** Every published key, the signing one first. */
+  readonly signingKeys: SigningKey[];
+  /**
+   * Starts signing with a new key while still publishing the old ones, as a real issuer rotates.
+   * Sessions, grants and refresh tokens survive; only the Provider object is rebuilt.
+   */
+  rotateSigningKey(): Promise<SigningKey>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real OpenID provider (oidc-provider) on loopback for tests and the demo, with our own
+ * signing keys, demo users and machine clients, and our own sign-in pages.
+ */
+export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<RunningIdentityProvider> {
+  const { Provider: ProviderClass, errors } = await loadOidcProvider();
+  const users = options.users ?? DEFAULT_USERS.map((u) => ({ ...u, groups: [...u.groups] }));
+  const machines = options.machines ?? DEFAULT_MACHINES.map((m) => ({ ...m, groups: [...m.groups], claims: { ...m.claims } }));
+  const humanClientId = options.humanClientId ?? "portcullis-cli";
+  const audience = options.audience ?? "portcullis";
+  const resource = `urn:portcullis:${audience}`;
+  const gatewayClient = { id: "portcullis-gateway", secret: randomBytes(24).toString("base64url") };
+  const ttl = { ...DEFAULT_TTLS, ...options.ttl };
+  const pollInterval = options.devicePollIntervalSeconds ?? 5;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const store = new MemoryStore();
+  const cookieKey = randomBytes(32).toString("base64url");
+  const keys: SigningKey[] = [await generateSigningKey()];
+
+  let provider: Provider | undefined;
+  let providerHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+
+  const server = createServer((req, res) => {
+    if (!provider || !providerHandler) {
+      res.writeHead(503).end();
+      return;
+    }
+    if ((req.url ?? "").startsWith("/interaction/")) {
+      handleInteraction(provider, users, req, res).catch((error: unknown) => {
+        log(`identity provider: interaction error: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/html; charset=utf-8" }).end(errorPage("server_error", "internal error"));
+      });
+      return;
+    }
+    providerHandler(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+
+  const build = (): void => {
+    const next = new ProviderClass(
+      issuer,
+      providerConfiguration({ users, machines, humanClientId, gatewayClient, resource, audience, keys, cookieKey, store, ttl, InvalidTarget: errors.InvalidTarget }),
+    );
+    next.use(async (ctx, nextMiddleware) => {
+      await nextMiddleware();
+      if (ctx.method === "POST" && ctx.path === "/device/auth" && ctx.status === 200 && isObject(ctx.body)) ctx.body.interval = pollInterval;
+    });
+    next.on("server_error", (_ctx: unknown, error: unknown) => log(`identity provider: server error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+    provider = next;
+    providerHandler = next.callback();
+  };
+  try {
+    build();
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+
+  const machineClient = machines[0];
+  return {
+    issuer,
+    port,
+    humanClientId,
+    humanScopes: [...HUMAN_SCOPES],
+    machineClient: machineClient ? { id: machineClient.clientId, secret: machineClient.clientSecret } : { id: "", secret: "" },
+    machineClients: machines,
+    gatewayClient,
+    audience,
+    resource,
+    users,
+    get signingKey() {
+      return keys[0]!;
+    },
+    get signingKeys() {
+      return [...keys];
+    },
+    async rotateSigningKey() {
+      // oidc-provider signs with the first key of an algorithm; the old ones stay published for verifiers.
+      keys.unshift(await generateSigningKey());
+      build();
+      return keys[0]!;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          store.clear();
+          resolve();
+        });
+      }),
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
