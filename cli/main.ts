@@ -2,9 +2,13 @@ import { messageOf, PortcullisError } from "../engine/errors.js";
 import { parse, UsageError, type Command } from "./command.js";
 import { conformanceRunCommand } from "./commands/conformance-run.js";
 import { evalCommand } from "./commands/eval.js";
+import { loginCommand } from "./commands/login.js";
+import { logoutCommand } from "./commands/logout.js";
 import { policyTestCommand } from "./commands/policy-test.js";
+import { tokenCommand } from "./commands/token.js";
+import { whoamiCommand } from "./commands/whoami.js";
 
-const COMMANDS: Command[] = [evalCommand, policyTestCommand, conformanceRunCommand];
+const COMMANDS: Command[] = [evalCommand, policyTestCommand, conformanceRunCommand, loginCommand, tokenCommand, whoamiCommand, logoutCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(" ").length));
