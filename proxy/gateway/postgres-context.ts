@@ -1,0 +1,49 @@
+import type { SecureContext } from "node:tls";
+import type { Engine } from "../../engine/engine.js";
+import type { IdentityService } from "../../engine/identity/identity-service.js";
+import type { Masker } from "../../engine/masking/index.js";
+import { ColumnCatalog } from "../postgres/catalog.js";
+import type { PostgresGatewayContext, SessionEvent } from "../postgres/context.js";
+import type { PostgresTarget } from "../postgres/upstream/target.js";
+
+export interface PostgresContextOptions {
+  engine: Engine;
+  identity: IdentityService;
+  masker: Masker;
+  targets: PostgresTarget[];
+  /** Durable recording of session events (audit log and session recordings). */
+  record: (event: SessionEvent) => Promise<void>;
+  tls?: { context: SecureContext; required: boolean };
+  log: (line: string) => void;
+}
+
+/** Wires the PostgreSQL proxy to the engine: identity, decisions, masking, audit, catalogs. */
+export function createPostgresContext(options: PostgresContextOptions): PostgresGatewayContext & { close(): Promise<void> } {
+  const targets = new Map(options.targets.map((t) => [t.name, t]));
+  const catalogs = new Map<string, ColumnCatalog>();
+  const context: PostgresGatewayContext & { close(): Promise<void> } = {
+    target: (name) => targets.get(name),
+    async authenticate(secret, target) {
+      const result = await options.identity.verify(secret, { target });
+      if (result.ok) return { ok: true, identity: result.identity };
+      return { ok: false, reason: `${result.code}: ${result.detail}` };
+    },
+    decide: (request) => options.engine.decide(request),
+    record: options.record,
+    mask: (rule, value) => options.masker.mask(rule, value),
+    catalog(target) {
+      let catalog = catalogs.get(target.name);
+      if (!catalog) {
+        catalog = new ColumnCatalog(target);
+        catalogs.set(target.name, catalog);
+      }
+      return catalog;
+    },
+    log: options.log,
+    async close() {
+      await Promise.all([...catalogs.values()].map((c) => c.close()));
+    },
+  };
+  if (options.tls) context.tls = options.tls;
+  return context;
+}

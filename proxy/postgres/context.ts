@@ -1,0 +1,36 @@
+import type { SecureContext } from "node:tls";
+import type { DecisionRequest, Verdict } from "../../engine/decide.js";
+import type { Identity, MaskRule } from "../../engine/policy/types.js";
+import type { ColumnCatalog } from "./catalog.js";
+import type { PostgresTarget } from "./upstream/target.js";
+
+/** What a PostgreSQL session reports for the audit log and its recording; the engine decides what to keep. */
+export type SessionEvent =
+  | { type: "auth_failure"; session_id: string; client_addr: string; target: string; user: string; reason: string }
+  | { type: "session_start"; session_id: string; client_addr: string; identity: Identity; target: PostgresTarget["name"] }
+  | { type: "decision"; session_id: string; request: string; verdict: Verdict }
+  | { type: "result"; session_id: string; request: string; command_tag: string; rows: number; masked_columns: string[]; duration_us: number }
+  | { type: "session_end"; session_id: string; reason: string };
+
+export type Authentication = { ok: true; identity: Identity } | { ok: false; reason: string };
+
+/**
+ * Everything a PostgreSQL session needs from the rest of the gateway. The proxy only terminates the
+ * protocol: who someone is, what is allowed and how a value is masked are answered here.
+ */
+export interface PostgresGatewayContext {
+  target(name: string): PostgresTarget | undefined;
+  authenticate(secret: string, target: string): Promise<Authentication>;
+  decide(request: DecisionRequest): Verdict;
+  /**
+   * Records an event durably. Decision events resolve only once the record is on disk: nothing is
+   * forwarded before. A rejection fails the statement closed.
+   */
+  record(event: SessionEvent): Promise<void>;
+  /** Masks one value (text form) by a decision's rule; null stays null. Throws on an unknown strategy. */
+  mask(rule: MaskRule, value: string | null): string | null;
+  catalog(target: PostgresTarget): ColumnCatalog;
+  /** TLS for clients: the certificate to answer SSLRequest with, and whether clients must use it. */
+  tls?: { context: SecureContext; required: boolean };
+  log(line: string): void;
+}

@@ -1,0 +1,409 @@
+import { performance } from "node:perf_hooks";
+import type { Socket } from "node:net";
+import type { PostgresGatewayContext } from "./context.js";
+import { isExtended, type Pending, type Portal, type PreparedStatement } from "./pending.js";
+import {
+  errorResponse,
+  readCommandTag,
+  readRowDescription,
+  readyForQuery,
+  rowDescription,
+  type ErrorFields,
+} from "./protocol/backend-messages.js";
+import { SQLSTATE } from "./protocol/codes.js";
+import { FrameReader, ProtocolError, type Frame } from "./protocol/frame-reader.js";
+import { readBind, readExecute, readParse, readQuery, readTargeted, resultFormatAt } from "./protocol/frontend-messages.js";
+import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
+import { gateStatement, type GateSession } from "./statement-gate.js";
+import { MessageWriter } from "./protocol/message-writer.js";
+
+const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
+
+/**
+ * The steady state of one PostgreSQL session: client messages are decided and forwarded in order,
+ * upstream responses are matched to what asked for them, masked where the decision says so, and
+ * written back with backpressure in both directions.
+ */
+export class Relay {
+  private readonly client: Socket;
+  private readonly upstream: Socket;
+  private readonly context: PostgresGatewayContext;
+  private readonly who: GateSession;
+  private readonly clientReader: FrameReader;
+  private readonly upstreamReader = new FrameReader({ maxLength: MAX_UPSTREAM_MESSAGE });
+  private readonly decode: BinaryDecoder;
+
+  private readonly inbox: Frame[] = [];
+  private pumping = false;
+  private readonly pending: Pending[] = [];
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, Portal>();
+  /** After a denied extended-protocol message, everything up to Sync is discarded, as a server does. */
+  private discardError: ErrorFields | undefined;
+  private discarding = false;
+  private status = "I";
+  private closed = false;
+  private readonly pauses = new Set<string>();
+  private readonly onClosed: (reason: string) => void;
+
+  constructor(options: {
+    client: Socket;
+    upstream: Socket;
+    context: PostgresGatewayContext;
+    who: GateSession;
+    clientReader: FrameReader;
+    status: string;
+    decode: BinaryDecoder;
+    onClosed: (reason: string) => void;
+  }) {
+    this.client = options.client;
+    this.upstream = options.upstream;
+    this.context = options.context;
+    this.who = options.who;
+    this.clientReader = options.clientReader;
+    this.status = options.status;
+    this.decode = options.decode;
+    this.onClosed = options.onClosed;
+  }
+
+  /** Starts relaying; `queued` are client messages that arrived with the password. */
+  start(queued: Frame[]): void {
+    this.client.on("data", (chunk: Buffer) => this.fromClient(chunk));
+    this.client.on("close", () => this.close("client disconnected"));
+    this.client.on("error", () => this.close("client connection failed"));
+    this.upstream.on("data", (chunk: Buffer) => this.fromUpstream(chunk));
+    this.upstream.on("close", () => this.fail({ severity: "FATAL", code: SQLSTATE.connectionFailure, message: "Portcullis: the target closed the connection" }, "target disconnected"));
+    this.upstream.on("error", () => undefined);
+    this.client.on("drain", () => this.resume("client-drain", this.upstream));
+    this.upstream.on("drain", () => this.resume("upstream-drain", this.client));
+    this.inbox.push(...queued);
+    void this.pump();
+  }
+
+  // ---- client → upstream -------------------------------------------------------------------
+
+  private fromClient(chunk: Buffer): void {
+    try {
+      this.inbox.push(...this.clientReader.push(chunk));
+    } catch (error) {
+      this.protocolViolation(error);
+      return;
+    }
+    void this.pump();
+  }
+
+  /** Handles client messages strictly in order; a decision may wait on the audit log or the catalog. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && this.inbox.length > 0) {
+        const frame = this.inbox.shift()!;
+        const work = this.handleClient(frame);
+        if (work) {
+          this.pause("decision", this.client);
+          await work;
+          this.resume("decision", this.client);
+        }
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError) this.protocolViolation(error);
+      else this.fail({ severity: "FATAL", code: SQLSTATE.internalError, message: "Portcullis: internal error" }, `internal error: ${String(error)}`);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Returns a promise only when the message needs an asynchronous decision. */
+  private handleClient(frame: Frame): Promise<void> | undefined {
+    if (this.discarding && frame.type !== "S" && frame.type !== "X") return undefined;
+    switch (frame.type) {
+      case "Q":
+        return this.query(readQuery(frame.body), frame);
+      case "P":
+        return this.parse(frame);
+      case "B": {
+        const bind = readBind(frame.body);
+        const statement = this.statements.get(bind.statement) ?? { sql: "", masks: [], ddl: false };
+        const portal: Portal = { statement, formats: bind.resultFormats };
+        this.portals.set(bind.portal, portal);
+        this.forward(frame, { kind: "bind" });
+        return undefined;
+      }
+      case "D": {
+        const target = readTargeted(frame.body);
+        if (target.kind === "S") {
+          const statement = this.statements.get(target.name) ?? { sql: "", masks: [], ddl: false };
+          this.forward(frame, { kind: "describe-statement", statement, hidden: false });
+        } else {
+          const portal = this.portals.get(target.name) ?? { statement: { sql: "", masks: [], ddl: false }, formats: [] };
+          this.forward(frame, { kind: "describe-portal", portal });
+        }
+        return undefined;
+      }
+      case "E": {
+        const { portal: name } = readExecute(frame.body);
+        const portal = this.portals.get(name) ?? { statement: { sql: "", masks: [], ddl: false }, formats: [] };
+        this.forward(frame, { kind: "execute", portal, rows: 0, started: performance.now() });
+        return undefined;
+      }
+      case "C": {
+        const target = readTargeted(frame.body);
+        if (target.kind === "S") this.statements.delete(target.name);
+        else this.portals.delete(target.name);
+        this.forward(frame, { kind: "close" });
+        return undefined;
+      }
+      case "S": {
+        const injectError = this.discardError;
+        this.discarding = false;
+        this.discardError = undefined;
+        this.forward(frame, injectError ? { kind: "sync", injectError } : { kind: "sync" });
+        return undefined;
+      }
+      case "H":
+      case "d":
+      case "c":
+      case "f":
+        this.forward(frame, undefined);
+        return undefined;
+      case "F":
+        this.refuse({ code: SQLSTATE.insufficientPrivilege, message: "Portcullis denied this request: the function-call protocol message is not allowed" });
+        return undefined;
+      case "X":
+        this.upstream.end(frame.raw);
+        this.close("client terminated");
+        return undefined;
+      default:
+        throw new ProtocolError(`unexpected message ${JSON.stringify(frame.type)} after authentication`);
+    }
+  }
+
+  private async query(sql: string, frame: Frame): Promise<void> {
+    const gate = await gateStatement(this.context, this.who, sql);
+    if (this.closed) return;
+    if (!gate.ok) return this.refuse(gate.error);
+    this.forward(frame, { kind: "query", sql, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now() });
+  }
+
+  private async parse(frame: Frame): Promise<void> {
+    const message = readParse(frame.body);
+    const gate = await gateStatement(this.context, this.who, message.text);
+    if (this.closed) return;
+    if (!gate.ok) {
+      this.discarding = true;
+      this.discardError = gate.error;
+      return;
+    }
+    const statement: PreparedStatement = { sql: message.text, masks: gate.masks, ddl: gate.ddl };
+    this.statements.set(message.name, statement);
+    this.forward(frame, { kind: "parse" });
+    // Masking needs the statement's result columns even when the client never asks for them.
+    if (gate.masks.length > 0) {
+      const describe = new MessageWriter().byte(0x53).cstring(message.name).finish("D");
+      this.send(this.upstream, describe, "upstream-drain", this.client);
+      this.pending.push({ kind: "describe-statement", statement, hidden: true });
+    }
+  }
+
+  /**
+   * A denied Query or FunctionCall: the client gets the error and a ReadyForQuery. With responses
+   * still outstanding upstream, a Sync goes up instead so the error lands after them, in order.
+   */
+  private refuse(error: ErrorFields): void {
+    if (this.pending.length === 0) {
+      this.client.cork();
+      this.send(this.client, errorResponse(error), "client-drain", this.upstream);
+      this.send(this.client, readyForQuery(this.status), "client-drain", this.upstream);
+      this.client.uncork();
+      return;
+    }
+    this.send(this.upstream, new MessageWriter(0).finish("S"), "upstream-drain", this.client);
+    this.pending.push({ kind: "sync", injectError: error });
+  }
+
+  private forward(frame: Frame, expect: Pending | undefined): void {
+    this.send(this.upstream, frame.raw, "upstream-drain", this.client);
+    if (expect) this.pending.push(expect);
+  }
+
+  // ---- upstream → client -------------------------------------------------------------------
+
+  private fromUpstream(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.upstreamReader.push(chunk);
+    } catch {
+      this.fail({ severity: "FATAL", code: SQLSTATE.connectionFailure, message: "Portcullis: the target sent an invalid message" }, "invalid upstream message");
+      return;
+    }
+    this.client.cork();
+    try {
+      for (const frame of frames) {
+        const out = this.handleUpstream(frame);
+        if (out) this.send(this.client, out, "client-drain", this.upstream);
+      }
+    } catch (error) {
+      this.fail({ severity: "FATAL", code: SQLSTATE.internalError, message: "Portcullis: could not process the target's response" }, `upstream processing failed: ${String(error)}`);
+    } finally {
+      this.client.uncork();
+    }
+  }
+
+  /** What to write to the client for one upstream message (undefined: nothing). */
+  private handleUpstream(frame: Frame): Buffer | undefined {
+    const head = this.pending[0];
+    switch (frame.type) {
+      case "1":
+      case "2":
+      case "3":
+        this.pending.shift();
+        return frame.raw;
+      case "t":
+        return head?.kind === "describe-statement" && head.hidden ? undefined : frame.raw;
+      case "n":
+        if (head?.kind === "describe-statement" || head?.kind === "describe-portal") {
+          this.pending.shift();
+          if (head.kind === "describe-statement" && head.hidden) return undefined;
+        }
+        return frame.raw;
+      case "T":
+        return this.rowDescription(frame, head);
+      case "D":
+        return this.dataRow(frame, head);
+      case "C":
+      case "I":
+      case "s":
+        this.complete(frame, head);
+        return frame.raw;
+      case "E":
+        // After an error the server skips the rest of the extended cycle up to Sync.
+        if (head && isExtended(head)) {
+          while (this.pending[0] && isExtended(this.pending[0])) this.pending.shift();
+        }
+        return frame.raw;
+      case "Z":
+        return this.readyForQuery(frame);
+      default:
+        return frame.raw;
+    }
+  }
+
+  private rowDescription(frame: Frame, head: Pending | undefined): Buffer | undefined {
+    if (!head) return frame.raw;
+    const fields = readRowDescription(frame.body);
+    if (head.kind === "describe-statement") {
+      this.pending.shift();
+      head.statement.fields = fields;
+      if (head.hidden) return undefined;
+      const plan = planColumns(fields, head.statement.masks);
+      return plan.length > 0 ? rowDescription(describeMasked(fields, plan)) : frame.raw;
+    }
+    if (head.kind === "describe-portal") {
+      this.pending.shift();
+      head.portal.statement.fields ??= fields;
+      head.portal.plan = planColumns(fields, head.portal.statement.masks);
+      return head.portal.plan.length > 0 ? rowDescription(describeMasked(fields, head.portal.plan)) : frame.raw;
+    }
+    if (head.kind === "query") {
+      head.plan = planColumns(fields, head.masks);
+      return head.plan.length > 0 ? rowDescription(describeMasked(fields, head.plan)) : frame.raw;
+    }
+    return frame.raw;
+  }
+
+  private dataRow(frame: Frame, head: Pending | undefined): Buffer {
+    if (head?.kind === "query") {
+      head.rows += 1;
+      return head.plan.length > 0 ? maskRow(frame.body, head.plan, (r, v) => this.context.mask(r, v), this.decode) : frame.raw;
+    }
+    if (head?.kind === "execute") {
+      head.rows += 1;
+      const portal = head.portal;
+      if (!portal.plan) {
+        if (portal.statement.masks.length > 0 && !portal.statement.fields) {
+          // Rows whose columns are unknown cannot be masked: never pass them through.
+          throw new Error("result columns of a masked statement are unknown");
+        }
+        portal.plan = planColumns(portal.statement.fields ?? [], portal.statement.masks, (i) => resultFormatAt(portal.formats, i));
+      }
+      return portal.plan.length > 0 ? maskRow(frame.body, portal.plan, (r, v) => this.context.mask(r, v), this.decode) : frame.raw;
+    }
+    return frame.raw;
+  }
+
+  private complete(frame: Frame, head: Pending | undefined): void {
+    if (head?.kind === "execute") {
+      this.pending.shift();
+      this.result(head.portal.statement.sql, frame, head.rows, head.portal.plan?.map((m) => m.rule.column) ?? [], head.started);
+      if (head.portal.statement.ddl) this.context.catalog(this.who.target).invalidate();
+    } else if (head?.kind === "query") {
+      this.result(head.sql, frame, head.rows, head.plan.map((m) => m.rule.column), head.started);
+      head.plan = [];
+      head.rows = 0;
+    }
+  }
+
+  private readyForQuery(frame: Frame): Buffer {
+    this.status = String.fromCharCode(frame.body[0] ?? 0x49);
+    let injected: ErrorFields | undefined;
+    while (this.pending.length > 0) {
+      const entry = this.pending.shift()!;
+      if (entry.kind === "sync") {
+        injected = entry.injectError;
+        break;
+      }
+      if (entry.kind === "query") {
+        if (entry.ddl) this.context.catalog(this.who.target).invalidate();
+        break;
+      }
+    }
+    return injected ? Buffer.concat([errorResponse(injected), frame.raw]) : frame.raw;
+  }
+
+  private result(sql: string, frame: Frame, rows: number, masked: string[], started: number): void {
+    const tag = frame.type === "C" ? readCommandTag(frame.body) : frame.type === "I" ? "EMPTY" : "SUSPENDED";
+    const event = { type: "result" as const, session_id: this.who.session.id, request: sql, command_tag: tag, rows, masked_columns: masked, duration_us: Math.round((performance.now() - started) * 1000) };
+    this.context.record(event).catch((error: unknown) => this.context.log(`recording a result failed: ${String(error)}`));
+  }
+
+  // ---- flow control and teardown -----------------------------------------------------------
+
+  private send(to: Socket, bytes: Buffer, drainReason: string, source: Socket): void {
+    if (this.closed) return;
+    if (!to.write(bytes)) this.pause(drainReason, source);
+  }
+
+  private pause(reason: string, socket: Socket): void {
+    this.pauses.add(`${reason}:${socket === this.client ? "c" : "u"}`);
+    socket.pause();
+  }
+
+  private resume(reason: string, socket: Socket): void {
+    const side = socket === this.client ? "c" : "u";
+    this.pauses.delete(`${reason}:${side}`);
+    for (const key of this.pauses) if (key.endsWith(`:${side}`)) return;
+    if (!this.closed) socket.resume();
+  }
+
+  private protocolViolation(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.fail({ severity: "FATAL", code: SQLSTATE.protocolViolation, message: `Portcullis: invalid frontend message: ${message}` }, `protocol violation: ${message}`);
+  }
+
+  /** Ends the session with a last error for the client (one connection, never the gateway). */
+  fail(error: ErrorFields, reason: string): void {
+    if (this.closed) return;
+    if (!this.client.destroyed) this.client.end(errorResponse(error));
+    this.close(reason);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.upstream.destroy();
+    if (!this.client.destroyed) this.client.end();
+    setTimeout(() => this.client.destroy(), 1000).unref();
+    this.onClosed(reason);
+  }
+}

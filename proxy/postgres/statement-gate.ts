@@ -1,0 +1,72 @@
+import type { Verdict } from "../../engine/decide.js";
+import type { Identity, SessionInfo } from "../../engine/policy/types.js";
+import type { PostgresGatewayContext } from "./context.js";
+import type { ErrorFields } from "./protocol/backend-messages.js";
+import { SQLSTATE } from "./protocol/codes.js";
+import type { ResolvedMask } from "./row-masker.js";
+import type { PostgresTarget } from "./upstream/target.js";
+
+export type GateResult =
+  | { ok: true; verdict: Verdict; masks: ResolvedMask[]; ddl: boolean }
+  | { ok: false; verdict?: Verdict; error: ErrorFields };
+
+export interface GateSession {
+  identity: Identity;
+  session: SessionInfo;
+  target: PostgresTarget;
+}
+
+/**
+ * Decides one request (the text of a Query or Parse message) and records the decision durably before
+ * anything is forwarded. Every failure on the way is a denial with a reason the client can read.
+ */
+export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string): Promise<GateResult> {
+  const verdict = context.decide({
+    identity: who.identity,
+    session: who.session,
+    target: { name: who.target.name, type: "postgres", tags: who.target.tags },
+    request: { sql },
+  });
+  try {
+    await context.record({ type: "decision", session_id: who.session.id, request: sql, verdict });
+  } catch (error) {
+    context.log(`audit write failed, denying: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: false, verdict, error: denial("the audit log could not record this statement") };
+  }
+  switch (verdict.effect) {
+    case "deny":
+      return { ok: false, verdict, error: denial(verdict.decision.reasons.join("; ") || "denied by policy") };
+    case "approval": {
+      const approval = verdict.decision.approval;
+      const who = approval?.approvers?.join(", ") ?? "an approver";
+      const reason = approval?.reason ?? verdict.decision.reasons.join("; ");
+      return {
+        ok: false,
+        verdict,
+        error: { code: SQLSTATE.insufficientPrivilege, message: `Portcullis: approval required from ${who}: ${reason}`, hint: "this statement needs a human approval before it can run" },
+      };
+    }
+    default:
+      break;
+  }
+  const ddl = verdict.action.statements.some((s) => s.category === "ddl");
+  if (verdict.effect === "allow") return { ok: true, verdict, masks: [], ddl };
+  try {
+    const catalog = context.catalog(who.target);
+    const masks: ResolvedMask[] = [];
+    for (const rule of verdict.decision.mask ?? []) {
+      // A mask the gateway cannot apply (an unknown strategy) denies now, not halfway through the rows.
+      context.mask(rule, "");
+      const origin = await catalog.resolve(rule.column);
+      if (origin) masks.push({ origin, rule });
+    }
+    return { ok: true, verdict, masks, ddl };
+  } catch (error) {
+    context.log(`masking could not be prepared, denying: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: false, verdict, error: denial("the columns to mask could not be prepared on the target") };
+  }
+}
+
+function denial(reason: string): ErrorFields {
+  return { code: SQLSTATE.insufficientPrivilege, message: `Portcullis denied this statement: ${reason}` };
+}

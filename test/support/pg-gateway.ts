@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import { Engine } from "../../engine/engine.js";
+import { IdentityService } from "../../engine/identity/identity-service.js";
+import { createMasker } from "../../engine/masking/index.js";
+import type { Identity } from "../../engine/policy/types.js";
+import { defaultPolicyDir } from "../../engine/paths.js";
+import { createPostgresContext } from "../../proxy/gateway/postgres-context.js";
+import type { SessionEvent } from "../../proxy/postgres/context.js";
+import { listenPostgres, type PostgresListener } from "../../proxy/postgres/server.js";
+import type { PostgresTarget } from "../../proxy/postgres/upstream/target.js";
+import { binaryToText } from "../../proxy/postgres/value-text.js";
+import { startPostgres, type RunningPostgres } from "./postgres.js";
+
+export const DEMO_SCHEMA = `
+  CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email text, ssn text, age int);
+  INSERT INTO users VALUES
+    (1, 'Ada', 'ada@example.com', '123-45-6789', 36),
+    (2, 'Grace', 'grace@example.com', '987-65-4321', 45),
+    (3, 'Linus', NULL, NULL, 28);
+  CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users(id), amount numeric(10,2), note text);
+  INSERT INTO orders SELECT g, 1 + g % 3, g * 1.5, 'order ' || g FROM generate_series(1, 20) g;
+  GRANT ALL ON ALL TABLES IN SCHEMA public TO gateway;
+`;
+
+export const ALICE: Identity = { subject: "alice@example.com", issuer: "https://idp.test", groups: ["engineering"], kind: "human", claims: {} };
+export const PII_READER: Identity = { subject: "pat@example.com", issuer: "https://idp.test", groups: ["engineering", "pii-readers"], kind: "human", claims: {} };
+
+export interface GatewayUnderTest {
+  pg: RunningPostgres;
+  gateway: PostgresListener;
+  engine: Engine;
+  identity: IdentityService;
+  events: SessionEvent[];
+  logs: string[];
+  target: PostgresTarget;
+  /** A fresh gateway token for `who` (default ALICE). */
+  token(who?: Identity): Promise<string>;
+  /** Environment for psql/pgbench through the gateway as `who`. */
+  env(who?: Identity): Promise<NodeJS.ProcessEnv>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real PostgreSQL server with the demo tables, the default policy, real gateway tokens, and the
+ * gateway's PostgreSQL listener on a free loopback port: the whole path a client takes.
+ */
+export async function startGatewayUnderTest(options: { tags?: Record<string, string>; policyDir?: string; record?: (e: SessionEvent) => Promise<void> } = {}): Promise<GatewayUnderTest> {
+  const gatewayPassword = randomBytes(12).toString("hex");
+  const pg = await startPostgres({ users: [{ name: "gateway", password: gatewayPassword }], initSql: DEMO_SCHEMA });
+  const engine = await Engine.start({ dir: options.policyDir ?? defaultPolicyDir });
+  const identity = await IdentityService.create({ issuers: [] });
+  const events: SessionEvent[] = [];
+  const logs: string[] = [];
+  const target: PostgresTarget = { name: "demo", tags: options.tags ?? { env: "dev" }, host: pg.host, port: pg.port, database: pg.database, user: "gateway", password: gatewayPassword, tls: "disable" };
+  const context = createPostgresContext({
+    engine,
+    identity,
+    masker: createMasker({ hashKey: randomBytes(32) }),
+    targets: [target],
+    record: async (event) => {
+      events.push(event);
+      if (options.record) await options.record(event);
+    },
+    log: (line) => logs.push(line),
+  });
+  const gateway = await listenPostgres({ host: "127.0.0.1", port: 0, context, decode: binaryToText });
+  const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;
+  return {
+    pg,
+    gateway,
+    engine,
+    identity,
+    events,
+    logs,
+    target,
+    token,
+    async env(who: Identity = ALICE) {
+      return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.port), PGUSER: "alice", PGDATABASE: "demo", PGPASSWORD: await token(who), PGSSLMODE: "disable", PGCONNECT_TIMEOUT: "10" };
+    },
+    async stop() {
+      await gateway.close();
+      await context.close();
+      await engine.close();
+      await pg.stop();
+    },
+  };
+}
