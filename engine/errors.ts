@@ -8,7 +8,9 @@ export type PortcullisErrorCode =
   | "BUNDLE_INVALID"
   | "INVALID_CASE"
   | "INVALID_RECORDING"
-  | "USAGE";
+  | "USAGE"
+  | "CONFIG_INVALID"
+  | "CONFIG_SECRET";
 
 export class PortcullisError extends Error {
   readonly code: PortcullisErrorCode;

@@ -26,7 +26,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
     async authenticate(secret, target) {
       const result = await options.identity.verify(secret, { target });
       if (result.ok) return { ok: true, identity: result.identity };
-      return { ok: false, reason: `${result.code}: ${result.detail}` };
+      return { ok: false, code: result.code, detail: result.detail };
     },
     decide: (request) => options.engine.decide(request),
     record: options.record,

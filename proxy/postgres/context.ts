@@ -6,13 +6,14 @@ import type { PostgresTarget } from "./upstream/target.js";
 
 /** What a PostgreSQL session reports for the audit log and its recording; the engine decides what to keep. */
 export type SessionEvent =
-  | { type: "auth_failure"; session_id: string; client_addr: string; target: string; user: string; reason: string }
+  | { type: "auth_failure"; session_id: string; client_addr: string; target: string; user: string; code: string; detail: string }
   | { type: "session_start"; session_id: string; client_addr: string; identity: Identity; target: PostgresTarget["name"] }
   | { type: "decision"; session_id: string; request: string; verdict: Verdict }
   | { type: "result"; session_id: string; request: string; command_tag: string; rows: number; masked_columns: string[]; duration_us: number }
   | { type: "session_end"; session_id: string; reason: string };
 
-export type Authentication = { ok: true; identity: Identity } | { ok: false; reason: string };
+/** A refused credential: `code` is the identity rejection code, `detail` its explanation (for the audit log only). */
+export type Authentication = { ok: true; identity: Identity } | { ok: false; code: string; detail: string };
 
 /**
  * Everything a PostgreSQL session needs from the rest of the gateway. The proxy only terminates the

@@ -67,12 +67,12 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     const target = context.target(targetName);
     const auth = await context.authenticate(secret, targetName);
     if (!auth.ok) {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: targetName, user, reason: auth.reason }).catch(() => undefined);
+      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: targetName, user, code: auth.code, detail: auth.detail }).catch(() => undefined);
       socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.invalidPassword, message: `password authentication failed for user "${user}"` }));
       return;
     }
     if (!target) {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: targetName, user, reason: "unknown_target" }).catch(() => undefined);
+      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: targetName, user, code: "unknown_target", detail: `no target named ${targetName}` }).catch(() => undefined);
       socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.invalidCatalogName, message: `Portcullis has no PostgreSQL target named "${targetName}"` }));
       return;
     }

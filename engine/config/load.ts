@@ -1,0 +1,75 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { PortcullisError } from "../errors.js";
+import { defaultPolicyDir } from "../paths.js";
+import { check } from "../schemas.js";
+import { resolveSecret } from "./secrets.js";
+import type { ConfigFile, GatewayConfig, ListenAddress } from "./types.js";
+
+export const DEFAULT_HTTP_LISTEN = "127.0.0.1:7480";
+export const DEFAULT_POSTGRES_LISTEN = "127.0.0.1:6432";
+
+/** Reads, validates and resolves a config file (YAML or JSON). Errors name the file and the problem. */
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const absolute = resolve(path);
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(absolute, "utf8"));
+  } catch (error) {
+    throw new PortcullisError("CONFIG_INVALID", `${absolute}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return resolveConfig(document ?? {}, dirname(absolute), env, absolute);
+}
+
+/** Validates a config document against schemas/config.json and applies defaults. */
+export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.ProcessEnv = process.env, source = "config"): GatewayConfig {
+  const problem = check("config.json", document);
+  if (problem) throw new PortcullisError("CONFIG_INVALID", `${source}: ${problem}`);
+  const file = document as ConfigFile;
+  const path = (p: string): string => resolve(baseDir, p);
+  const stateDir = path(file.state_dir ?? ".portcullis");
+  const names = new Set<string>();
+  const targets = (file.postgres?.targets ?? []).map((t) => {
+    if (names.has(t.name)) throw new PortcullisError("CONFIG_INVALID", `${source}: two targets are named ${t.name}`);
+    names.add(t.name);
+    const target: GatewayConfig["postgres"]["targets"][number] = {
+      name: t.name,
+      tags: t.tags ?? {},
+      host: t.host,
+      port: t.port ?? 5432,
+      database: t.database,
+      user: t.user,
+      password: resolveSecret(t.password, baseDir, `target ${t.name} password`, env),
+      tls: t.tls ?? "prefer",
+    };
+    if (t.ca_file) target.ca = readFileSync(path(t.ca_file), "utf8");
+    if (t.connect_timeout_ms !== undefined) target.connectTimeoutMs = t.connect_timeout_ms;
+    return target;
+  });
+  const tls = file.postgres?.tls ?? {};
+  if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) throw new PortcullisError("CONFIG_INVALID", `${source}: postgres.tls needs both cert_file and key_file`);
+  const tlsConfig: GatewayConfig["postgres"]["tls"] = { selfSigned: tls.self_signed ?? true, required: tls.required ?? false };
+  if (tls.cert_file && tls.key_file) {
+    tlsConfig.certFile = path(tls.cert_file);
+    tlsConfig.keyFile = path(tls.key_file);
+  }
+  return {
+    stateDir,
+    listen: {
+      http: address(file.listen?.http ?? DEFAULT_HTTP_LISTEN),
+      postgres: address(file.listen?.postgres ?? DEFAULT_POSTGRES_LISTEN),
+    },
+    policy: { dir: file.policy?.dir ? path(file.policy.dir) : defaultPolicyDir, watch: file.policy?.watch ?? true, runTests: file.policy?.run_tests ?? false },
+    identity: file.identity ?? { issuers: [] },
+    postgres: { tls: tlsConfig, messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024, targets },
+    maskingHashKey: file.masking?.hash_key ? resolveSecret(file.masking.hash_key, baseDir, "masking.hash_key", env) : undefined,
+    auditPath: file.audit?.path ? path(file.audit.path) : resolve(stateDir, "audit.log"),
+    recordings: { dir: file.recordings?.dir ? path(file.recordings.dir) : resolve(stateDir, "recordings"), enabled: file.recordings?.enabled ?? true },
+  };
+}
+
+function address(text: string): ListenAddress {
+  const at = text.lastIndexOf(":");
+  return { host: text.slice(0, at), port: Number(text.slice(at + 1)) };
+}

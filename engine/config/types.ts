@@ -1,0 +1,64 @@
+import type { IdentityConfig } from "../identity/config.js";
+import type { SecretSource } from "./secrets.js";
+
+/** The config file as written (schemas/config.json). */
+export interface ConfigFile {
+  state_dir?: string;
+  listen?: { http?: string; postgres?: string };
+  policy?: { dir?: string; watch?: boolean; run_tests?: boolean };
+  identity?: IdentityConfig;
+  postgres?: {
+    tls?: { cert_file?: string; key_file?: string; self_signed?: boolean; required?: boolean };
+    message_limit_bytes?: number;
+    targets?: PostgresTargetFile[];
+  };
+  masking?: { hash_key?: SecretSource };
+  audit?: { path?: string };
+  recordings?: { dir?: string; enabled?: boolean };
+}
+
+export interface PostgresTargetFile {
+  name: string;
+  tags?: Record<string, string>;
+  host: string;
+  port?: number;
+  database: string;
+  user: string;
+  password: SecretSource;
+  tls?: "disable" | "prefer" | "require" | "verify-full";
+  ca_file?: string;
+  connect_timeout_ms?: number;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** The config after defaults, with paths absolute and secrets resolved. */
+export interface GatewayConfig {
+  stateDir: string;
+  listen: { http: ListenAddress; postgres: ListenAddress };
+  policy: { dir: string; watch: boolean; runTests: boolean };
+  identity: IdentityConfig;
+  postgres: {
+    tls: { certFile?: string; keyFile?: string; selfSigned: boolean; required: boolean };
+    messageLimitBytes: number;
+    targets: Array<{
+      name: string;
+      tags: Record<string, string>;
+      host: string;
+      port: number;
+      database: string;
+      user: string;
+      password: string;
+      tls: "disable" | "prefer" | "require" | "verify-full";
+      ca?: string;
+      connectTimeoutMs?: number;
+    }>;
+  };
+  /** Undefined: generated once and kept in the state directory. */
+  maskingHashKey: string | undefined;
+  auditPath: string;
+  recordings: { dir: string; enabled: boolean };
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { AuditLog } from "../../engine/audit/audit-log.js";
+import type { GatewayConfig } from "../../engine/config/types.js";
+import { Engine } from "../../engine/engine.js";
+import { IdentityService } from "../../engine/identity/identity-service.js";
+import { createMasker } from "../../engine/masking/index.js";
+import type { ReloadResult } from "../../engine/policy/policy-service.js";
+import type { Target } from "../../engine/policy/types.js";
+import { startHttpServer, type RunningHttpServer } from "../http/server.js";
+import { listenPostgres, type PostgresListener } from "../postgres/server.js";
+import type { SessionEvent } from "../postgres/context.js";
+import { binaryToText } from "../postgres/value-text.js";
+import { auditEventOf } from "./audit-events.js";
+import { createPostgresContext } from "./postgres-context.js";
+import { postgresTls } from "./tls.js";
+
+export interface RunningGateway {
+  config: GatewayConfig;
+  engine: Engine;
+  identity: IdentityService;
+  audit: AuditLog;
+  http: RunningHttpServer;
+  postgres: PostgresListener;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything a config describes: the engine (policy with hot reload), identity, the audit log,
+ * the HTTP listener (token exchange, JWKS) and the PostgreSQL listener. Anything that cannot start
+ * stops what already started and throws: a gateway never runs half-configured.
+ */
+export async function startGateway(config: GatewayConfig, log: (line: string) => void): Promise<RunningGateway> {
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => log(`shutdown: ${String(error)}`));
+  };
+  try {
+    const engine = await Engine.start({ dir: config.policy.dir, watch: config.policy.watch, runTests: config.policy.runTests });
+    closers.push(() => engine.close());
+    engine.policy.on("reload", (result: ReloadResult) => log(result.ok ? `policy reloaded: ${result.revision}` : `policy reload failed, still serving ${engine.policy.current.revision}: ${result.error}`));
+
+    const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir });
+    const secrets = config.postgres.targets.map((t) => t.password);
+    const audit = await AuditLog.open(config.auditPath, { secrets });
+    closers.push(() => audit.close());
+
+    const targets = new Map<string, Target>(config.postgres.targets.map((t) => [t.name, { name: t.name, type: "postgres", tags: t.tags }]));
+    const targetOf = (name: string): Target => targets.get(name) ?? { name, type: "postgres", tags: {} };
+    const record = async (event: SessionEvent): Promise<void> => {
+      const auditEvent = auditEventOf(event, targetOf);
+      if (auditEvent) await audit.append(auditEvent);
+    };
+
+    const tls = await postgresTls(config);
+    const context = createPostgresContext({
+      engine,
+      identity,
+      masker: createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") }),
+      targets: config.postgres.targets,
+      record,
+      log,
+      ...(tls ? { tls } : {}),
+    });
+    closers.push(() => context.close());
+
+    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, log: (event) => log(`http: ${JSON.stringify(event)}`) });
+    closers.push(() => http.close());
+    const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes });
+    closers.push(() => postgres.close());
+    return { config, engine, identity, audit, http, postgres, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** The masking hash key kept in the state directory: generated once, so hashes stay comparable across restarts. */
+function stateKey(stateDir: string): string {
+  const path = join(stateDir, "masking-key");
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString("hex"), { mode: 0o600 });
+  return readFileSync(path, "utf8").trim();
+}
