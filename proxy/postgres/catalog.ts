@@ -23,10 +23,16 @@ const TTL_MS = 60_000;
  * renamed or recreated table is looked up again.
  */
 export class ColumnCatalog {
-  private readonly pool: pg.Pool;
+  private pool: pg.Pool;
+  private readonly target: PostgresTarget;
   private readonly cache = new Map<string, { origin: ColumnOrigin | null; at: number }>();
 
   constructor(target: PostgresTarget) {
+    this.target = target;
+    this.pool = ColumnCatalog.pool(target, target.tls !== "disable");
+  }
+
+  private static pool(target: PostgresTarget, ssl: boolean): pg.Pool {
     const config: pg.PoolConfig = {
       host: target.host,
       port: target.port,
@@ -38,10 +44,24 @@ export class ColumnCatalog {
       application_name: "portcullis-catalog",
       connectionTimeoutMillis: target.connectTimeoutMs ?? 10_000,
     };
-    if (target.tls !== "disable") config.ssl = target.tls === "verify-full" ? (target.ca ? { ca: target.ca } : true) : { rejectUnauthorized: false };
-    this.pool = new pg.Pool(config);
+    if (ssl) config.ssl = target.tls === "verify-full" ? (target.ca ? { ca: target.ca, servername: target.host } : { servername: target.host }) : { rejectUnauthorized: false };
+    const pool = new pg.Pool(config);
     // An idle connection the server drops must not become an unhandled error.
-    this.pool.on("error", () => undefined);
+    pool.on("error", () => undefined);
+    return pool;
+  }
+
+  private async query(values: string[]): Promise<pg.QueryResult<{ oid: string; attnum: number }>> {
+    try {
+      return await this.pool.query<{ oid: string; attnum: number }>(LOOKUP, values);
+    } catch (error) {
+      // `prefer`, as libpq means it: TLS when the server offers it, plain TCP when it does not.
+      if (this.target.tls !== "prefer" || !/does not support SSL/i.test(String(error))) throw error;
+      const plain = ColumnCatalog.pool(this.target, false);
+      void this.pool.end().catch(() => undefined);
+      this.pool = plain;
+      return this.pool.query<{ oid: string; attnum: number }>(LOOKUP, values);
+    }
   }
 
   /** The origin of a qualified column name (`schema.table.column`; `table.column` means schema public), or null when absent. */
@@ -51,7 +71,7 @@ export class ColumnCatalog {
     const parts = qualified.split(".");
     const [schema, table, column] = parts.length === 3 ? parts : parts.length === 2 ? ["public", parts[0]!, parts[1]!] : [undefined, undefined, undefined];
     if (!schema || !table || !column) return null;
-    const result = await this.pool.query<{ oid: string; attnum: number }>(LOOKUP, [schema, table, column]);
+    const result = await this.query([schema, table, column]);
     const row = result.rows[0];
     const origin = row ? { tableOid: Number(row.oid), attributeNumber: row.attnum } : null;
     this.cache.set(qualified, { origin, at: Date.now() });

@@ -1,0 +1,143 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { resolveConfig } from "../../engine/config/load.js";
+import { DEMO_SEED_SQL } from "../../proxy/demo/demo-data.js";
+import { startIdentityProvider } from "../../proxy/demo/identity-provider.js";
+import { startPostgres } from "../../proxy/demo/postgres-server.js";
+import { startGateway } from "../../proxy/gateway/gateway.js";
+import { stringOption, UsageError, type Command } from "../command.js";
+import { untilSignal } from "./serve.js";
+
+export const demoCommand: Command = {
+  words: ["demo"],
+  summary: "run the gateway on embedded defaults with a demo PostgreSQL and identity provider (npm start)",
+  options: {
+    "postgres-url": { type: "string" },
+    "listen-postgres": { type: "string" },
+    "listen-http": { type: "string" },
+  },
+  help: `Usage: portcullis demo [--postgres-url URL] [--listen-postgres HOST:PORT] [--listen-http HOST:PORT]
+
+Starts everything needed to try Portcullis on one machine and prints a psql line to paste:
+  - a PostgreSQL server of its own in a temporary directory (or the one --postgres-url names, whose
+    credentials then become the gateway's target credentials), seeded with a demo database: users
+    (email and ssn are masked for the demo user) and orders;
+  - the demo OpenID provider (people: alice, bob, dana; machine client: ci-deploy);
+  - the gateway with the bundled policies, the target "demo" tagged env=prod, a generated
+    self-signed certificate, and its audit log in a temporary state directory.
+Runs until interrupted; then everything it started is stopped and removed.
+
+Options:
+  --postgres-url URL          use this PostgreSQL instead of starting one
+  --listen-postgres HOST:PORT the gateway's PostgreSQL listener (default 127.0.0.1:6432)
+  --listen-http HOST:PORT     the gateway's HTTP listener (default 127.0.0.1:7480)
+  -h, --help                  show this help
+
+Example:
+  npm start`,
+  async run(args) {
+    const url = stringOption(args, "postgres-url");
+    const state = mkdtempSync(join(tmpdir(), "portcullis-demo-"));
+    const log = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
+    const stops: Array<() => Promise<void>> = [async () => rmSync(state, { recursive: true, force: true })];
+    try {
+      const upstream = url ? fromUrl(url) : await ownPostgres(stops);
+      const seed = new pg.Client(upstream.admin);
+      await seed.connect();
+      await seed.query(DEMO_SEED_SQL);
+      if (!url) await seed.query("GRANT ALL ON ALL TABLES IN SCHEMA public TO portcullis_gateway");
+      await seed.end();
+
+      const idp = await startIdentityProvider({ log });
+      stops.push(() => idp.close());
+      const config = resolveConfig(
+        {
+          state_dir: state,
+          listen: { postgres: stringOption(args, "listen-postgres") ?? "127.0.0.1:6432", http: stringOption(args, "listen-http") ?? "127.0.0.1:7480" },
+          identity: {
+            issuers: [{ name: "demo", issuer: idp.issuer, audience: [idp.humanClientId, idp.audience], kind: "human", groups_claim: "groups", login: { client_id: idp.humanClientId } }],
+          },
+          postgres: { targets: [{ name: "demo", tags: { env: "prod" }, host: upstream.host, port: upstream.port, database: upstream.database, user: upstream.user, password: upstream.password, tls: "prefer" }] },
+        },
+        state,
+      );
+      const gateway = await startGateway(config, log);
+      stops.push(() => gateway.close());
+      const alice = idp.users.find((u) => u.username === "alice")!;
+      const issued = await gateway.identity.tokens.issue(
+        { subject: alice.username, issuer: idp.issuer, groups: alice.groups, kind: "human", claims: { email: alice.email } },
+        { targets: ["demo"], ttlSeconds: 3600 },
+      );
+      const address = `${gateway.postgres.host}:${gateway.postgres.port}`;
+      console.log(`
+Portcullis demo is running (Ctrl-C to stop).
+
+  gateway   postgres ${address}, http ${gateway.http.url}, policy ${gateway.engine.policy.current.revision}
+  identity  ${idp.issuer} (people: ${idp.users.map((u) => u.username).join(", ")})
+  audit     ${config.auditPath}
+
+Connect as alice (engineering; not a pii-reader), with a one-hour gateway token for the target "demo":
+
+  psql "postgresql://alice:${issued.token}@${address}/demo?sslmode=prefer"
+
+Then try:
+  SELECT id, name, email, ssn FROM users;   -- email and ssn come back masked
+  SELECT count(*) FROM orders;              -- allowed
+  DELETE FROM orders;                       -- ERROR 42501: DELETE without WHERE is denied
+  TRUNCATE orders;                          -- needs approval from group:dba (target is env=prod)
+
+Verify the audit log at any time:   bin/portcullis audit verify --log ${config.auditPath}
+Sign in as a person instead:        PORTCULLIS_GATEWAY=${gateway.http.url} bin/portcullis login
+`);
+      await untilSignal();
+      log("stopping the demo");
+    } finally {
+      for (const stop of stops.reverse()) await stop().catch((error: unknown) => log(`shutdown: ${String(error)}`));
+    }
+    return 0;
+  },
+};
+
+interface DemoUpstream {
+  admin: pg.ClientConfig;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+async function ownPostgres(stops: Array<() => Promise<void>>): Promise<DemoUpstream> {
+  const password = randomBytes(16).toString("hex");
+  const server = await startPostgres({ users: [{ name: "portcullis_gateway", password }] });
+  stops.push(() => server.stop());
+  return {
+    admin: { host: server.host, port: server.port, user: server.superuser, password: server.password, database: server.database },
+    host: server.host,
+    port: server.port,
+    database: server.database,
+    user: "portcullis_gateway",
+    password,
+  };
+}
+
+function fromUrl(text: string): DemoUpstream {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--postgres-url is not a URL: ${text}`);
+  }
+  const upstream = {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    database: decodeURIComponent(url.pathname.slice(1)) || "postgres",
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+  if (!upstream.user || !upstream.password) throw new UsageError("--postgres-url needs a user and a password: the gateway logs in with them");
+  return { ...upstream, admin: { ...upstream } };
+}

@@ -1,0 +1,1 @@
+export { freePort } from "../../proxy/demo/free-port.js";
