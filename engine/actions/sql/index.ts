@@ -24,8 +24,10 @@ export function normalizeSql(text: string, options: SqlNormalizeOptions = {}): S
     return { kind: "sql", statements: [], parse_error: { message: `statement text exceeds ${maxBytes} bytes`, position: 0 } };
   }
   // An empty query string is valid on the wire (the server answers EmptyQueryResponse); the parser
-  // rejects it, so it is answered here as text with no statements.
-  if (isBlank(text)) return { kind: "sql", statements: [] };
+  // rejects only the empty string itself, so it is answered here as text with no statements. Text of
+  // whitespace and comments is left to the parser, whose scanner is the server's: a `--` comment ends at
+  // `\r` as well as `\n`, so `-- x\rDELETE …` is a DELETE, not an empty query.
+  if (text.length === 0) return { kind: "sql", statements: [] };
   const parsed = parseSql(text);
   if (!parsed.ok) return { kind: "sql", statements: [], parse_error: { message: parsed.message, position: parsed.position } };
   try {
@@ -36,9 +38,4 @@ export function normalizeSql(text: string, options: SqlNormalizeOptions = {}): S
     const reason = error instanceof RangeError ? "statement too deeply nested to analyse" : `statement could not be analysed: ${String(error)}`;
     return { kind: "sql", statements: [], parse_error: { message: reason, position: 0 } };
   }
-}
-
-/** True when the text holds only whitespace, semicolons and comments: nothing the server would run. */
-function isBlank(text: string): boolean {
-  return text.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|[\s;]/g, "") === "";
 }

@@ -1,6 +1,7 @@
 import { aliasOf, fieldsOf, isObject, list, nameList, nodeOf, relationOf, str } from "./ast.js";
 import { DYNAMIC_SQL_FUNCTIONS } from "./dynamic.js";
 import { asDerived, Effects, type OutputColumn, type Source } from "./lineage.js";
+import { dependencyOrder } from "./cte-order.js";
 import { columnOf, renameOutputs, Scope, starOf } from "./scope.js";
 import type { RelationName, WriteEffect } from "./types.js";
 
@@ -14,6 +15,8 @@ type Context = "value" | "derived" | "filter";
  */
 export class QueryAnalyzer {
   readonly effects: Effects;
+  /** While a WHERE clause of UPDATE or DELETE is walked: every source it filters on. */
+  private filterTap: Source[] | undefined;
   constructor(effects: Effects) {
     this.effects = effects;
   }
@@ -125,10 +128,14 @@ export class QueryAnalyzer {
   withClause(withClause: unknown, scope: Scope): void {
     if (!isObject(withClause)) return;
     const recursive = withClause.recursive === true;
-    for (const item of list(withClause.ctes)) {
+    const ctes = list(withClause.ctes).flatMap((item): Fields[] => {
       const cte = fieldsOf(item, "CommonTableExpr");
-      const name = cte && str(cte.ctename);
-      if (!cte || !name) continue;
+      return cte ? [cte] : [];
+    });
+    // WITH RECURSIVE lets a CTE name one written after it: analyse each after those it names.
+    for (const cte of recursive ? dependencyOrder(ctes) : ctes) {
+      const name = str(cte.ctename);
+      if (!name) continue;
       if (recursive) scope.ctes.set(name, []);
       const outputs = renameOutputs(this.queryLike(cte.ctequery, scope), nameList(cte.aliascolnames));
       // A recursive CTE refers to itself: its outputs also carry what the recursive part selects.
@@ -149,7 +156,10 @@ export class QueryAnalyzer {
         scope.entries.push({ kind: "derived", alias, outputs: renameOutputs(cte, aliasColumns(f)) });
       } else {
         this.effects.table(relation, "read");
-        scope.entries.push({ kind: "table", alias, table: relation });
+        const renamed = aliasColumns(f);
+        // `FROM users AS t(a, b)` renames the table's first columns, which only the catalog could name.
+        if (renamed.length === 0) scope.entries.push({ kind: "table", alias, table: relation });
+        else scope.entries.push({ kind: "derived", alias, outputs: renameOutputs([{ name: "*", sources: [{ table: relation, column: "*", derived: false }] }], renamed) });
       }
       return;
     }
@@ -159,9 +169,17 @@ export class QueryAnalyzer {
       return;
     }
     if (type === "JoinExpr") {
+      const first = scope.entries.length;
       this.range(f.larg, scope);
       this.range(f.rarg, scope);
       this.expr(f.quals, scope, "filter");
+      // An aliased join (`(a JOIN b) AS j`, `JOIN b USING (k) AS j`) is a relation of its own: `j.c` and
+      // `j.*` reach the columns of both sides.
+      const joined = scope.entries.slice(first).flatMap((e): OutputColumn[] => (e.kind === "table" ? [{ name: "*", sources: starOf(e) }] : e.outputs));
+      const usingAlias = isObject(f.join_using_alias) ? str(f.join_using_alias.aliasname) : undefined;
+      for (const alias of [aliasOf(f), usingAlias]) {
+        if (alias) scope.entries.push({ kind: "derived", alias, outputs: renameOutputs(joined, aliasColumns(f)) });
+      }
       return;
     }
     if (type === "RangeTableSample") {
@@ -191,7 +209,7 @@ export class QueryAnalyzer {
       case "ColumnRef": {
         const sources = this.resolve(nameList(f.fields), scope);
         if (ctx === "filter") {
-          this.effects.consume(sources, "filter");
+          this.filter(sources);
           return [];
         }
         return ctx === "derived" ? asDerived(sources) : sources;
@@ -211,7 +229,7 @@ export class QueryAnalyzer {
         if (ctx !== "filter" && (linkType === "EXPR_SUBLINK" || linkType === "ARRAY_SUBLINK" || linkType === "MULTIEXPR_SUBLINK")) {
           return asDerived([...carried, ...test]);
         }
-        this.effects.consume(carried, "filter");
+        this.filter(carried);
         return asDerived(test);
       }
       case "SelectStmt":
@@ -221,6 +239,11 @@ export class QueryAnalyzer {
       default:
         return asDerived(Object.values(f).flatMap((child) => this.expr(child, scope, inner)));
     }
+  }
+
+  private filter(sources: Source[]): void {
+    this.filterTap?.push(...sources);
+    this.effects.consume(sources, "filter");
   }
 
   function(names: string[]): void {
@@ -233,7 +256,7 @@ export class QueryAnalyzer {
   insert(f: Fields, parent: Scope | undefined): OutputColumn[] {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
-    const target = this.writeTarget(f.relation, scope, "INSERT", null);
+    const target = this.writeTarget(f.relation, scope, "INSERT");
     for (const col of list(f.cols)) {
       const name = str(fieldsOf(col, "ResTarget")?.name);
       if (name && target) this.effects.column(target, name, "write");
@@ -254,26 +277,26 @@ export class QueryAnalyzer {
   update(f: Fields, parent: Scope | undefined): OutputColumn[] {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
-    const target = this.writeTarget(f.relation, scope, "UPDATE", f.whereClause);
+    const target = this.writeTarget(f.relation, scope, "UPDATE");
     for (const item of list(f.fromClause)) this.range(item, scope);
     this.assignments(f.targetList, scope, target);
-    this.expr(f.whereClause, scope, "filter");
+    this.where(f.whereClause, scope, target);
     return this.targets(returning(f), scope);
   }
 
   delete(f: Fields, parent: Scope | undefined): OutputColumn[] {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
-    this.writeTarget(f.relation, scope, "DELETE", f.whereClause);
+    const target = this.writeTarget(f.relation, scope, "DELETE");
     for (const item of list(f.usingClause)) this.range(item, scope);
-    this.expr(f.whereClause, scope, "filter");
+    this.where(f.whereClause, scope, target);
     return this.targets(returning(f), scope);
   }
 
   merge(f: Fields, parent: Scope | undefined): OutputColumn[] {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
-    const target = this.writeTarget(f.relation, scope, "MERGE", null);
+    const target = this.writeTarget(f.relation, scope, "MERGE");
     this.range(f.sourceRelation, scope);
     this.expr(f.joinCondition, scope, "filter");
     for (const item of list(f.mergeWhenClauses)) {
@@ -297,22 +320,35 @@ export class QueryAnalyzer {
     }
   }
 
-  private writeTarget(rangeVar: unknown, scope: Scope, command: WriteEffect["command"], where: unknown): RelationName | undefined {
+  private writeTarget(rangeVar: unknown, scope: Scope, command: WriteEffect["command"]): RelationName | undefined {
     const relation = relationOf(rangeVar);
     if (!relation) return undefined;
     this.effects.table(relation, "write");
     const fields = isObject(rangeVar) ? (fieldsOf(rangeVar, "RangeVar") ?? rangeVar) : {};
     scope.entries.push({ kind: "table", alias: aliasOf(fields) ?? relation.name, table: relation });
-    const bounded = command === "UPDATE" || command === "DELETE" ? boundsRows(where) : null;
-    this.effects.writes.push({ command, table: relation, where_bounded: bounded });
+    // UPDATE and DELETE stay unbounded until their WHERE clause is seen to depend on the row (see where()).
+    this.effects.writes.push({ command, table: relation, where_bounded: command === "UPDATE" || command === "DELETE" ? false : null });
     return relation;
   }
-}
 
-/** A WHERE clause bounds the rows only when it depends on the row: a column, or WHERE CURRENT OF. */
-export function boundsRows(where: unknown): boolean {
-  if (where === undefined || where === null) return false;
-  return containsNode(where, (type) => type === "ColumnRef" || type === "CurrentOfExpr");
+  /**
+   * Walks the WHERE clause of an UPDATE or DELETE. It bounds the rows only when it depends on the target's
+   * row: a column the clause resolves to the target itself (not one of another table, as in
+   * `WHERE EXISTS (SELECT 1 FROM t WHERE t.id = 1)`), or WHERE CURRENT OF.
+   */
+  private where(where: unknown, scope: Scope, target: RelationName | undefined): void {
+    const outer = this.filterTap;
+    const seen: Source[] = [];
+    this.filterTap = seen;
+    try {
+      this.expr(where, scope, "filter");
+    } finally {
+      this.filterTap = outer;
+    }
+    outer?.push(...seen);
+    const write = this.effects.writes.find((w) => w.table === target);
+    if (write) write.where_bounded = seen.some((s) => s.table === target) || containsNode(where, (type) => type === "CurrentOfExpr");
+  }
 }
 
 function containsNode(value: unknown, match: (type: string) => boolean): boolean {

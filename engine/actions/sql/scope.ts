@@ -51,6 +51,8 @@ export class Scope {
   column(name: string): Source[] {
     for (let s: Scope | undefined = this; s; s = s.parent) {
       const sources: Source[] = [];
+      // Outputs the text does not name (`upper(ssn)` is called "upper" by the server) may be this column.
+      const unnamed: Source[] = [];
       let tables = 0;
       for (const e of s.entries) {
         if (e.kind === "table") {
@@ -59,11 +61,16 @@ export class Scope {
         } else {
           const named = e.outputs.filter((o) => o.name === name);
           for (const o of named) sources.push(...o.sources);
-          if (named.length === 0) sources.push(...fromStars(e.outputs, name));
+          if (named.length === 0) {
+            sources.push(...fromStars(e.outputs, name));
+            for (const o of e.outputs) if (o.name === null) unnamed.push(...o.sources);
+          }
         }
         if (e.alias === name) sources.push(...asDerived(starOf(e)));
       }
-      if (sources.length > 0 || tables > 0) return sources;
+      if (sources.length > 0 || tables > 0) return [...sources, ...unnamed];
+      // Only a guess: keep the name as well, so a column of that name is still matched by name alone.
+      if (unnamed.length > 0) return [...unnamed, { table: null, column: name, derived: false }];
     }
     return [{ table: null, column: name, derived: false }];
   }
@@ -93,8 +100,15 @@ function fromStars(outputs: OutputColumn[], name: string): Source[] {
   return found;
 }
 
-/** Applies a column alias list (`AS s(a, b)`, `WITH x(a, b)`) to a derived relation's outputs by position. */
+/**
+ * Applies a column alias list (`AS s(a, b)`, `WITH x(a, b)`) to a derived relation's outputs by position.
+ * A `*` covers an unknown number of columns, so from the first `*` that a name falls on, no position is
+ * known: what follows becomes one unnamed output carrying all of it (`s.x` may then be any of them).
+ */
 export function renameOutputs(outputs: OutputColumn[], names: string[]): OutputColumn[] {
   if (names.length === 0) return outputs;
-  return outputs.map((o, i) => (i < names.length && o.name !== "*" ? { ...o, name: names[i]! } : o));
+  const star = outputs.findIndex((o) => o.name === "*");
+  if (star === -1 || star >= names.length) return outputs.map((o, i) => (i < names.length ? { ...o, name: names[i]! } : o));
+  const known = outputs.slice(0, star).map((o, i) => ({ ...o, name: names[i]! }));
+  return [...known, { name: null, sources: outputs.slice(star).flatMap((o) => o.sources) }];
 }

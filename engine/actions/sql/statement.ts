@@ -112,8 +112,12 @@ class StatementVisitor {
         return UTILITY_COMMANDS[type]!;
       case "DropStmt":
         return this.drop(f);
+      case "CommentStmt":
+      case "SecLabelStmt":
+        this.namedObject(f);
+        return UTILITY_COMMANDS[type]!;
       case "GrantStmt":
-        if (str(f.objtype) === "OBJECT_TABLE") for (const rel of list(f.objects)) this.relation(rel, "ddl");
+        if (RELATION_OBJECT_TYPES.has(str(f.objtype) ?? "")) for (const rel of list(f.objects)) this.relation(rel, "ddl");
         return { command: f.is_grant === true ? "GRANT" : "REVOKE", category: "dcl" };
       default: {
         const known = UTILITY_COMMANDS[type];
@@ -199,6 +203,19 @@ class StatementVisitor {
       }
     }
     return { command: objectCommand("DROP", objectType), category: "ddl" };
+  }
+
+  /** COMMENT and SECURITY LABEL name their object by a bare name list: `public.users`, `users.ssn` for a column. */
+  private namedObject(f: Fields): void {
+    const objectType = str(f.objtype);
+    const names = nameList(f.object);
+    const relation =
+      objectType === "OBJECT_COLUMN"
+        ? relationFromNames(names.slice(0, -1))
+        : objectType && RELATION_OBJECT_TYPES.has(objectType)
+          ? relationFromNames(names)
+          : undefined;
+    if (relation) this.effects.table(relation, "ddl");
   }
 
   private relation(rangeVar: unknown, access: TableAccess): void {
