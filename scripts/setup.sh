@@ -1,10 +1,51 @@
 #!/usr/bin/env bash
-# Installs everything Portcullis needs on a fresh machine: npm packages, the pinned OPA CLI
+# Installs everything Portcullis needs on a fresh machine: the PostgreSQL server and pgbouncer
+# (system packages, with apt-get), npm packages, the pinned OPA CLI
 # (built from the Go module proxy into .tools/, reused when already there) and the compiled
 # TypeScript in dist/. Safe to run again; it only redoes what is missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+# System packages: the PostgreSQL server the tests start their own throwaway clusters from (and its
+# psql and pgbench), and pgbouncer for the benchmarks. Checked first, so a ready machine pays nothing.
+have_postgres_server() { compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; }
+have_pgbouncer() { command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; }
+if have_postgres_server && have_pgbouncer; then
+  echo "setup: postgresql and pgbouncer already installed"
+else
+  command -v apt-get >/dev/null || { echo "setup: install the PostgreSQL server, psql, pgbench and pgbouncer (no apt-get here)" >&2; exit 1; }
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: installing postgresql and pgbouncer needs root or sudo" >&2; exit 1; }
+    as_root=(sudo)
+  fi
+  echo "setup: installing postgresql and pgbouncer with apt-get"
+  # The packages would start a system cluster on port 5432 and a pgbouncer on 6432. Tests never use
+  # them, so forbid service starts during the install (policy-rc.d answering 101), unless the machine
+  # already has its own policy-rc.d, which is then left as it is.
+  added_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${as_root[@]}" chmod 755 /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
+  apt_install=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql pgbouncer)
+  install_ok=1
+  # Package lists are only refreshed when the install cannot find what it needs.
+  "${apt_install[@]}" || { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update && "${apt_install[@]}"; } || install_ok=""
+  [ -z "$added_policy" ] || "${as_root[@]}" rm -f /usr/sbin/policy-rc.d
+  [ -n "$install_ok" ] || { echo "setup: apt-get could not install postgresql and pgbouncer" >&2; exit 1; }
+  # Where a policy-rc.d did not stop them, stop what the packages started, so nothing holds 5432/6432.
+  if command -v pg_lsclusters >/dev/null; then
+    pg_lsclusters --no-header 2>/dev/null | while read -r version cluster _ status _; do
+      [ "$status" != "online" ] || "${as_root[@]}" pg_ctlcluster "$version" "$cluster" stop || true
+    done
+  fi
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    "${as_root[@]}" systemctl disable --now postgresql pgbouncer >/dev/null 2>&1 || true
+  fi
+fi
 
 echo "setup: npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi

@@ -124,7 +124,7 @@ function formatFloat(value: number, single: boolean): string {
   if (value === Number.POSITIVE_INFINITY) return "Infinity";
   if (value === Number.NEGATIVE_INFINITY) return "-Infinity";
   if (value === 0) return Object.is(value, -0) ? "-0" : "0";
-  const { digits, exponent } = single ? shortestSingle(Math.abs(value)) : splitExponential(Math.abs(value).toExponential());
+  const { digits, exponent } = shortestDecimal(Math.abs(value), single);
   const sign = value < 0 ? "-" : "";
   if (exponent >= -4 && exponent < (single ? 6 : 15)) {
     if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
@@ -135,34 +135,44 @@ function formatFloat(value: number, single: boolean): string {
   return `${sign}${mantissa}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
 }
 
-/** "1.2345e+17" → digits "12345", exponent 17. */
-function splitExponential(text: string): { digits: string; exponent: number } {
-  const [mantissa = "", exponent = "0"] = text.split("e");
-  return { digits: mantissa.replace(".", ""), exponent: Number(exponent) };
-}
-
 /**
- * JavaScript only prints doubles shortest-first. For a float4, try 1 to 9 significant digits: the
- * correctly rounded decimal at each length, and its neighbours (at a power of two the float's
- * rounding interval is lopsided, so the nearest decimal can fall outside it while a neighbour does
- * not); the first length with a decimal that reads back as the same float4 wins, nearest first.
+ * The decimal PostgreSQL prints for a positive finite float, as significant digits and the decimal
+ * exponent of the first. It is the shortest decimal strictly inside the float's rounding interval,
+ * the one nearest the float (ties to even). PostgreSQL builds Ryu without STRICTLY_SHORTEST, so a
+ * decimal lying exactly halfway to a neighbouring float never counts, though it would read back by
+ * round-half-even; JavaScript's own shortest form counts it, hence exact arithmetic here instead.
  */
-function shortestSingle(value: number): { digits: string; exponent: number } {
-  for (let precision = 1; precision <= 9; precision++) {
-    const nearest = splitExponential(value.toExponential(precision - 1));
-    const scaled = BigInt(nearest.digits);
-    const candidates = [scaled, scaled - 1n, scaled + 1n]
-      .filter((d) => d > 0n)
-      .map((d) => splitExponential(Number(`${d}e${nearest.exponent - precision + 1}`).toExponential(precision - 1)))
-      .filter((c) => c.digits.length === precision && Math.fround(Number(`${c.digits[0]}.${c.digits.slice(1)}e${c.exponent}`)) === value);
-    const best = candidates.sort((a, b) => distance(a, value) - distance(b, value))[0];
-    if (best) return best;
+function shortestDecimal(value: number, single: boolean): { digits: string; exponent: number } {
+  const mantissaBits = single ? 23n : 52n;
+  const bias = single ? 127 : 1023;
+  const raw = Buffer.alloc(8);
+  if (single) raw.writeFloatBE(value);
+  else raw.writeDoubleBE(value);
+  const bits = single ? BigInt(raw.readUInt32BE(0)) : raw.readBigUInt64BE(0);
+  const fraction = bits & ((1n << mantissaBits) - 1n);
+  const biased = Number(bits >> mantissaBits);
+  // value = m × 2^e2 with two extra bits, so the interval's ends (halfway to the neighbours) are whole.
+  const e2 = (biased === 0 ? 1 : biased) - bias - Number(mantissaBits) - 2;
+  const m = 4n * (biased === 0 ? fraction : (1n << mantissaBits) | fraction);
+  // Just above a power of two the float below is nearer, so the lower half-gap is half as wide.
+  const lowerGap = fraction !== 0n || biased <= 1 ? 2n : 1n;
+  const [scale, denominator] = e2 >= 0 ? [1n << BigInt(e2), 1n] : [1n, 1n << BigInt(-e2)];
+  const [x, low, high] = [m * scale, (m - lowerGap) * scale, (m + 2n) * scale];
+  // Try units 10^k from above the value downwards; the first with a multiple strictly inside wins.
+  for (let k = Math.floor(Math.log10(value)) + 2; ; k--) {
+    const unit = k >= 0 ? 10n ** BigInt(k) * denominator : denominator;
+    const widen = k >= 0 ? 1n : 10n ** BigInt(-k);
+    const [xs, lows, highs] = [x * widen, low * widen, high * widen];
+    if ((lows / unit + 1n) * unit >= highs) continue;
+    let n = xs / unit;
+    const twice = 2n * (xs % unit);
+    if (twice > unit || (twice === unit && n % 2n === 1n)) n += 1n;
+    if (n * unit <= lows) n += 1n;
+    if (n * unit >= highs) n -= 1n;
+    const digits = n.toString();
+    const significant = digits.replace(/0+$/, "");
+    return { digits: significant, exponent: k + digits.length - 1 };
   }
-  return splitExponential(value.toExponential(8));
-}
-
-function distance(c: { digits: string; exponent: number }, value: number): number {
-  return Math.abs(Number(`${c.digits[0]}.${c.digits.slice(1)}e${c.exponent}`) - value);
 }
 
 const FLOAT_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$|^(?:-?Infinity|NaN)$/;
@@ -171,29 +181,21 @@ function parseFloatText(text: string): number | undefined {
   return FLOAT_TEXT.test(text) ? Number(text) : undefined;
 }
 
-const float4Codec = fixedWidth(
-  4,
-  (b) => formatFloat(b.readFloatBE(0), true),
-  (text) => {
-    const n = parseFloatText(text);
-    if (n === undefined) return undefined;
-    const out = Buffer.alloc(4);
-    out.writeFloatBE(n);
-    return out;
-  },
-);
-
-const float8Codec = fixedWidth(
-  8,
-  (b) => formatFloat(b.readDoubleBE(0), false),
-  (text) => {
-    const n = parseFloatText(text);
-    if (n === undefined) return undefined;
-    const out = Buffer.alloc(8);
-    out.writeDoubleBE(n);
-    return out;
-  },
-);
+function floatCodec(single: boolean): Codec {
+  const size = single ? 4 : 8;
+  return fixedWidth(
+    size,
+    (b) => formatFloat(single ? b.readFloatBE(0) : b.readDoubleBE(0), single),
+    (text) => {
+      const n = parseFloatText(text);
+      if (n === undefined) return undefined;
+      const out = Buffer.alloc(size);
+      if (single) out.writeFloatBE(n);
+      else out.writeDoubleBE(n);
+      return out;
+    },
+  );
+}
 
 // ---- numeric --------------------------------------------------------------------------------------
 
@@ -206,6 +208,9 @@ const NUMERIC_SPECIAL: ReadonlyMap<number, string> = new Map([
   [0xd000, "Infinity"],
   [0xf000, "-Infinity"],
 ]);
+// For NaN and the infinities the server sends as dscale the bits its short header keeps the scale
+// in (mask 0x1F80, shift 7), which for these sign words come to 0, 32 and 32.
+const specialDscale = (sign: number): number => (sign & 0x1f80) >> 7;
 const NBASE = 10000;
 
 function decodeNumeric(b: Buffer): string | undefined {
@@ -237,7 +242,7 @@ function decodeNumeric(b: Buffer): string | undefined {
 }
 
 function encodeNumeric(text: string): Buffer | undefined {
-  for (const [sign, name] of NUMERIC_SPECIAL) if (text === name) return numericBytes(0, sign, 0, []);
+  for (const [sign, name] of NUMERIC_SPECIAL) if (text === name) return numericBytes(0, sign, specialDscale(sign), []);
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
   if (!match) return undefined;
   const [, minus = "", integer = "", fraction = ""] = match;
@@ -291,7 +296,7 @@ function j2date(jd: number): [number, number, number] {
   julian = (y !== 0 ? (julian + 305) % 365 : (julian + 306) % 366) + 123;
   y += quad * 4;
   quad = Math.floor((julian * 2141) / 65536);
-  return [y - 4800, ((quad + 10) % 12) + 1, julian - Math.floor((7834 * quad) / 65536)];
+  return [y - 4800, ((quad + 10) % 12) + 1, julian - Math.floor((7834 * quad) / 256)];
 }
 
 /** Proleptic Gregorian year (0 = 1 BC), month, day → Julian day: PostgreSQL's date2j. */
@@ -422,8 +427,8 @@ const CODECS: ReadonlyMap<number, Codec> = new Map<number, Codec>([
   [TYPE_OID.text, textCodec],
   [TYPE_OID.oid, integerCodec(4, 0n, 2n ** 32n - 1n, true)],
   [TYPE_OID.json, textCodec],
-  [TYPE_OID.float4, float4Codec],
-  [TYPE_OID.float8, float8Codec],
+  [TYPE_OID.float4, floatCodec(true)],
+  [TYPE_OID.float8, floatCodec(false)],
   [TYPE_OID.bpchar, textCodec],
   [TYPE_OID.varchar, textCodec],
   [TYPE_OID.date, dateCodec],
