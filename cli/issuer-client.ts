@@ -1,4 +1,5 @@
 import * as oidc from "openid-client";
+import { isLoopback } from "../engine/identity/loopback.js";
 import { networkReason } from "./gateway-client.js";
 
 /** What a person's login asks for: an id token with email, name and groups, and a refresh token. */
@@ -16,7 +17,7 @@ export async function discoverIssuer(issuer: string, clientId: string): Promise<
     throw new Error(`the issuer is not a URL: "${issuer}"`);
   }
   const options: oidc.DiscoveryRequestOptions = { timeout: 15 };
-  if (isLoopback(url)) options.execute = [oidc.allowInsecureRequests];
+  if (isLoopback(url.href)) options.execute = [oidc.allowInsecureRequests];
   try {
     return await oidc.discovery(url, clientId, undefined, oidc.None(), options);
   } catch (error) {
@@ -41,8 +42,4 @@ export function oauthErrorCode(error: unknown): string | undefined {
   if (error instanceof oidc.ResponseBodyError) return error.error;
   if (error instanceof oidc.WWWAuthenticateChallengeError) return error.cause[0]?.parameters.error;
   return undefined;
-}
-
-function isLoopback(url: URL): boolean {
-  return url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
 }

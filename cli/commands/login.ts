@@ -75,9 +75,9 @@ Example:
     } catch (error) {
       throw new Error(`${chosen.issuer} did not start a device sign-in for client ${chosen.client_id}: ${describeOidcError(error)}`);
     }
-    // Instructions go to stderr: stdout stays clean for scripts, and the person sees them either way.
+    // The person (or a script driving the sign-in) reads these on stdout; login prints nothing else there but the result.
     const minutes = Math.max(1, Math.round(started.expires_in / 60));
-    process.stderr.write(
+    process.stdout.write(
       `To sign in, open this page in a browser:\n\n  ${started.verification_uri}\n\nand enter the code:  ${started.user_code}\n` +
         (started.verification_uri_complete ? `\n(or open ${started.verification_uri_complete} to skip typing it)\n` : "") +
         `\nWaiting for you to sign in (the code expires in ${minutes} minute${minutes === 1 ? "" : "s"})…\n`,

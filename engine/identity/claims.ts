@@ -20,9 +20,13 @@ export function groupsFrom(payload: JWTPayload, path: string | undefined): strin
 }
 
 /** Registered claims that describe the token itself rather than the identity; policies need not see them. */
-const TOKEN_CLAIMS = new Set(["iat", "exp", "nbf", "jti", "aud", "azp", "at_hash", "c_hash", "nonce", "auth_time", "sid", "client_id"]);
+const TOKEN_CLAIMS = new Set(["iat", "exp", "nbf", "jti", "aud", "azp", "at_hash", "c_hash", "s_hash", "nonce", "auth_time", "sid", "client_id", "active", "token_type"]);
 
-/** The claims a policy sees under `input.identity.claims`: everything that describes who, not the token. */
+/**
+ * The claims a policy sees under `input.identity.claims`: everything that describes who, not the token
+ * (a CI job's repository, ref and workflow; a pod's `kubernetes.io` namespace and service account).
+ * Introspection answers' bookkeeping (`active`, `token_type`) is dropped the same way.
+ */
 export function policyClaims(payload: JWTPayload): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(payload)) if (!TOKEN_CLAIMS.has(key)) claims[key] = value;

@@ -20,8 +20,19 @@ export interface IssuerConfig {
   clock_skew_seconds?: number;
   /** Skip discovery and use this key set URL. */
   jwks_uri?: string;
+  /**
+   * A token signed with a key id the cached key set lacks makes Portcullis fetch the issuer's keys
+   * again, at most once per this many seconds (default 30), so a flood of tokens with made-up key ids
+   * cannot hammer the issuer. Entries sharing an issuer URL share one key set and the shortest value.
+   */
+  jwks_cooldown_seconds?: number;
   /** For opaque (non-JWT) tokens: RFC 7662 introspection with these client credentials. */
-  introspection?: { client_id: string; client_secret: string };
+  introspection?: {
+    client_id: string;
+    client_secret: string;
+    /** How the client authenticates to the introspection endpoint (default `client_secret_basic`). */
+    auth_method?: "client_secret_basic" | "client_secret_post";
+  };
   /** The public client `portcullis login` uses for this issuer (humans). */
   login?: { client_id: string; scopes?: string[] };
 }
@@ -35,10 +46,20 @@ export interface GatewayTokenConfig {
   max_ttl_seconds?: number;
 }
 
+/**
+ * Several entries may name the same issuer URL with disjoint audiences: one provider that signs both
+ * people's id tokens (audience: the login client) and workloads' access tokens (audience: the gateway)
+ * is then two entries, one `human` and one `service`. A token is matched to the entry its `aud` names.
+ */
 export interface IdentityConfig {
   issuers: IssuerConfig[];
   gateway_tokens?: GatewayTokenConfig;
 }
 
+/** What a verifier accepts when an issuer names none: asymmetric signatures only. */
 export const DEFAULT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
 export const MAX_TOKEN_BYTES = 16 * 1024;
+export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+export const DEFAULT_JWKS_COOLDOWN_SECONDS = 30;
+export const DEFAULT_LOGIN_SCOPES = ["openid", "profile", "email", "groups", "offline_access"];

@@ -6,7 +6,9 @@ import type { Identity } from "../policy/types.js";
 import type { GatewayTokenConfig } from "./config.js";
 
 export const GATEWAY_AUDIENCE = "portcullis";
-const ALGORITHM = "ES256";
+export const GATEWAY_ALGORITHM = "ES256";
+/** Retired keys stay published this much longer than the longest token lifetime, for verifiers' clock skew. */
+const RETIRED_KEY_GRACE_SECONDS = 60;
 
 interface StoredKey {
   kid: string;
@@ -60,12 +62,13 @@ export class GatewayTokens {
 
   /** Starts signing with a new key; keys older than the longest token lifetime are retired. */
   async rotate(): Promise<string> {
-    const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+    const { privateKey } = await generateKeyPair(GATEWAY_ALGORITHM, { extractable: true });
     const jwk = await exportJWK(privateKey);
     const now = Math.floor(Date.now() / 1000);
-    const key: StoredKey = { kid: randomUUID(), created_at: now, private: { ...jwk, alg: ALGORITHM, use: "sig" } };
-    // A key that stopped signing more than max_ttl ago signed no token that is still valid.
-    this.keys = [...this.keys.filter((_key, i, all) => i === all.length - 1 || (all[i + 1]?.created_at ?? now) > now - this.maxTtlSeconds), key];
+    const key: StoredKey = { kid: randomUUID(), created_at: now, private: { ...jwk, alg: GATEWAY_ALGORITHM, use: "sig" } };
+    // A key that stopped signing more than max_ttl (plus skew) ago signed no token that is still valid.
+    const horizon = now - this.maxTtlSeconds - RETIRED_KEY_GRACE_SECONDS;
+    this.keys = [...this.keys.filter((_key, i, all) => i === all.length - 1 || (all[i + 1]?.created_at ?? now) > horizon), key];
     this.keySet = createLocalJWKSet(this.jwks());
     this.save();
     return key.kid;
@@ -76,7 +79,7 @@ export class GatewayTokens {
     return {
       keys: this.keys.map((k) => {
         const { d: _private, ...publicPart } = k.private;
-        return { ...publicPart, kid: k.kid, alg: ALGORITHM, use: "sig" };
+        return { ...publicPart, kid: k.kid, alg: GATEWAY_ALGORITHM, use: "sig" };
       }),
     };
   }
@@ -99,14 +102,14 @@ export class GatewayTokens {
     };
     if (options.targets && options.targets.length > 0) claims.targets = options.targets;
     const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: ALGORITHM, kid: current.kid, typ: "JWT" })
+      .setProtectedHeader({ alg: GATEWAY_ALGORITHM, kid: current.kid, typ: "JWT" })
       .setIssuer(this.issuer)
       .setSubject(identity.subject)
       .setAudience(GATEWAY_AUDIENCE)
       .setIssuedAt(now)
       .setExpirationTime(now + ttl)
       .setJti(jti)
-      .sign(await importJWK(current.private, ALGORITHM));
+      .sign(await importJWK(current.private, GATEWAY_ALGORITHM));
     return { token, jti, expires_in: ttl, expires_at: now + ttl };
   }
 

@@ -1,9 +1,10 @@
 import { join } from "node:path";
-import type { IdentityConfig, IssuerConfig } from "./config.js";
+import { DEFAULT_LOGIN_SCOPES, type IdentityConfig, type IssuerConfig } from "./config.js";
 import { GatewayTokens, type IssuedToken } from "./gateway-tokens.js";
+import { reject, type Rejection } from "./rejection.js";
 import { Revocations } from "./revocations.js";
+import { validateIdentityConfig } from "./validate-config.js";
 import { IdentityVerifier, type VerifiedIdentity, type VerifyResult } from "./verifier.js";
-import type { Rejection } from "./rejection.js";
 
 export interface IdentityServiceOptions {
   /** Where the gateway keeps its signing keys and revocations; in memory only when absent. */
@@ -11,8 +12,20 @@ export interface IdentityServiceOptions {
 }
 
 export interface ExchangeOptions {
+  /** Scope the gateway token to these targets only (none: usable for any target policy allows). */
   targets?: string[];
+  /** A shorter lifetime than the configured default; capped by max_ttl_seconds. */
   ttlSeconds?: number;
+}
+
+export type ExchangeResult = { ok: true; issued: IssuedToken; verified: VerifiedIdentity } | Rejection;
+
+/** One issuer people can log in with: public, no secrets (served at GET /v1/login-config). */
+export interface LoginIssuer {
+  name: string;
+  issuer: string;
+  client_id: string;
+  scopes: string[];
 }
 
 /**
@@ -32,12 +45,18 @@ export class IdentityService {
     this.verifier = new IdentityVerifier(config, tokens, revocations);
   }
 
+  /**
+   * Checks `config` (the `identity` section of the config file; throws IdentityConfigError naming the
+   * bad key) and loads or creates the gateway's signing key and revocation list under `stateDir`.
+   */
   static async create(config: IdentityConfig, options: IdentityServiceOptions = {}): Promise<IdentityService> {
+    validateIdentityConfig(config);
     const tokens = await GatewayTokens.create(config.gateway_tokens, options.stateDir ? join(options.stateDir, "gateway-keys.json") : undefined);
     const revocations = new Revocations(options.stateDir ? join(options.stateDir, "revocations.json") : undefined);
     return new IdentityService(config, tokens, revocations);
   }
 
+  /** Verifies a presented token; with `target`, a gateway token scoped elsewhere is refused. Never throws. */
   verify(token: string, options: { target?: string } = {}): Promise<VerifyResult> {
     return this.verifier.verify(token, options);
   }
@@ -46,21 +65,36 @@ export class IdentityService {
    * Exchanges a token from a trusted issuer for a gateway token. A gateway token cannot be exchanged
    * for another (that would let a token outlive its own expiry or widen its target scope).
    */
-  async exchange(subjectToken: string, options: ExchangeOptions = {}): Promise<{ ok: true; issued: IssuedToken; verified: VerifiedIdentity } | Rejection> {
+  async exchange(subjectToken: string, options: ExchangeOptions = {}): Promise<ExchangeResult> {
     const verified = await this.verify(subjectToken);
     if (!verified.ok) return verified;
-    if (verified.via === "gateway") return { ok: false, code: "malformed", detail: "a gateway token cannot be exchanged for another" };
+    if (verified.via === "gateway") return reject("not_exchangeable", "a gateway token cannot be exchanged for another");
     const issueOptions: { ttlSeconds?: number; targets?: string[] } = {};
     if (options.ttlSeconds !== undefined) issueOptions.ttlSeconds = options.ttlSeconds;
-    if (options.targets) issueOptions.targets = options.targets;
+    if (options.targets && options.targets.length > 0) issueOptions.targets = [...new Set(options.targets)];
     const issued = await this.tokens.issue(verified.identity, issueOptions);
     return { ok: true, issued, verified };
   }
 
-  /** What `portcullis login` needs to know about issuers for people: public, no secrets. */
-  loginIssuers(): Array<{ name: string; issuer: string; client_id: string; scopes: string[] }> {
+  /** Ends every token `subject` holds now, from `issuer` or (absent) from any issuer, gateway tokens included. */
+  revokeSubject(subject: string, issuer?: string): void {
+    this.revocations.revokeSubject(subject, issuer === undefined ? {} : { issuer });
+  }
+
+  /** Ends one token, by its `jti`, at once. */
+  revokeToken(jti: string, expiresAt?: number): void {
+    this.revocations.revokeToken(jti, expiresAt);
+  }
+
+  /** Starts signing gateway tokens with a new key; the old key stays published while its tokens live. */
+  rotateGatewayKey(): Promise<string> {
+    return this.tokens.rotate();
+  }
+
+  /** What `portcullis login` needs to know about issuers for people. */
+  loginIssuers(): LoginIssuer[] {
     return this.config.issuers
       .filter((i): i is IssuerConfig & { login: NonNullable<IssuerConfig["login"]> } => i.kind === "human" && i.login !== undefined)
-      .map((i) => ({ name: i.name, issuer: i.issuer, client_id: i.login.client_id, scopes: i.login.scopes ?? ["openid", "profile", "email", "groups", "offline_access"] }));
+      .map((i) => ({ name: i.name, issuer: i.issuer, client_id: i.login.client_id, scopes: i.login.scopes ?? [...DEFAULT_LOGIN_SCOPES] }));
   }
 }

@@ -1,58 +1,85 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey } from "jose";
+import type { JWTVerifyGetKey } from "jose";
 import * as oidc from "openid-client";
-import type { IssuerConfig } from "./config.js";
+import { DEFAULT_JWKS_COOLDOWN_SECONDS, type IssuerConfig } from "./config.js";
+import { RemoteKeySet } from "./key-set.js";
+import { isLoopback } from "./loopback.js";
+import { audiencesOf } from "./validate-config.js";
 
 /** How long a failed discovery is remembered before the issuer is asked again. */
 const DISCOVERY_RETRY_MS = 10_000;
-/** An unknown `kid` refetches the key set at most this often, so a flood of bad tokens cannot hammer the issuer. */
-export const JWKS_COOLDOWN_MS = 30_000;
+const KEYS_MAX_AGE_MS = 10 * 60_000;
+const REQUEST_TIMEOUT_SECONDS = 5;
 
 /**
- * One configured issuer: its discovered metadata (once, cached; a failure is retried after a pause) and
- * its key set (cached by jose; an unknown `kid` triggers at most one refetch per cooldown).
+ * One trusted issuer URL and the configured entries that name it (one per audience: typically one for
+ * people, one for workloads). Discovery happens once and is cached (a failure is retried after a
+ * pause); the key set is shared by the entries; introspection uses the credentials of the entry that
+ * configures it.
  */
 export class TrustedIssuer {
-  readonly config: IssuerConfig;
+  readonly issuer: string;
+  readonly entries: readonly IssuerConfig[];
   private discovered: Promise<oidc.Configuration> | undefined;
-  private failedAt = 0;
-  private keys: JWTVerifyGetKey | undefined;
+  private failedAt = Number.NEGATIVE_INFINITY;
+  private keys: RemoteKeySet | undefined;
+  private readonly introspectors = new Map<string, oidc.Configuration>();
 
-  constructor(config: IssuerConfig) {
-    this.config = config;
+  constructor(issuer: string, entries: readonly IssuerConfig[]) {
+    this.issuer = issuer;
+    this.entries = entries;
   }
 
-  /** openid-client's view of the issuer (discovery verified: the document's `issuer` must match). */
-  async configuration(): Promise<oidc.Configuration> {
+  /** The entry whose audience the token names; the first entry when none does (verification then reports the audience). */
+  entryFor(aud: unknown): IssuerConfig {
+    const named = ([] as unknown[]).concat(aud ?? []).filter((a): a is string => typeof a === "string");
+    return this.entries.find((e) => audiencesOf(e).some((a) => named.includes(a))) ?? this.entries[0]!;
+  }
+
+  /** openid-client's view of the issuer (discovery checks that the document's `issuer` is this one). */
+  configuration(): Promise<oidc.Configuration> {
     if (!this.discovered) {
-      if (Date.now() - this.failedAt < DISCOVERY_RETRY_MS) throw new Error(`discovery of ${this.config.issuer} failed recently`);
-      const clientId = this.config.introspection?.client_id ?? this.config.login?.client_id ?? "portcullis-gateway";
-      const secret = this.config.introspection?.client_secret;
-      const options: oidc.DiscoveryRequestOptions = { timeout: 5 };
-      // Plain http is only ever accepted for an issuer on this machine (tests and the demo).
-      if (isLoopback(this.config.issuer)) options.execute = [oidc.allowInsecureRequests];
-      this.discovered = oidc.discovery(new URL(this.config.issuer), clientId, secret, undefined, options);
-      this.discovered.catch(() => {
+      if (Date.now() - this.failedAt < DISCOVERY_RETRY_MS) return Promise.reject(new Error(`discovery of ${this.issuer} failed recently; not asking again yet`));
+      const options: oidc.DiscoveryRequestOptions = { timeout: REQUEST_TIMEOUT_SECONDS };
+      if (isLoopback(this.issuer)) options.execute = [oidc.allowInsecureRequests];
+      const discovered = oidc.discovery(new URL(this.issuer), "portcullis-gateway", undefined, oidc.None(), options);
+      discovered.catch(() => {
         this.discovered = undefined;
         this.failedAt = Date.now();
       });
+      this.discovered = discovered;
     }
     return this.discovered;
   }
 
   async keySet(): Promise<JWTVerifyGetKey> {
-    if (this.keys) return this.keys;
-    const uri = this.config.jwks_uri ?? (await this.configuration()).serverMetadata().jwks_uri;
-    if (!uri) throw new Error(`${this.config.issuer} publishes no jwks_uri`);
-    this.keys = createRemoteJWKSet(new URL(uri), { cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
-    return this.keys;
+    if (!this.keys) {
+      const configured = this.entries.find((e) => e.jwks_uri)?.jwks_uri;
+      const uri = configured ?? (await this.configuration()).serverMetadata().jwks_uri;
+      if (!uri) throw new Error(`${this.issuer} publishes no jwks_uri`);
+      const cooldown = Math.min(...this.entries.map((e) => e.jwks_cooldown_seconds ?? DEFAULT_JWKS_COOLDOWN_SECONDS));
+      this.keys ??= new RemoteKeySet(new URL(uri), { cooldownMs: cooldown * 1000, maxAgeMs: KEYS_MAX_AGE_MS, timeoutMs: REQUEST_TIMEOUT_SECONDS * 1000 });
+    }
+    return this.keys.getKey;
   }
-}
 
-export function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
+  /** The entries that may introspect opaque tokens here. */
+  introspectingEntries(): IssuerConfig[] {
+    return this.entries.filter((e) => e.introspection);
+  }
+
+  /** RFC 7662 at this issuer with `entry`'s client credentials. */
+  async introspect(entry: IssuerConfig, token: string): Promise<oidc.IntrospectionResponse> {
+    const credentials = entry.introspection;
+    if (!credentials) throw new Error(`${entry.name} has no introspection credentials`);
+    let config = this.introspectors.get(entry.name);
+    if (!config) {
+      const metadata = (await this.configuration()).serverMetadata();
+      const auth = credentials.auth_method === "client_secret_post" ? oidc.ClientSecretPost(credentials.client_secret) : oidc.ClientSecretBasic(credentials.client_secret);
+      config = new oidc.Configuration(metadata, credentials.client_id, credentials.client_secret, auth);
+      config.timeout = REQUEST_TIMEOUT_SECONDS;
+      if (isLoopback(this.issuer)) oidc.allowInsecureRequests(config);
+      this.introspectors.set(entry.name, config);
+    }
+    return oidc.tokenIntrospection(config, token);
   }
 }

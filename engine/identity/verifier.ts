@@ -1,20 +1,21 @@
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import * as oidc from "openid-client";
-import { messageOf } from "../errors.js";
+import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
 import type { Identity } from "../policy/types.js";
 import { groupsFrom, policyClaims } from "./claims.js";
-import { DEFAULT_ALGORITHMS, MAX_TOKEN_BYTES, type IdentityConfig, type IssuerConfig } from "./config.js";
-import { GATEWAY_AUDIENCE, type GatewayTokens } from "./gateway-tokens.js";
+import { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_SKEW_SECONDS, MAX_TOKEN_BYTES, type IdentityConfig, type IssuerConfig } from "./config.js";
+import { GATEWAY_AUDIENCE, GATEWAY_ALGORITHM, type GatewayTokens } from "./gateway-tokens.js";
+import { introspect } from "./introspection.js";
+import { checkAlgorithm, rejectionOf, verifyJwt } from "./jwt-check.js";
 import { reject, type Rejection } from "./rejection.js";
 import type { Revocations } from "./revocations.js";
 import { TrustedIssuer } from "./trusted-issuer.js";
 
 export interface VerifiedIdentity {
   ok: true;
+  /** Exactly what the policy sees as `input.identity`. */
   identity: Identity;
   /** `idp` for a token from a trusted issuer, `gateway` for one of our own. */
   via: "idp" | "gateway";
-  /** The configured issuer's name (`gateway` for gateway tokens). */
+  /** The configured issuer entry's name (`gateway` for gateway tokens). */
   issuerName: string;
   expiresAt: number;
   issuedAt: number | undefined;
@@ -25,7 +26,10 @@ export interface VerifiedIdentity {
 
 export type VerifyResult = VerifiedIdentity | Rejection;
 
-const MAX_SKEW_SECONDS = 300;
+/** Gateway tokens are checked with a fixed, small skew: the gateway made them with its own clock. */
+const GATEWAY_SKEW_SECONDS = 60;
+/** A token with an opaque token's characters (RFC 6750 b64token); anything else is not a token. */
+const OPAQUE_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /**
  * Verifies every token a client presents: a JWT from a trusted issuer (signature against the issuer's
@@ -39,19 +43,22 @@ export class IdentityVerifier {
   private readonly revocations: Revocations;
 
   constructor(config: IdentityConfig, gateway: GatewayTokens, revocations: Revocations) {
-    for (const issuer of config.issuers) this.issuers.set(issuer.issuer, new TrustedIssuer(issuer));
+    const byUrl = new Map<string, IssuerConfig[]>();
+    for (const entry of config.issuers) byUrl.set(entry.issuer, [...(byUrl.get(entry.issuer) ?? []), entry]);
+    for (const [url, entries] of byUrl) this.issuers.set(url, new TrustedIssuer(url, entries));
     this.gateway = gateway;
     this.revocations = revocations;
   }
 
-  issuerConfigs(): IssuerConfig[] {
-    return [...this.issuers.values()].map((i) => i.config);
-  }
-
   async verify(token: string, options: { target?: string } = {}): Promise<VerifyResult> {
-    const result = await this.verifyToken(token.trim());
+    let result: VerifyResult;
+    try {
+      result = await this.verifyToken(token.trim());
+    } catch (error) {
+      result = rejectionOf(error); // not expected; a verifier that throws must still refuse
+    }
     if (!result.ok) return result;
-    const revoked = this.revocations.check(result.identity.subject, result.tokenId, result.issuedAt);
+    const revoked = this.revocations.check(result.identity, result.tokenId, result.issuedAt);
     if (revoked) return reject("revoked", revoked);
     if (options.target !== undefined && result.targets && !result.targets.includes(options.target)) {
       return reject("not_scoped_for_target", `token is scoped to ${result.targets.join(", ")}, not ${options.target}`);
@@ -62,66 +69,55 @@ export class IdentityVerifier {
   private async verifyToken(token: string): Promise<VerifyResult> {
     if (Buffer.byteLength(token, "utf8") > MAX_TOKEN_BYTES) return reject("oversized", `token larger than ${MAX_TOKEN_BYTES} bytes`);
     if (token.length === 0) return reject("malformed", "empty token");
-    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) return this.introspect(token);
+    if (token.split(".").length === 3) return this.verifySigned(token);
+    if (!OPAQUE_TOKEN.test(token)) return reject("malformed", "neither a JWT nor an opaque token (unexpected characters)");
+    const result = await introspect([...this.issuers.values()], token);
+    return result.ok ? idpIdentity(result.entry, result.payload) : result;
+  }
 
+  private async verifySigned(token: string): Promise<VerifyResult> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     let claims: JWTPayload;
     try {
       header = decodeProtectedHeader(token);
       claims = decodeJwt(token);
     } catch (error) {
-      return reject("malformed", `not a JWT: ${messageOf(error)}`);
+      return reject("malformed", `not a JWT: ${error instanceof Error ? error.message : String(error)}`);
     }
     const iss = claims.iss;
     if (typeof iss !== "string") return reject("missing_claim", "token has no iss");
+
     if (iss === this.gateway.issuer) {
-      return this.check(token, header.alg, this.gateway.verificationKeys, ["ES256"], iss, GATEWAY_AUDIENCE, 60, (payload) => this.gatewayIdentity(payload));
+      const refused = checkAlgorithm(header.alg, [GATEWAY_ALGORITHM]);
+      if (refused) return refused;
+      const checked = await verifyJwt(token, this.gateway.verificationKeys, { issuer: iss, audience: GATEWAY_AUDIENCE, algorithms: [GATEWAY_ALGORITHM], clockSkewSeconds: GATEWAY_SKEW_SECONDS });
+      return checked.ok ? this.gatewayIdentity(checked.payload) : checked;
     }
+
     const trusted = this.issuers.get(iss);
     if (!trusted) return reject("unknown_issuer", `issuer ${iss} is not trusted`);
-    const config = trusted.config;
-    let keys: JWTVerifyGetKey;
+    const entry = trusted.entryFor(claims.aud);
+    const algorithms = entry.algorithms ?? DEFAULT_ALGORITHMS;
+    const refused = checkAlgorithm(header.alg, algorithms);
+    if (refused) return refused;
+    let keys;
     try {
       keys = await trusted.keySet();
     } catch (error) {
-      return reject("issuer_unavailable", `cannot fetch keys of ${iss}: ${messageOf(error)}`);
+      return reject("issuer_unavailable", `cannot get the keys of ${iss}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const skew = Math.min(config.clock_skew_seconds ?? 60, MAX_SKEW_SECONDS);
-    return this.check(token, header.alg, keys, config.algorithms ?? [...DEFAULT_ALGORITHMS], iss, config.audience, skew, (payload) => idpIdentity(config, payload));
-  }
-
-  private async check(
-    token: string,
-    alg: string | undefined,
-    keys: JWTVerifyGetKey,
-    algorithms: string[],
-    issuer: string,
-    audience: string | string[],
-    skew: number,
-    toIdentity: (payload: JWTPayload) => VerifyResult,
-  ): Promise<VerifyResult> {
-    // Refuse before touching keys: `none` and HMAC (a public key used as an HMAC secret) never verify.
-    const allowed = algorithms.filter((a) => a !== "none" && !a.startsWith("HS"));
-    if (!alg || !allowed.includes(alg)) return reject("algorithm_not_allowed", `algorithm ${alg ?? "(none)"} is not allowed`);
-    try {
-      const { payload } = await jwtVerify(token, keys, { issuer, audience, algorithms: allowed, clockTolerance: skew, requiredClaims: ["exp", "sub"] });
-      if (typeof payload.iat === "number" && payload.iat > Math.floor(Date.now() / 1000) + skew) {
-        return reject("issued_in_future", `iat ${payload.iat} is in the future`);
-      }
-      return toIdentity(payload);
-    } catch (error) {
-      return fromJoseError(error);
-    }
+    const checked = await verifyJwt(token, keys, { issuer: iss, audience: entry.audience, algorithms, clockSkewSeconds: entry.clock_skew_seconds ?? DEFAULT_CLOCK_SKEW_SECONDS });
+    return checked.ok ? idpIdentity(entry, checked.payload) : checked;
   }
 
   private gatewayIdentity(payload: JWTPayload): VerifyResult {
     const groups = Array.isArray(payload.groups) ? payload.groups.filter((g): g is string => typeof g === "string") : [];
-    const kind = payload.kind === "service" ? "service" : "human";
-    const claims = typeof payload.idp_claims === "object" && payload.idp_claims !== null ? (payload.idp_claims as Record<string, unknown>) : {};
+    const claims = typeof payload.idp_claims === "object" && payload.idp_claims !== null && !Array.isArray(payload.idp_claims) ? (payload.idp_claims as Record<string, unknown>) : {};
     const targets = Array.isArray(payload.targets) ? payload.targets.filter((t): t is string => typeof t === "string") : undefined;
+    if (typeof payload.idp !== "string" || (payload.kind !== "human" && payload.kind !== "service")) return reject("missing_claim", "gateway token lacks idp or kind");
     return {
       ok: true,
-      identity: { subject: payload.sub!, issuer: typeof payload.idp === "string" ? payload.idp : this.gateway.issuer, groups, kind, claims },
+      identity: { subject: payload.sub!, issuer: payload.idp, groups, kind: payload.kind, claims },
       via: "gateway",
       issuerName: "gateway",
       expiresAt: payload.exp!,
@@ -130,58 +126,20 @@ export class IdentityVerifier {
       targets,
     };
   }
-
-  /** RFC 7662: an opaque token is asked about at the first issuer that offers introspection to us. */
-  private async introspect(token: string): Promise<VerifyResult> {
-    const candidates = [...this.issuers.values()].filter((i) => i.config.introspection);
-    if (candidates.length === 0) return reject("malformed", "not a JWT, and no issuer is configured for introspection");
-    for (const trusted of candidates) {
-      let response: oidc.IntrospectionResponse;
-      try {
-        response = await oidc.tokenIntrospection(await trusted.configuration(), token);
-      } catch (error) {
-        return reject("issuer_unavailable", `introspection at ${trusted.config.issuer} failed: ${messageOf(error)}`);
-      }
-      if (!response.active) continue;
-      const payload = response as unknown as JWTPayload;
-      const audience = ([] as string[]).concat(trusted.config.audience);
-      const aud = ([] as unknown[]).concat(payload.aud ?? []);
-      if (!aud.some((a) => typeof a === "string" && audience.includes(a))) return reject("wrong_audience", "introspected token is for another audience");
-      if (typeof payload.sub !== "string" || typeof payload.exp !== "number") return reject("missing_claim", "introspection did not return sub and exp");
-      return idpIdentity(trusted.config, payload);
-    }
-    return reject("inactive", "no issuer reports the token as active");
-  }
 }
 
-function idpIdentity(config: IssuerConfig, payload: JWTPayload): VerifyResult {
-  const subjectValue = config.subject_claim ? payload[config.subject_claim] : payload.sub;
-  if (typeof subjectValue !== "string" || subjectValue === "") return reject("missing_claim", `token has no ${config.subject_claim ?? "sub"}`);
+/** The identity a policy sees for a verified token (or introspection answer) from a trusted issuer. */
+function idpIdentity(entry: IssuerConfig, payload: JWTPayload): VerifyResult {
+  const subject = entry.subject_claim ? payload[entry.subject_claim] : payload.sub;
+  if (typeof subject !== "string" || subject === "") return reject("missing_claim", `token has no ${entry.subject_claim ?? "sub"}`);
   return {
     ok: true,
-    identity: { subject: subjectValue, issuer: config.issuer, groups: groupsFrom(payload, config.groups_claim), kind: config.kind, claims: policyClaims(payload) },
+    identity: { subject, issuer: entry.issuer, groups: groupsFrom(payload, entry.groups_claim), kind: entry.kind, claims: policyClaims(payload) },
     via: "idp",
-    issuerName: config.name,
+    issuerName: entry.name,
     expiresAt: payload.exp!,
     issuedAt: payload.iat,
     tokenId: payload.jti,
     targets: undefined,
   };
-}
-
-function fromJoseError(error: unknown): VerifyResult {
-  if (error instanceof errors.JWTExpired) return reject("expired", error.message);
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "nbf") return reject("not_yet_valid", error.message);
-    if (error.claim === "aud") return reject("wrong_audience", error.message);
-    if (error.claim === "iat") return reject("issued_in_future", error.message);
-    if (error.reason === "missing") return reject("missing_claim", error.message);
-    return reject("malformed", `${error.claim}: ${error.message}`);
-  }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return reject("bad_signature", error.message);
-  if (error instanceof errors.JWKSNoMatchingKey) return reject("unknown_key", error.message);
-  if (error instanceof errors.JOSEAlgNotAllowed) return reject("algorithm_not_allowed", error.message);
-  if (error instanceof errors.JWKSTimeout) return reject("issuer_unavailable", error.message);
-  if (error instanceof errors.JOSEError) return reject("malformed", error.message);
-  return reject("issuer_unavailable", messageOf(error));
 }

@@ -15,8 +15,11 @@ export interface DemoMachine {
   clientId: string;
   clientSecret: string;
   groups: string[];
-  /** Extra claims copied into every access token, e.g. repository, ref, workflow. */
-  claims: Record<string, string>;
+  /**
+   * Extra claims copied into every access token: a CI job's repository, ref and workflow, or nested ones
+   * such as a pod's `kubernetes.io` namespace and service account, or `realm_access.roles`.
+   */
+  claims: Record<string, unknown>;
 }
 
 /** The demo's people. Groups match the default policies (data.json: dba approves, pii-readers see PII). */
@@ -32,6 +35,13 @@ export const DEFAULT_MACHINES: readonly DemoMachine[] = [
     clientId: "ci-deploy",
     clientSecret: "ci-deploy-demo-secret",
     groups: ["ci", "deployers"],
-    claims: { repository: "acme/shop", ref: "refs/heads/main", workflow: "deploy", repository_owner: "acme", event_name: "push" },
+    claims: {
+      repository: "acme/shop",
+      ref: "refs/heads/main",
+      workflow: "deploy",
+      job_workflow_ref: "acme/shop/.github/workflows/deploy.yml@refs/heads/main",
+      repository_owner: "acme",
+      event_name: "push",
+    },
   },
 ];

@@ -56,6 +56,8 @@ export interface RunningIdentityProvider {
   readonly signingKey: SigningKey;
   /** Every published key, the signing one first. */
   readonly signingKeys: SigningKey[];
+  /** How many requests the provider has served for `path` (e.g. `/jwks`): tests count key set fetches. */
+  requestCount(path: string): number;
   /**
    * Starts signing with a new key while still publishing the old ones, as a real issuer rotates.
    * Sessions, grants and refresh tokens survive; only the Provider object is rebuilt.
@@ -71,7 +73,7 @@ export interface RunningIdentityProvider {
 export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<RunningIdentityProvider> {
   const { Provider: ProviderClass, errors } = await loadOidcProvider();
   const users = options.users ?? DEFAULT_USERS.map((u) => ({ ...u, groups: [...u.groups] }));
-  const machines = options.machines ?? DEFAULT_MACHINES.map((m) => ({ ...m, groups: [...m.groups], claims: { ...m.claims } }));
+  const machines = options.machines ?? DEFAULT_MACHINES.map((m) => ({ ...m, groups: [...m.groups], claims: structuredClone(m.claims) }));
   const humanClientId = options.humanClientId ?? "portcullis-cli";
   const audience = options.audience ?? "portcullis";
   const resource = `urn:portcullis:${audience}`;
@@ -86,12 +88,15 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
   let provider: Provider | undefined;
   let providerHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 
+  const requestCounts = new Map<string, number>();
   const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0]!;
+    requestCounts.set(path, (requestCounts.get(path) ?? 0) + 1);
     if (!provider || !providerHandler) {
       res.writeHead(503).end();
       return;
     }
-    if ((req.url ?? "").startsWith("/interaction/")) {
+    if (path.startsWith("/interaction/")) {
       handleInteraction(provider, users, req, res).catch((error: unknown) => {
         log(`identity provider: interaction error: ${error instanceof Error ? error.message : String(error)}`);
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/html; charset=utf-8" }).end(errorPage("server_error", "internal error"));
@@ -145,6 +150,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     get signingKeys() {
       return [...keys];
     },
+    requestCount: (path) => requestCounts.get(path) ?? 0,
     async rotateSigningKey() {
       // oidc-provider signs with the first key of an algorithm; the old ones stay published for verifiers.
       keys.unshift(await generateSigningKey());

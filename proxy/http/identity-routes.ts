@@ -5,11 +5,12 @@ import type { AuthLog } from "./server.js";
 import { bearerToken, HttpError, readParams, sendJson } from "./respond.js";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
-const ACCEPTED_SUBJECT_TOKEN_TYPES = new Set([
-  "urn:ietf:params:oauth:token-type:jwt",
-  "urn:ietf:params:oauth:token-type:id_token",
-  "urn:ietf:params:oauth:token-type:access_token",
-]);
+const JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+const ACCEPTED_SUBJECT_TOKEN_TYPES = new Set([JWT_TOKEN_TYPE, "urn:ietf:params:oauth:token-type:id_token", "urn:ietf:params:oauth:token-type:access_token"]);
+/** What a client may ask to receive: the gateway token is a JWT, usable as an access token. */
+const ISSUABLE_TOKEN_TYPES = new Set([JWT_TOKEN_TYPE, "urn:ietf:params:oauth:token-type:access_token"]);
+/** Target names as the config file spells them; anything else in `audience`/`resource` is a mistake. */
+const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 /**
  * `POST /v1/token`: RFC 8693 token exchange. A verified IdP token in, a short-lived gateway token out,
@@ -23,17 +24,28 @@ export async function tokenEndpoint(req: IncomingMessage, res: ServerResponse, i
   const subjectTokenType = params.get("subject_token_type");
   if (!subjectToken || !subjectTokenType) throw new HttpError(400, "invalid_request", "subject_token and subject_token_type are required");
   if (!ACCEPTED_SUBJECT_TOKEN_TYPES.has(subjectTokenType)) throw new HttpError(400, "invalid_request", `unsupported subject_token_type ${subjectTokenType}`);
-  const targets = [...params.getAll("audience"), ...params.getAll("resource")].filter((t) => t.length > 0);
+  const requested = params.get("requested_token_type");
+  if (requested !== null && !ISSUABLE_TOKEN_TYPES.has(requested)) throw new HttpError(400, "invalid_request", `cannot issue requested_token_type ${requested}`);
+  const targets = [...new Set([...params.getAll("audience"), ...params.getAll("resource")])];
+  const badTarget = targets.find((t) => !TARGET_NAME.test(t));
+  if (badTarget !== undefined) throw new HttpError(400, "invalid_target", `"${badTarget.slice(0, 64)}" is not a target name`);
   const ttlParam = params.get("requested_ttl");
   const ttl = ttlParam === null ? undefined : Number(ttlParam);
   if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0)) throw new HttpError(400, "invalid_request", "requested_ttl must be a positive whole number of seconds");
   const result = await identity.exchange(subjectToken, { targets, ...(ttl !== undefined ? { ttlSeconds: ttl } : {}) });
   if (!result.ok) {
     log({ event: "token_exchange_rejected", code: result.code, detail: result.detail, client_addr: req.socket.remoteAddress ?? "" });
+    // RFC 6749 5.2: a subject token that is invalid, expired or revoked is an invalid_grant; which check failed stays here.
     throw new HttpError(400, "invalid_grant", GENERIC_AUTHENTICATION_FAILURE);
   }
   log({ event: "token_issued", subject: result.verified.identity.subject, issuer: result.verified.identity.issuer, jti: result.issued.jti, targets, expires_at: result.issued.expires_at });
-  sendJson(res, 200, { access_token: result.issued.token, issued_token_type: "urn:ietf:params:oauth:token-type:jwt", token_type: "Bearer", expires_in: result.issued.expires_in });
+  sendJson(res, 200, {
+    access_token: result.issued.token,
+    issued_token_type: JWT_TOKEN_TYPE,
+    token_type: "Bearer",
+    expires_in: result.issued.expires_in,
+    ...(targets.length > 0 ? { audience: targets } : {}),
+  });
 }
 
 /** `GET /v1/whoami`: the identity the gateway sees behind a bearer token. */

@@ -1,3 +1,4 @@
+import * as oidc from "openid-client";
 import { Browser, formsOf, textOf, type Form, type Page } from "./browser.js";
 
 /** Where the person starts: the `verification_uri_complete`, or the `verification_uri` plus the code they type. */
@@ -50,4 +51,17 @@ function formNamed(page: Page, id: string): Form {
 
 function expectPage(page: Page, kind: string): void {
   if (page.kind !== kind) throw new Error(`expected the ${kind} page, got ${page.kind ?? "an unknown page"} (HTTP ${page.status} at ${page.url}): ${textOf(page)}`);
+}
+
+/**
+ * A whole device sign-in for the demo provider's people client, as `portcullis login` does it: start,
+ * let `username` approve it in the "browser", and return the token response (id, access and refresh tokens).
+ */
+export async function deviceLogin(issuer: string, clientId: string, scopes: string[], username: string): Promise<oidc.TokenEndpointResponse> {
+  const config = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const started = await oidc.initiateDeviceAuthorization(config, { scope: scopes.join(" ") });
+  const poll = oidc.pollDeviceAuthorizationGrant(config, started);
+  poll.catch(() => undefined); // awaited below; this only stops an unhandled-rejection report while approving
+  await approveDeviceCode(started.verification_uri_complete ?? { verificationUri: started.verification_uri, userCode: started.user_code }, username);
+  return poll;
 }
