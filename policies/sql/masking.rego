@@ -37,6 +37,8 @@ mask contains mask_entry(sensitive) if {
 # EXECUTE and FETCH return the rows of a statement prepared or declared earlier: the gateway cannot
 # tell which columns they hold, so every sensitive column is masked (a column absent from the
 # result is simply not there to mask). PREPARE and DECLARE were checked by the other rules.
+# The gateway asks the same question (the mask for a FETCH) to learn which columns are masked for
+# the caller wherever the text does not show what is read: views, functions, the server's errors.
 mask contains mask_entry(sensitive) if {
 	masked_for_caller
 	some statement in input.action.statements
@@ -71,6 +73,35 @@ deny contains reason if {
 	some statement in input.action.statements
 	some why in dynamic_reasons(statement)
 	reason := sprintf("dynamic SQL could read columns masked for you: %s", [why])
+}
+
+# The planner's statistics keep sample values of every column the gateway's role can read (most common
+# values, histogram bounds), masked columns included.
+statistics_relations := {"pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_statistic", "pg_statistic_ext_data"}
+
+deny contains reason if {
+	masked_for_caller
+	some statement in input.action.statements
+	sqllib.runs(statement)
+	some table in statement.tables
+	table.name in statistics_relations
+	table.schema in {null, "pg_catalog"}
+	reason := sprintf("pg_catalog.%s holds sample values of columns masked for you", [table.name])
+}
+
+# Renaming a table holding sensitive columns, or one of its columns, takes them out of the policy's
+# sight (it names them); a rule or a trigger on it runs on every change and may copy the row elsewhere.
+definition_commands := {"ALTER RENAME", "CREATE RULE", "CREATE TRIGGER"}
+
+deny contains reason if {
+	masked_for_caller
+	some statement in input.action.statements
+	statement.command in definition_commands
+	some table in statement.tables
+	some sensitive in settings.masking_columns
+	want := sqllib.column_name(sensitive.column)
+	sqllib.relation_matches(table, want.schema, want.table)
+	reason := sprintf("%s holds columns masked for you: %s on it is not allowed to you", [sqllib.table_name(table), statement.command])
 }
 
 # mask_entry(sensitive) is the decision's mask entry for a configured sensitive column.

@@ -98,3 +98,41 @@ test_nothing_is_masked_without_sensitive_columns if {
 	count(sql.deny) == 0 with input as fx.request(fx.do_block, fx.alice, fx.prod)
 		with data.settings.masking.columns as []
 }
+
+# SELECT histogram_bounds FROM pg_stats WHERE tablename = 'users'
+select_pg_stats := {"kind": "sql", "statements": [{"command": "SELECT", "category": "query", "text": "SELECT histogram_bounds FROM pg_stats WHERE tablename = 'users'", "tables": [{"schema": null, "name": "pg_stats", "access": "read"}], "columns": [{"table": {"schema": null, "name": "pg_stats"}, "column": "tablename", "usage": "filter"}, {"table": {"schema": null, "name": "pg_stats"}, "column": "histogram_bounds", "usage": "output"}], "functions": [], "writes": [], "where_bounded": null, "dynamic_sql": false, "dynamic_reasons": []}]}
+
+# ALTER TABLE users RENAME COLUMN email TO contact
+rename_email := {"kind": "sql", "statements": [{"command": "ALTER RENAME", "category": "ddl", "text": "ALTER TABLE users RENAME COLUMN email TO contact", "tables": [{"schema": null, "name": "users", "access": "ddl"}], "columns": [], "functions": [], "writes": [], "where_bounded": null, "dynamic_sql": false, "dynamic_reasons": []}]}
+
+# CREATE TRIGGER copy_row AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION copy_row()
+trigger_on_users := {"kind": "sql", "statements": [{"command": "CREATE TRIGGER", "category": "ddl", "text": "CREATE TRIGGER copy_row AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION copy_row()", "tables": [{"schema": "public", "name": "users", "access": "ddl"}], "columns": [], "functions": [], "writes": [], "where_bounded": null, "dynamic_sql": false, "dynamic_reasons": []}]}
+
+test_planner_statistics_are_denied_to_masked_identities if {
+	reasons := sql.deny with input as fx.request(select_pg_stats, fx.alice, fx.staging)
+	reasons == {"pg_catalog.pg_stats holds sample values of columns masked for you"}
+}
+
+test_planner_statistics_are_allowed_to_readers if {
+	count(sql.deny) == 0 with input as fx.request(select_pg_stats, fx.reader, fx.staging)
+}
+
+test_renaming_a_column_of_a_sensitive_table_is_denied if {
+	reasons := sql.deny with input as fx.request(rename_email, fx.alice, fx.staging)
+	reasons == {"users holds columns masked for you: ALTER RENAME on it is not allowed to you"}
+}
+
+test_a_trigger_on_a_sensitive_table_is_denied if {
+	reasons := sql.deny with input as fx.request(trigger_on_users, fx.alice, fx.staging)
+	reasons == {"public.users holds columns masked for you: CREATE TRIGGER on it is not allowed to you"}
+}
+
+test_readers_may_change_sensitive_tables if {
+	count(sql.deny) == 0 with input as fx.request(rename_email, fx.reader, fx.staging)
+	count(sql.deny) == 0 with input as fx.request(trigger_on_users, fx.reader, fx.staging)
+}
+
+test_a_trigger_on_another_schema_table_is_allowed if {
+	count(sql.deny) == 0 with input as fx.request(trigger_on_users, fx.alice, fx.staging)
+		with data.settings.masking.columns as [{"column": "archive.users.email", "strategy": "redact"}]
+}

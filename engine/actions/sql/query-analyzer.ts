@@ -1,8 +1,9 @@
 import { aliasOf, fieldsOf, isObject, list, nameList, nodeOf, relationOf, str } from "./ast.js";
 import { DYNAMIC_SQL_FUNCTIONS } from "./dynamic.js";
+import { isFilterSafe } from "./filter-functions.js";
 import { asDerived, Effects, type OutputColumn, type Source } from "./lineage.js";
 import { dependencyOrder } from "./cte-order.js";
-import { columnOf, renameOutputs, Scope, starOf } from "./scope.js";
+import { columnOf, renameOutputs, Scope, starOf, type RangeEntry } from "./scope.js";
 import type { RelationName, WriteEffect } from "./types.js";
 
 type Fields = Record<string, unknown>;
@@ -176,9 +177,11 @@ export class QueryAnalyzer {
       // An aliased join (`(a JOIN b) AS j`, `JOIN b USING (k) AS j`) is a relation of its own: `j.c` and
       // `j.*` reach the columns of both sides.
       const joined = scope.entries.slice(first).flatMap((e): OutputColumn[] => (e.kind === "table" ? [{ name: "*", sources: starOf(e) }] : e.outputs));
+      const merged = fullJoinColumns(f, scope.entries.slice(first));
+      for (const outputs of merged) scope.entries.push({ kind: "derived", alias: "", outputs });
       const usingAlias = isObject(f.join_using_alias) ? str(f.join_using_alias.aliasname) : undefined;
       for (const alias of [aliasOf(f), usingAlias]) {
-        if (alias) scope.entries.push({ kind: "derived", alias, outputs: renameOutputs(joined, aliasColumns(f)) });
+        if (alias) scope.entries.push({ kind: "derived", alias, outputs: renameOutputs([...merged.flat(), ...joined], aliasColumns(f)) });
       }
       return;
     }
@@ -219,7 +222,13 @@ export class QueryAnalyzer {
         this.expr(f.agg_filter, scope, "filter");
         this.expr(f.over, scope, "filter");
         this.expr(f.agg_order, scope, "filter");
-        return asDerived(this.expr(f.args, scope, inner));
+        if (ctx !== "filter" || isFilterSafe(nameList(f.funcname))) return asDerived(this.expr(f.args, scope, inner));
+        // Called in a filter, a function still gets the value itself and may send it elsewhere (a NOTIFY
+        // payload, a large object, a sequence): its arguments are derived.
+        const args = this.expr(f.args, scope, "derived");
+        this.filterTap?.push(...args);
+        this.effects.consume(args, "derived");
+        return [];
       }
       case "SubLink": {
         const linkType = str(f.subLinkType);
@@ -380,6 +389,24 @@ function functionAlias(f: Fields): string | undefined {
     if (call) return nameList(call.funcname).pop();
   }
   return undefined;
+}
+
+/**
+ * FULL JOIN ... USING and NATURAL FULL JOIN return each join column as COALESCE(left, right): a computed
+ * value, which the wire reports without an origin. Unqualified references and `*` reach it, so it is a
+ * derived relation of its own (one per side for NATURAL, which names no columns: any column of either
+ * side may be one).
+ */
+function fullJoinColumns(f: Fields, sides: RangeEntry[]): OutputColumn[][] {
+  if (str(f.jointype) !== "JOIN_FULL") return [];
+  if (f.isNatural === true) {
+    return sides.map((e) => (e.kind === "table" ? [{ name: "*", sources: asDerived(starOf(e)) }] : e.outputs.map((o) => ({ ...o, sources: asDerived(o.sources) }))));
+  }
+  const using = list(f.usingClause).flatMap((item): OutputColumn[] => {
+    const name = str(fieldsOf(item, "String")?.sval);
+    return name ? [{ name, sources: asDerived(sides.flatMap((e) => columnOf(e, name))) }] : [];
+  });
+  return using.length > 0 ? [using] : [];
 }
 
 function relationFromQualifier(qualifier: string[]): RelationName {

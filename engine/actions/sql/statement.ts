@@ -124,6 +124,7 @@ class StatementVisitor {
         const shape = known ?? { command: commandFromNodeType(type), category: "other" as const };
         const access: TableAccess = shape.category === "dml" ? "write" : shape.category === "ddl" || shape.category === "dcl" ? "ddl" : "read";
         this.relationsWithin(f, access);
+        if (type === "AlterTableStmt") this.alterExpressions(f);
         if (type === "AlterTableStmt" || type === "RenameStmt") {
           return { ...shape, command: type === "AlterTableStmt" ? objectCommand("ALTER", str(f.objtype)) : shape.command };
         }
@@ -216,6 +217,18 @@ class StatementVisitor {
           ? relationFromNames(names)
           : undefined;
     if (relation) this.effects.table(relation, "ddl");
+  }
+
+  /**
+   * Expressions in ALTER TABLE compute over the table's own rows and store the result: a type change's
+   * USING, a GENERATED column, a CHECK. `ALTER COLUMN name TYPE text USING email` copies a column.
+   */
+  private alterExpressions(f: Fields): void {
+    const relation = relationOf(f.relation);
+    if (!relation) return;
+    const scope = new Scope();
+    scope.entries.push({ kind: "table", alias: relation.name, table: relation });
+    this.effects.consume(this.queries.expr(f.cmds, scope, "derived"), "derived");
   }
 
   private relation(rangeVar: unknown, access: TableAccess): void {
