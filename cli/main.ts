@@ -1,5 +1,6 @@
 import { messageOf, PortcullisError } from "../engine/errors.js";
 import { parse, UsageError, type Command } from "./command.js";
+import { auditCommands } from "./commands/audit-commands.js";
 import { conformanceRunCommand } from "./commands/conformance-run.js";
 import { evalCommand } from "./commands/eval.js";
 import { loginCommand } from "./commands/login.js";
@@ -8,7 +9,7 @@ import { policyTestCommand } from "./commands/policy-test.js";
 import { tokenCommand } from "./commands/token.js";
 import { whoamiCommand } from "./commands/whoami.js";
 
-const COMMANDS: Command[] = [evalCommand, policyTestCommand, conformanceRunCommand, loginCommand, tokenCommand, whoamiCommand, logoutCommand];
+const COMMANDS: Command[] = [evalCommand, policyTestCommand, conformanceRunCommand, loginCommand, tokenCommand, whoamiCommand, logoutCommand, ...auditCommands];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(" ").length));

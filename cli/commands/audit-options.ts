@@ -1,0 +1,63 @@
+import { auditLogPath, fileSource, matches, readRecords, type AuditFilter, type AuditRecord, type AuditSource } from "../../engine/audit/index.js";
+import { choice, stringOption, UsageError, type Command, type ParsedArgs } from "../command.js";
+
+/** Options and help shared by the audit commands. */
+export const logOption: Command["options"] = { log: { type: "string" } };
+
+export const logOptionHelp = `  --log FILE          the audit log (default: $PORTCULLIS_AUDIT_LOG, else .portcullis/audit.log
+                      under the current directory)`;
+
+export const filterOptions: Command["options"] = {
+  subject: { type: "string" },
+  target: { type: "string" },
+  decision: { type: "string" },
+  type: { type: "string" },
+  session: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+};
+
+export const filterOptionsHelp = `  --subject S         records of this identity (a failed login: the subject it claimed)
+  --target T          records about this target name
+  --decision D        decisions with this effect: allow, deny, mask or approval
+  --type T            records of this event type (decision, session_start, session_end,
+                      auth_failure, approval_requested, approval_decided, log_repaired)
+  --session ID        records of this session
+  --since TIME        records at or after TIME (ISO 8601, e.g. 2026-11-23T10:00:00Z)
+  --until TIME        records before TIME`;
+
+export const formatHelp = `  --format F          text (default: one readable line per record) or json (JSON Lines)`;
+
+export function sourceFrom(args: ParsedArgs): AuditSource {
+  return fileSource(auditLogPath(stringOption(args, "log")));
+}
+
+export function filterFrom(args: ParsedArgs): AuditFilter {
+  const filter: AuditFilter = {};
+  for (const name of ["subject", "target", "type", "session"] as const) {
+    const value = stringOption(args, name);
+    if (value !== undefined) filter[name] = value;
+  }
+  if (stringOption(args, "decision") !== undefined) filter.effect = choice(args, "decision", ["allow", "deny", "mask", "approval"] as const, "allow");
+  for (const name of ["since", "until"] as const) {
+    const value = stringOption(args, name);
+    if (value === undefined) continue;
+    const time = Date.parse(value);
+    if (Number.isNaN(time)) throw new UsageError(`--${name} must be an ISO 8601 time (got "${value}")`);
+    filter[name] = new Date(time);
+  }
+  return filter;
+}
+
+/** Reads the matching records, warning on stderr about lines that are not records. */
+export async function* matching(source: AuditSource, filter: AuditFilter): AsyncGenerator<{ record: AuditRecord; end: number }> {
+  let unreadable = 0;
+  for await (const item of readRecords(source, { onUnreadable: () => (unreadable += 1) })) {
+    if (matches(item.record, filter)) yield item;
+  }
+  if (unreadable > 0) console.error(`portcullis audit: ${unreadable} line(s) of ${source.name} are not records; run \`portcullis audit verify\``);
+}
+
+export function formatFrom(args: ParsedArgs): "text" | "json" {
+  return choice(args, "format", ["text", "json"] as const, "text");
+}

@@ -1,0 +1,142 @@
+import { messageOf } from "../errors.js";
+import { auditEventProblem } from "./event-schema.js";
+import { AuditError } from "./errors.js";
+import { FileAuditStore } from "./file-store.js";
+import { redact, type RedactOptions } from "./redact.js";
+import type { AuditStore, RepairReport } from "./store.js";
+import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
+
+interface Pending {
+  time: string;
+  event: AuditEvent;
+  resolve(record: AuditRecord): void;
+  reject(error: Error): void;
+}
+
+export interface AuditLogOptions extends RedactOptions {
+  /** The most events written with one sync. */
+  maxBatch?: number;
+}
+
+/** How appends were grouped: `syncs` below `appends` means concurrent appends shared a sync. */
+export interface AuditLogStats {
+  appends: number;
+  batches: number;
+  largestBatch: number;
+}
+
+/**
+ * The append-only, hash-chained audit log. `append` resolves once the record is durable, so a proxy that
+ * awaits it before forwarding never forwards an unrecorded request. Appends that arrive while a sync is
+ * in flight are written together by the next one (group commit): one sync serves a whole batch.
+ *
+ * Every event is passed through the redaction guard (redact.ts) and validated against
+ * schemas/audit-record.json first; an invalid event is refused (AUDIT_INVALID_EVENT) and a failed write
+ * refuses every later append (AUDIT_LOG_FAILED): callers deny when they cannot audit.
+ *
+ * ```ts
+ * const log = await AuditLog.open(".portcullis/audit.log", { secrets: [targetPassword] });
+ * const record = await log.append(decisionEvent(request, verdict));
+ * ```
+ */
+export class AuditLog {
+  private readonly store: AuditStore;
+  private readonly options: AuditLogOptions;
+  private queue: Pending[] = [];
+  private draining = false;
+  private closed = false;
+  private failure: Error | undefined;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+  private readonly counts: AuditLogStats = { appends: 0, batches: 0, largestBatch: 0 };
+
+  private constructor(store: AuditStore, options: AuditLogOptions) {
+    this.store = store;
+    this.options = options;
+  }
+
+  /**
+   * Opens (creating it if needed) the log file at `path` and continues its chain. When the last write
+   * had been torn by a crash, the torn bytes are cut off, `repaired` says so, and a `log_repaired`
+   * record is appended so the trail itself shows it.
+   */
+  static async open(path: string, options: AuditLogOptions = {}): Promise<AuditLog> {
+    return AuditLog.over(await FileAuditStore.open(path), options);
+  }
+
+  /** A log over any store (the file store, or a shared one). */
+  static async over(store: AuditStore, options: AuditLogOptions = {}): Promise<AuditLog> {
+    const log = new AuditLog(store, options);
+    if (store.repair) {
+      try {
+        await log.append({ type: "log_repaired", ...store.repair });
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+    }
+    return log;
+  }
+
+  /** What opening cut off, when the last write before it had been interrupted. */
+  get repaired(): RepairReport | undefined {
+    return this.store.repair;
+  }
+
+  get stats(): AuditLogStats {
+    return { ...this.counts };
+  }
+
+  head(): Promise<ChainHead> {
+    return this.store.head();
+  }
+
+  /** Redacts, validates and durably appends one event; resolves with its record. */
+  append(event: AuditEvent): Promise<AuditRecord> {
+    if (this.closed) return Promise.reject(new AuditError("AUDIT_LOG_CLOSED", "the audit log is closed"));
+    if (this.failure) return Promise.reject(this.failure);
+    const { value, removed } = redact(event, this.options);
+    const clean: AuditEvent = removed.length > 0 ? { ...value, redacted: [...(value.redacted ?? []), ...removed] } : value;
+    const problem = auditEventProblem(clean);
+    if (problem) return Promise.reject(new AuditError("AUDIT_INVALID_EVENT", `audit event ${event.type} is invalid: ${problem}`));
+    return new Promise<AuditRecord>((resolve, reject) => {
+      this.queue.push({ time: new Date().toISOString(), event: clean, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /** Waits for every accepted append, then releases the log. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.idle;
+    await this.store.close();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    const max = this.options.maxBatch ?? 1024;
+    while (this.queue.length > 0) {
+      // Let callers whose previous append just resolved queue their next one first, so they share this sync.
+      await new Promise((resolve) => setImmediate(resolve));
+      const batch = this.queue.splice(0, max);
+      if (this.failure) {
+        for (const p of batch) p.reject(this.failure);
+        continue;
+      }
+      try {
+        const records = await this.store.append(batch.map(({ time, event }) => ({ time, event })));
+        this.counts.appends += batch.length;
+        this.counts.batches += 1;
+        this.counts.largestBatch = Math.max(this.counts.largestBatch, batch.length);
+        batch.forEach((p, i) => p.resolve(records[i]!));
+      } catch (error) {
+        this.failure = error instanceof AuditError ? error : new AuditError("AUDIT_LOG_FAILED", `audit append failed: ${messageOf(error)}`, { cause: error });
+        for (const p of batch) p.reject(this.failure);
+      }
+    }
+    this.draining = false;
+    this.markIdle();
+  }
+}

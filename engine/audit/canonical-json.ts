@@ -1,0 +1,28 @@
+/**
+ * Canonical JSON, as RFC 8785 (JSON Canonicalization Scheme) defines it for the values an audit record
+ * holds: object keys sorted by UTF-16 code units, no whitespace, strings and numbers serialized as
+ * ECMAScript's JSON.stringify does (which is what RFC 8785 specifies for both). Keys whose value is
+ * `undefined` are left out, as JSON.stringify leaves them out when a record is written, so a record hashes
+ * the same before writing and after reading it back.
+ * https://www.rfc-editor.org/rfc/rfc8785
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return JSON.stringify(value);
+    case "number":
+      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON has no representation for ${value}`);
+      return JSON.stringify(value);
+    case "object": {
+      if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(",")}]`;
+      const object = value as Record<string, unknown>;
+      // The default sort compares UTF-16 code units, which is RFC 8785's order.
+      const keys = Object.keys(object).filter((k) => object[k] !== undefined).sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(object[k])}`).join(",")}}`;
+    }
+    default:
+      throw new TypeError(`canonical JSON has no representation for a ${typeof value}`);
+  }
+}

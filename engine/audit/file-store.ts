@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { messageOf } from "../errors.js";
+import { syncDirectory, writeAll } from "../storage/durable-file.js";
+import { acquireLock, LockedError, type FileLock } from "../storage/file-lock.js";
+import { chainRecords, EMPTY_HEAD, hashRecord, recordLine, recordShapeProblem } from "./chain.js";
+import { AuditError } from "./errors.js";
+import { fileLines, readTail } from "./file-lines.js";
+import type { AuditSource, AuditStore, RepairReport, StoredEntry } from "./store.js";
+import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
+
+/**
+ * The embedded audit store: one JSON Lines file, one record per line, appended under an exclusive lock
+ * file (`FILE.lock`). A batch is written with one write and made durable with one fdatasync before
+ * `append` resolves. Opening reads only the end of the file: it continues the chain from the last
+ * whole record, and cuts off a torn last line (bytes after the last newline, left by an interrupted
+ * write) and reports it, so nothing is ever chained onto half a record. It does not re-verify the
+ * whole chain; `portcullis audit verify` does.
+ */
+export class FileAuditStore implements AuditStore {
+  readonly path: string;
+  readonly repair: RepairReport | undefined;
+  private readonly handle: FileHandle;
+  private readonly lock: FileLock;
+  private current: ChainHead;
+  private size: number;
+  private failure: AuditError | undefined;
+  private closed = false;
+
+  private constructor(path: string, handle: FileHandle, lock: FileLock, head: ChainHead, size: number, repair: RepairReport | undefined) {
+    this.path = path;
+    this.handle = handle;
+    this.lock = lock;
+    this.current = head;
+    this.size = size;
+    this.repair = repair;
+  }
+
+  static async open(path: string): Promise<FileAuditStore> {
+    const file = resolve(path);
+    await mkdir(dirname(file), { recursive: true });
+    let lock: FileLock;
+    try {
+      lock = await acquireLock(`${file}.lock`);
+    } catch (error) {
+      if (error instanceof LockedError) throw new AuditError("AUDIT_LOG_LOCKED", `the audit log ${file} is being written by process ${error.holder}`);
+      throw error;
+    }
+    let handle: FileHandle | undefined;
+    try {
+      const existed = await stat(file).then(() => true, () => false);
+      handle = await open(file, "a+", 0o600);
+      if (!existed) await syncDirectory(dirname(file));
+      let size = (await handle.stat()).size;
+      const tail = await readTail(handle, size);
+      const head = tail.lastLine === undefined ? EMPTY_HEAD : headOf(tail.lastLine, file);
+      let repair: RepairReport | undefined;
+      if (tail.torn.length > 0) {
+        size -= tail.torn.length;
+        await handle.truncate(size);
+        await handle.datasync();
+        repair = { after_seq: head.seq, truncated_bytes: tail.torn.length, truncated_sha256: createHash("sha256").update(tail.torn).digest("hex") };
+      }
+      return new FileAuditStore(file, handle, lock, head, size, repair);
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      await lock.release();
+      throw error;
+    }
+  }
+
+  head(): Promise<ChainHead> {
+    return Promise.resolve(this.current);
+  }
+
+  /** Not re-entrant: the caller (AuditLog) runs one batch at a time. */
+  async append(entries: ReadonlyArray<{ time: string; event: AuditEvent }>): Promise<AuditRecord[]> {
+    if (this.closed) throw new AuditError("AUDIT_LOG_CLOSED", `the audit log ${this.path} is closed`);
+    if (this.failure) throw this.failure;
+    const records = chainRecords(this.current, entries);
+    const data = Buffer.from(records.map(recordLine).join(""), "utf8");
+    try {
+      await writeAll(this.handle, data);
+      await this.handle.datasync();
+    } catch (error) {
+      // After a failed write or sync the file's state is unknown: stop taking records (the gateway then
+      // denies) rather than acknowledge one that may not be on disk. Cut back what this batch may have left.
+      this.failure = new AuditError("AUDIT_LOG_FAILED", `writing the audit log ${this.path} failed: ${messageOf(error)}`, { cause: error });
+      await this.handle.truncate(this.size).catch(() => undefined);
+      throw this.failure;
+    }
+    this.size += data.length;
+    const last = records[records.length - 1];
+    if (last) this.current = { seq: last.seq, hash: last.hash };
+    return records;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+    await this.lock.release();
+  }
+}
+
+/** The chain head a log file ends in, read from its last whole line, which must be an intact record. */
+function headOf(line: string, file: string): ChainHead {
+  let record: AuditRecord;
+  try {
+    record = JSON.parse(line) as AuditRecord;
+  } catch {
+    throw corrupt(file, "is not JSON");
+  }
+  const problem = recordShapeProblem(record);
+  if (problem) throw corrupt(file, problem);
+  if (hashRecord(record) !== record.hash) throw corrupt(file, `(seq ${record.seq}) does not match its hash`);
+  return { seq: record.seq, hash: record.hash };
+}
+
+function corrupt(file: string, why: string): AuditError {
+  return new AuditError("AUDIT_LOG_CORRUPT", `the last record of the audit log ${file} ${why}; run \`portcullis audit verify --log ${file}\` before writing to it`);
+}
+
+/** Reads a log file for verification and search, without its lock. */
+export function fileSource(path: string): AuditSource {
+  const file = resolve(path);
+  return {
+    name: file,
+    async *entries(options?: { fromByte?: number }): AsyncIterable<StoredEntry> {
+      const exists = await stat(file).then((s) => s.isFile(), () => false);
+      if (!exists) throw new AuditError("AUDIT_LOG_MISSING", `no audit log at ${file}`);
+      yield* fileLines(file, options?.fromByte ?? 0);
+    },
+  };
+}

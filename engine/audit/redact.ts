@@ -1,0 +1,67 @@
+/**
+ * The guard that keeps secrets out of audit records and recordings. Three rules, applied to a deep copy:
+ *
+ * - a field whose name says it holds a secret is removed: after lowercasing and dropping everything but
+ *   letters and digits, the name contains password, passwd, passphrase, secret, token, credential,
+ *   apikey, privatekey, authorization or cookie, or is pwd (so `access_token`, `clientSecret`,
+ *   `PGPASSWORD` all go);
+ * - a string shaped like a JSON Web Token (the OIDC and gateway tokens clients log in with) is replaced;
+ * - a SQL password literal (`PASSWORD '…'`, as `CREATE ROLE`, `ALTER ROLE` and psql's `\password` send)
+ *   has its literal replaced, so the statement still parses and replays to the same decision;
+ * - a string containing a secret the caller registered (a target's password: the gateway knows its own
+ *   credentials) has every occurrence replaced.
+ *
+ * The paths of what was removed are returned so the record can say that something was, without saying what.
+ */
+
+const SECRET_NAME_PARTS = ["password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "privatekey", "authorization", "cookie"];
+const JWT = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const SQL_PASSWORD = /\b(PASSWORD\s+)(?:E'(?:[^'\\]|\\[\s\S]|'')*'|'(?:[^']|'')*'|\$([A-Za-z_]*)\$[\s\S]*?\$\2\$)/gi;
+
+export const REDACTED = "[redacted]";
+
+export interface RedactOptions {
+  /** Literal secret values to scrub wherever they appear (empty strings are ignored). */
+  secrets?: readonly string[];
+}
+
+export interface Redaction<T> {
+  value: T;
+  /** JSON-pointer-like paths (`/identity/claims/access_token`) of every removed or rewritten value. */
+  removed: string[];
+}
+
+export function isSecretName(name: string): boolean {
+  const flat = name.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return flat === "pwd" || SECRET_NAME_PARTS.some((part) => flat.includes(part));
+}
+
+/** Returns a copy of `value` with secrets removed, and where they were. Never mutates `value`. */
+export function redact<T>(value: T, options: RedactOptions = {}): Redaction<T> {
+  const secrets = (options.secrets ?? []).filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  const removed: string[] = [];
+  const visit = (node: unknown, path: string): unknown => {
+    if (typeof node === "string") return scrubString(node, path);
+    if (Array.isArray(node)) return node.map((item, i) => visit(item, `${path}/${i}`));
+    if (typeof node === "object" && node !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [key, child] of Object.entries(node)) {
+        const childPath = `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+        if (isSecretName(key)) {
+          removed.push(childPath);
+          continue;
+        }
+        out[key] = visit(child, childPath);
+      }
+      return out;
+    }
+    return node;
+  };
+  const scrubString = (text: string, path: string): string => {
+    let out = text.replace(JWT, REDACTED).replace(SQL_PASSWORD, `$1'${REDACTED}'`);
+    for (const secret of secrets) out = out.split(secret).join(REDACTED);
+    if (out !== text) removed.push(path);
+    return out;
+  };
+  return { value: visit(value, "") as T, removed };
+}
