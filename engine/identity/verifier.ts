@@ -1,4 +1,4 @@
-import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
+import { decodeJwt, decodeProtectedHeader, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Identity } from "../policy/types.js";
 import { groupsFrom, policyClaims } from "./claims.js";
 import { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_SKEW_SECONDS, MAX_TOKEN_BYTES, type IdentityConfig, type IssuerConfig } from "./config.js";
@@ -100,7 +100,7 @@ export class IdentityVerifier {
     const algorithms = entry.algorithms ?? DEFAULT_ALGORITHMS;
     const refused = checkAlgorithm(header.alg, algorithms);
     if (refused) return refused;
-    let keys;
+    let keys: JWTVerifyGetKey;
     try {
       keys = await trusted.keySet();
     } catch (error) {

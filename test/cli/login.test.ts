@@ -142,21 +142,20 @@ test("login: the device flow the person approves in the browser stores the token
 });
 
 test("whoami prints the subject, groups and expiry the gateway sees (the gateway remembered from login)", async () => {
-  const r = await portcullis(["whoami"]);
+  const [r, json] = await Promise.all([portcullis(["whoami"]), portcullis(["whoami", "--format", "json"])]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^subject\s+alice$/m);
   assert.match(r.stdout, new RegExp(`^issuer\\s+${idp.issuer.replace(/\./g, "\\.")}$`, "m"));
   assert.match(r.stdout, /^kind\s+human$/m);
   assert.match(r.stdout, /^groups\s+engineering$/m);
   assert.match(r.stdout, /^expires\s+\d{4}-\d\d-\d\dT\S+Z \(in \d+ min\)$/m);
-  const json = await portcullis(["whoami", "--format", "json"]);
   const body = JSON.parse(json.stdout) as Record<string, unknown>;
   assert.is(body.subject, "alice");
   assert.equal(body.groups, ["engineering"]);
 });
 
 test("token --target prints a gateway token scoped to that target, which the gateway verifies", async () => {
-  const r = await portcullis(["token", "--target", "prod-db"], { PORTCULLIS_GATEWAY: gateway.url });
+  const [r, json] = await Promise.all([portcullis(["token", "--target", "prod-db"], { PORTCULLIS_GATEWAY: gateway.url }), portcullis(["token", "--ttl", "120", "--format", "json"])]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, "only the token, for PGPASSWORD=$(portcullis token …)");
   const token = r.stdout.trim();
@@ -169,7 +168,6 @@ test("token --target prints a gateway token scoped to that target, which the gat
   const elsewhere = await service.verify(token, { target: "staging-db" });
   assert.is(elsewhere.ok ? "accepted" : elsewhere.code, "not_scoped_for_target");
 
-  const json = await portcullis(["token", "--ttl", "120", "--format", "json"]);
   assert.is(json.code, 0, json.stderr);
   assert.is((JSON.parse(json.stdout) as { expires_in: number }).expires_in, 120);
 });
@@ -210,13 +208,11 @@ test("logout removes the credentials and revokes the refresh token; whoami then 
     assert.is((error as oidc.ResponseBodyError).error, "invalid_grant");
   }
 
-  const who = await portcullis(["whoami"]);
+  const [who, token, again] = await Promise.all([portcullis(["whoami"]), portcullis(["token"], { PORTCULLIS_GATEWAY: gateway.url }), portcullis(["logout"])]);
   assert.is(who.code, 1, who.stderr);
   assert.match(who.stderr, /not logged in \(no credentials at .*credentials\.json\); run `portcullis login` first/);
-  const token = await portcullis(["token"], { PORTCULLIS_GATEWAY: gateway.url });
   assert.is(token.code, 1, token.stderr);
   assert.match(token.stderr, /not logged in/);
-  const again = await portcullis(["logout"]);
   assert.is(again.code, 0);
   assert.match(again.stdout, /Not logged in/);
 });
