@@ -6,10 +6,12 @@ import { evalCommand } from "./commands/eval.js";
 import { loginCommand } from "./commands/login.js";
 import { logoutCommand } from "./commands/logout.js";
 import { policyTestCommand } from "./commands/policy-test.js";
+import { serveCommand } from "./commands/serve.js";
+import { demoCommand } from "./commands/demo.js";
 import { tokenCommand } from "./commands/token.js";
 import { whoamiCommand } from "./commands/whoami.js";
 
-const COMMANDS: Command[] = [evalCommand, policyTestCommand, conformanceRunCommand, loginCommand, tokenCommand, whoamiCommand, logoutCommand, ...auditCommands];
+const COMMANDS: Command[] = [serveCommand, demoCommand, evalCommand, policyTestCommand, conformanceRunCommand, loginCommand, tokenCommand, whoamiCommand, logoutCommand, ...auditCommands];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(" ").length));

@@ -1,7 +1,7 @@
 import { messageOf } from "../errors.js";
 import { auditEventProblem } from "./event-schema.js";
 import { AuditError } from "./errors.js";
-import { FileAuditStore } from "./file-store.js";
+import { FileAuditStore, type FileAuditStoreOptions } from "./file-store.js";
 import { redact, type RedactOptions } from "./redact.js";
 import type { AuditStore, RepairReport } from "./store.js";
 import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
@@ -13,7 +13,7 @@ interface Pending {
   reject(error: Error): void;
 }
 
-export interface AuditLogOptions extends RedactOptions {
+export interface AuditLogOptions extends RedactOptions, FileAuditStoreOptions {
   /** The most events written with one sync. */
   maxBatch?: number;
 }
@@ -61,7 +61,7 @@ export class AuditLog {
    * record is appended so the trail itself shows it.
    */
   static async open(path: string, options: AuditLogOptions = {}): Promise<AuditLog> {
-    return AuditLog.over(await FileAuditStore.open(path), options);
+    return AuditLog.over(await FileAuditStore.open(path, options), options);
   }
 
   /** A log over any store (the file store, or a shared one). */
@@ -118,8 +118,9 @@ export class AuditLog {
     this.idle = new Promise((resolve) => (this.markIdle = resolve));
     const max = this.options.maxBatch ?? 1024;
     while (this.queue.length > 0) {
-      // Let callers whose previous append just resolved queue their next one first, so they share this sync.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Let callers whose previous append just resolved queue their next one first, so they share this
+      // sync. Without a sync per batch there is nothing to share, and the wait would only add latency.
+      if (this.options.durability !== "write") await new Promise((resolve) => setImmediate(resolve));
       const batch = this.queue.splice(0, max);
       if (this.failure) {
         for (const p of batch) p.reject(this.failure);

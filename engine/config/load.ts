@@ -65,6 +65,7 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     postgres: { tls: tlsConfig, messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024, targets },
     maskingHashKey: file.masking?.hash_key ? resolveSecret(file.masking.hash_key, baseDir, "masking.hash_key", env) : undefined,
     auditPath: file.audit?.path ? path(file.audit.path) : resolve(stateDir, "audit.log"),
+    auditDurability: file.audit?.durability ?? "write",
     recordings: { dir: file.recordings?.dir ? path(file.recordings.dir) : resolve(stateDir, "recordings"), enabled: file.recordings?.enabled ?? true },
   };
 }

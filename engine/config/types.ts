@@ -13,7 +13,7 @@ export interface ConfigFile {
     targets?: PostgresTargetFile[];
   };
   masking?: { hash_key?: SecretSource };
-  audit?: { path?: string };
+  audit?: { path?: string; durability?: "write" | "fsync" };
   recordings?: { dir?: string; enabled?: boolean };
 }
 
@@ -60,5 +60,6 @@ export interface GatewayConfig {
   /** Undefined: generated once and kept in the state directory. */
   maskingHashKey: string | undefined;
   auditPath: string;
+  auditDurability: "write" | "fsync";
   recordings: { dir: string; enabled: boolean };
 }

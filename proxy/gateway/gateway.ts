@@ -14,6 +14,7 @@ import type { SessionEvent } from "../postgres/context.js";
 import { binaryToText } from "../postgres/value-text.js";
 import { auditEventOf } from "./audit-events.js";
 import { createPostgresContext } from "./postgres-context.js";
+import { SessionRecordings } from "./session-recordings.js";
 import { postgresTls } from "./tls.js";
 
 export interface RunningGateway {
@@ -44,14 +45,18 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
 
     const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir });
     const secrets = config.postgres.targets.map((t) => t.password);
-    const audit = await AuditLog.open(config.auditPath, { secrets });
+    const audit = await AuditLog.open(config.auditPath, { secrets, durability: config.auditDurability });
     closers.push(() => audit.close());
 
     const targets = new Map<string, Target>(config.postgres.targets.map((t) => [t.name, { name: t.name, type: "postgres", tags: t.tags }]));
     const targetOf = (name: string): Target => targets.get(name) ?? { name, type: "postgres", tags: {} };
+    const recordings = config.recordings.enabled ? new SessionRecordings(config.recordings.dir, secrets, log) : undefined;
+    if (recordings) closers.push(() => recordings.close());
+    const revision = (): string => engine.policy.current.revision;
     const record = async (event: SessionEvent): Promise<void> => {
       const auditEvent = auditEventOf(event, targetOf);
       if (auditEvent) await audit.append(auditEvent);
+      recordings?.handle(event, targetOf, revision);
     };
 
     const tls = await postgresTls(config);

@@ -9,13 +9,12 @@ import { AuditLog, type AuditRecord } from "../../engine/audit/index.js";
 import { portcullis } from "../support/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "portcullis-audit-crash-"));
-const file = join(dir, "audit.log");
 const child = join(dirname(fileURLToPath(import.meta.url)), "fixtures/append-loop.js");
 
 /** Starts the appending child, waits until it has acknowledged `atLeast` records, then kills it with SIGKILL. */
-function appendThenKill(tag: string, atLeast: number): Promise<Array<{ seq: number; session: string }>> {
+function appendThenKill(tag: string, atLeast: number, file: string, durability: "fsync" | "write"): Promise<Array<{ seq: number; session: string }>> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, file, tag], { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, [child, file, tag, durability], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     let killed = false;
@@ -41,10 +40,12 @@ function appendThenKill(tag: string, atLeast: number): Promise<Array<{ seq: numb
   });
 }
 
-test("kill -9 while appending loses no acknowledged record, and the chain stays verifiable", async () => {
+for (const durability of ["fsync", "write"] as const) {
+test(`kill -9 while appending loses no acknowledged record, and the chain stays verifiable (durability ${durability})`, async () => {
+  const file = join(dir, `kill-${durability}.log`);
   const acked: Array<{ seq: number; session: string }> = [];
   for (let round = 1; round <= 4; round++) {
-    const got = await appendThenKill(`r${round}`, 200 * round);
+    const got = await appendThenKill(`r${round}`, 200 * round, file, durability);
     assert.ok(got.length >= 200 * round, `round ${round} acknowledged ${got.length}`);
     acked.push(...got);
   }
@@ -67,8 +68,9 @@ test("kill -9 while appending loses no acknowledged record, and the chain stays 
   const r = await portcullis(["audit", "verify", "--log", file]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`audit log OK: ${bySeq.size} records`));
-  console.log(`  ${acked.length} acknowledged appends over 4 kills, ${bySeq.size} records in the log${repaired ? `, torn tail of ${repaired.truncated_bytes} bytes cut` : ""}`);
+  console.log(`  ${durability}: ${acked.length} acknowledged appends over 4 kills, ${bySeq.size} records in the log${repaired ? `, torn tail of ${repaired.truncated_bytes} bytes cut` : ""}`);
 });
+}
 
 test("a torn last line is cut off on open, reported, recorded, and never chained onto", async () => {
   const torn = join(dir, "torn.log");

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as oidc from "openid-client";
@@ -119,6 +119,17 @@ test("the audit log holds every decision with the CI identity, verifies, and nev
   assert.ok(events.some((e) => e.type === "session_start"));
   const verify = await portcullis(["audit", "verify", "--log", log]);
   assert.is(verify.code, 0, verify.stdout + verify.stderr);
+});
+
+test("each session was recorded, and its recording replays against the policy", async () => {
+  const dirOf = join(dir, ".portcullis", "recordings");
+  const files = readdirSync(dirOf).filter((f) => f.endsWith(".jsonl"));
+  assert.ok(files.length >= 3, `one recording per session, got ${files.join(", ")}`);
+  const all = files.map((f) => readFileSync(join(dirOf, f), "utf8")).join("");
+  assert.not.ok(all.includes(canary), "the target password must never reach a recording");
+  const withDelete = files.find((f) => readFileSync(join(dirOf, f), "utf8").includes("DELETE FROM orders"))!;
+  const replay = await portcullis(["conformance", "run", join(dirOf, withDelete)]);
+  assert.is(replay.code, 0, replay.stdout + replay.stderr);
 });
 
 test.run();

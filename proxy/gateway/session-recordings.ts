@@ -1,0 +1,95 @@
+import type { Identity, Target } from "../../engine/policy/types.js";
+import { SessionRecorder, type PendingRequest } from "../../engine/recording/session-recorder.js";
+import type { SessionEvent } from "../postgres/context.js";
+
+interface LiveSession {
+  recorder: Promise<SessionRecorder | undefined>;
+  /** Allowed requests waiting for their first result, oldest first, by request text. */
+  waiting: Array<{ sql: string; pending: PendingRequest }>;
+}
+
+/**
+ * Turns a session's events into its recording (schemas/recording.json): one file per session, one
+ * request line per decision, finished with the first result of that request. A prepared statement
+ * executed many times is one decision, so it is one line. A recording that cannot be written is
+ * logged and dropped; the audit log, not the recording, is what gates forwarding.
+ */
+export class SessionRecordings {
+  private readonly dir: string;
+  private readonly secrets: string[];
+  private readonly log: (line: string) => void;
+  private readonly live = new Map<string, LiveSession>();
+
+  constructor(dir: string, secrets: string[], log: (line: string) => void) {
+    this.dir = dir;
+    this.secrets = secrets;
+    this.log = log;
+  }
+
+  handle(event: SessionEvent, targetOf: (name: string) => Target, revision: () => string): void {
+    switch (event.type) {
+      case "session_start":
+        this.start(event.session_id, event.client_addr, event.identity, targetOf(event.target), revision());
+        return;
+      case "decision":
+        void this.decision(event);
+        return;
+      case "result":
+        void this.result(event);
+        return;
+      case "session_end":
+        void this.end(event.session_id, event.reason);
+        return;
+      case "auth_failure":
+        return;
+    }
+  }
+
+  private start(id: string, clientAddr: string, identity: Identity, target: Target, revision: string): void {
+    const recorder = SessionRecorder.start(
+      this.dir,
+      { session: { id, protocol: target.type, client_addr: clientAddr, started_at: new Date().toISOString() }, identity, target, policy_revision: revision },
+      { secrets: this.secrets },
+    ).catch((error: unknown) => {
+      this.log(`recording of session ${id} could not start: ${String(error)}`);
+      return undefined;
+    });
+    this.live.set(id, { recorder, waiting: [] });
+  }
+
+  private async decision(event: Extract<SessionEvent, { type: "decision" }>): Promise<void> {
+    const session = this.live.get(event.session_id);
+    const recorder = await session?.recorder;
+    if (!session || !recorder) return;
+    try {
+      const { verdict } = event;
+      const pending = recorder.request({ request: { sql: event.request }, decision: verdict.decision, decide_us: verdict.timings.normalize_us + verdict.timings.evaluate_us });
+      if (verdict.effect === "allow" || verdict.effect === "mask") session.waiting.push({ sql: event.request, pending });
+      else pending.finish({ error: { code: "42501", message: verdict.decision.reasons.join("; ") } }, 0);
+    } catch (error) {
+      this.log(`recording of session ${event.session_id} failed: ${String(error)}`);
+    }
+  }
+
+  private async result(event: Extract<SessionEvent, { type: "result" }>): Promise<void> {
+    const session = this.live.get(event.session_id);
+    if (!session) return;
+    await session.recorder;
+    const index = session.waiting.findIndex((w) => w.sql === event.request);
+    if (index < 0) return;
+    const [waiting] = session.waiting.splice(index, 1);
+    waiting!.pending.finish({ command_tag: event.command_tag, rows: event.rows, masked_columns: event.masked_columns }, event.duration_us);
+  }
+
+  private async end(id: string, reason: string): Promise<void> {
+    const session = this.live.get(id);
+    if (!session) return;
+    this.live.delete(id);
+    const recorder = await session.recorder;
+    await recorder?.end(reason).catch((error: unknown) => this.log(`recording of session ${id} could not be closed: ${String(error)}`));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.live.keys()].map((id) => this.end(id, "gateway shutdown")));
+  }
+}
