@@ -1,9 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/** One CLI command: its words (`policy test`), a one-line summary, full help, and what it does. */
+/** One CLI command: its words (`policy test`), full help, and what it does (its summary is in registry.ts). */
 export interface Command {
   words: string[];
-  summary: string;
   help: string;
   options: NonNullable<ParseArgsConfig["options"]>;
   allowPositionals?: boolean;

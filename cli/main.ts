@@ -1,17 +1,6 @@
 import { messageOf, PortcullisError } from "../engine/errors.js";
-import { parse, UsageError, type Command } from "./command.js";
-import { auditCommands } from "./commands/audit-commands.js";
-import { conformanceRunCommand } from "./commands/conformance-run.js";
-import { evalCommand } from "./commands/eval.js";
-import { loginCommand } from "./commands/login.js";
-import { logoutCommand } from "./commands/logout.js";
-import { policyTestCommand } from "./commands/policy-test.js";
-import { serveCommand } from "./commands/serve.js";
-import { demoCommand } from "./commands/demo.js";
-import { tokenCommand } from "./commands/token.js";
-import { whoamiCommand } from "./commands/whoami.js";
-
-const COMMANDS: Command[] = [serveCommand, demoCommand, evalCommand, policyTestCommand, conformanceRunCommand, loginCommand, tokenCommand, whoamiCommand, logoutCommand, ...auditCommands];
+import { parse, UsageError } from "./command.js";
+import { COMMANDS, type CommandEntry } from "./registry.js";
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(" ").length));
@@ -28,7 +17,7 @@ Run \`portcullis <command> --help\` for a command's options.`;
 }
 
 /** Finds the longest command whose words prefix argv. */
-function find(argv: string[]): { command: Command; rest: string[] } | undefined {
+function find(argv: string[]): { command: CommandEntry; rest: string[] } | undefined {
   const matches = COMMANDS.filter((c) => c.words.every((w, i) => argv[i] === w));
   matches.sort((a, b) => b.words.length - a.words.length);
   const command = matches[0];
@@ -52,7 +41,8 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`portcullis: unknown command "${argv.join(" ")}"\n\n${overview()}`);
     return 2;
   }
-  const { command, rest } = found;
+  const { command: entry, rest } = found;
+  const command = await entry.load();
   try {
     const args = parse(command, rest);
     if (args.values.help) {

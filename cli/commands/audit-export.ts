@@ -3,7 +3,6 @@ import { filterFrom, filterOptions, filterOptionsHelp, logOption, logOptionHelp,
 
 export const auditExportCommand: Command = {
   words: ["audit", "export"],
-  summary: "write audit records as JSON Lines, for other tools",
   options: { ...logOption, ...filterOptions },
   help: `Usage: portcullis audit export [filters] [--log FILE]
 

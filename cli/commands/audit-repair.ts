@@ -4,7 +4,6 @@ import { logOption, logOptionHelp } from "./audit-options.js";
 
 export const auditRepairCommand: Command = {
   words: ["audit", "repair"],
-  summary: "cut off a torn last line left in the audit log by a crash",
   options: logOption,
   help: `Usage: portcullis audit repair [--log FILE]
 

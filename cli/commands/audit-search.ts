@@ -4,7 +4,6 @@ import { filterFrom, filterOptions, filterOptionsHelp, formatFrom, formatHelp, l
 
 export const auditSearchCommand: Command = {
   words: ["audit", "search"],
-  summary: "find audit records by subject, target, decision and time",
   options: { ...logOption, ...filterOptions, format: { type: "string" } },
   help: `Usage: portcullis audit search [filters] [--log FILE] [--format text|json]
 

@@ -5,7 +5,6 @@ import { filterFrom, filterOptions, filterOptionsHelp, formatFrom, formatHelp, l
 
 export const auditTailCommand: Command = {
   words: ["audit", "tail"],
-  summary: "print the last audit records, and follow new ones",
   options: { ...logOption, ...filterOptions, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, format: { type: "string" } },
   help: `Usage: portcullis audit tail [-n N] [--follow] [filters] [--log FILE] [--format text|json]
 

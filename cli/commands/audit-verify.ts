@@ -4,7 +4,6 @@ import { logOption, logOptionHelp, sourceFrom } from "./audit-options.js";
 
 export const auditVerifyCommand: Command = {
   words: ["audit", "verify"],
-  summary: "check the audit log's hash chain and report the first broken link",
   options: { ...logOption, anchor: { type: "string" }, format: { type: "string" } },
   help: `Usage: portcullis audit verify [--log FILE] [--anchor SEQ:HASH] [--format text|json]
 

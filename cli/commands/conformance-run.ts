@@ -6,7 +6,6 @@ import { choice, stringOption, type Command } from "../command.js";
 
 export const conformanceRunCommand: Command = {
   words: ["conformance", "run"],
-  summary: "replay conformance cases and session recordings against a policy",
   allowPositionals: true,
   options: { policy: { type: "string" }, format: { type: "string" } },
   help: `Usage: portcullis conformance run [PATHS...] [--policy DIR] [--format text|json|junit]

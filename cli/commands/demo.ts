@@ -13,7 +13,6 @@ import { untilSignal } from "./serve.js";
 
 export const demoCommand: Command = {
   words: ["demo"],
-  summary: "run the gateway on embedded defaults with a demo PostgreSQL and identity provider (npm start)",
   options: {
     "postgres-url": { type: "string" },
     "listen-postgres": { type: "string" },

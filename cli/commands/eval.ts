@@ -7,7 +7,6 @@ import { identityFrom, requestOptions, requestOptionsHelp, targetFrom } from "..
 
 export const evalCommand: Command = {
   words: ["eval"],
-  summary: "decide one request and print its action document and decision (policy debugging)",
   options: { ...requestOptions, sql: { type: "string" }, input: { type: "string" }, policy: { type: "string" } },
   help: `Usage: portcullis eval --sql TEXT [identity and target options] [--policy DIR]
        portcullis eval --input FILE [--policy DIR]

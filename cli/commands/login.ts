@@ -15,7 +15,6 @@ interface LoginIssuer {
 
 export const loginCommand: Command = {
   words: ["login"],
-  summary: "sign in with your identity provider (device flow) and keep the tokens for `portcullis token`",
   options: {
     issuer: { type: "string" },
     gateway: { type: "string" },

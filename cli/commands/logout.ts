@@ -5,7 +5,6 @@ import { describeOidcError, discoverIssuer } from "../issuer-client.js";
 
 export const logoutCommand: Command = {
   words: ["logout"],
-  summary: "forget your stored sign-in (and revoke its refresh token at the identity provider)",
   options: {},
   help: `Usage: portcullis logout
 

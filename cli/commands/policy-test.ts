@@ -7,7 +7,6 @@ import { choice, listOption, stringOption, UsageError, type Command } from "../c
 
 export const policyTestCommand: Command = {
   words: ["policy", "test"],
-  summary: "fmt, check, unit-test (with coverage), build to WASM and run conformance for a policy",
   allowPositionals: true,
   options: {
     threshold: { type: "string" },

@@ -4,7 +4,6 @@ import { stringOption, type Command } from "../command.js";
 
 export const serveCommand: Command = {
   words: ["serve"],
-  summary: "run the gateway: PostgreSQL listener, token exchange and JWKS, audit log, policy hot reload",
   options: { config: { type: "string", short: "c" } },
   help: `Usage: portcullis serve [--config FILE]
 

@@ -7,7 +7,6 @@ const ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token";
 
 export const tokenCommand: Command = {
   words: ["token"],
-  summary: "print a short-lived gateway token (for PGPASSWORD, ssh or kubectl)",
   options: {
     target: { type: "string", multiple: true },
     ttl: { type: "string" },

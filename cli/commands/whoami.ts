@@ -4,7 +4,6 @@ import { freshCredentials, LOGIN_AGAIN, requireCredentials } from "../session.js
 
 export const whoamiCommand: Command = {
   words: ["whoami"],
-  summary: "show who the gateway sees you as: subject, issuer, groups, expiry",
   options: {
     gateway: { type: "string" },
     format: { type: "string" },
