@@ -17,6 +17,8 @@ export interface ClientStartup {
 }
 
 const MAX_STARTUP_BYTES = 10_000;
+/** The password message carries a token: a few kilobytes. An unauthenticated client may not make the gateway buffer more. */
+const MAX_PASSWORD_BYTES = 65_536;
 
 /**
  * The untyped first phase of a connection: SSLRequest (answered with TLS when configured),
@@ -76,7 +78,9 @@ export async function acceptStartup(raw: Socket, context: PostgresGatewayContext
     }
     if (stream.reader.buffered > 0) throw new ProtocolError("data received before authentication was requested");
     stream.detach();
-    const session = new MessageStream(socket, new FrameReader({ maxLength: messageLimit, allowedTypes: FRONTEND_TYPES }));
+    const reader = new FrameReader({ maxLength: messageLimit, allowedTypes: FRONTEND_TYPES });
+    reader.limitNext(MAX_PASSWORD_BYTES);
+    const session = new MessageStream(socket, reader);
     return { socket, stream: session, parameters: startup.parameters, tls };
   }
 }

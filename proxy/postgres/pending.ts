@@ -13,6 +13,8 @@ export interface Portal {
   statement: PreparedStatement;
   formats: number[];
   plan?: ColumnMask[];
+  /** The relay's request cycle it was bound in: the server drops a portal when its transaction ends. */
+  cycle?: number;
 }
 
 /**

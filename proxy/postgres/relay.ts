@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Socket } from "node:net";
+import type { Verdict } from "../../engine/decide.js";
 import type { PostgresGatewayContext } from "./context.js";
 import { isExtended, type Pending, type Portal, type PreparedStatement } from "./pending.js";
 import {
@@ -45,6 +46,17 @@ export class Relay {
   private closed = false;
   private readonly pauses = new Set<string>();
   private readonly onClosed: (reason: string) => void;
+  /**
+   * Portal lifetimes. The server drops every portal when a transaction ends, and a SQL cursor or a
+   * function's refcursor may then take the same name: an Execute of it must not inherit the masks of
+   * a portal bound earlier. `cycle` counts requests that end with ReadyForQuery (Query, Sync) sent
+   * upstream; portals bound before cycle `idleThrough` died when the server reported it was idle.
+   */
+  private cycle = 0;
+  private completed = 0;
+  private idleThrough = 0;
+  /** The server reported an extended-protocol error and no Sync has been sent since: it answers nothing until one is. */
+  private skippingToSync = false;
 
   constructor(options: {
     client: Socket;
@@ -76,6 +88,9 @@ export class Relay {
     this.upstream.on("error", () => undefined);
     this.client.on("drain", () => this.resume("client-drain", this.upstream));
     this.upstream.on("drain", () => this.resume("upstream-drain", this.client));
+    // Either side may have gone while the gateway logged in upstream: its "close" has already fired.
+    if (this.client.destroyed) return this.close("client disconnected");
+    if (this.upstream.destroyed) return this.fail({ severity: "FATAL", code: SQLSTATE.connectionFailure, message: "Portcullis: the target closed the connection" }, "target disconnected");
     this.inbox.push(...queued);
     void this.pump();
   }
@@ -124,8 +139,11 @@ export class Relay {
         return this.parse(frame);
       case "B": {
         const bind = readBind(frame.body);
-        const statement = this.statements.get(bind.statement) ?? { sql: "", masks: [], ddl: false };
-        const portal: Portal = { statement, formats: bind.resultFormats };
+        const statement = this.statements.get(bind.statement);
+        // A statement prepared with SQL PREPARE shares the server's names but was never decided here
+        // with its result columns: binding it through the protocol would skip its masks.
+        if (!statement) return this.discard(denial(`prepared statement "${bind.statement}" was not prepared with a Parse message in this session`));
+        const portal: Portal = { statement, formats: bind.resultFormats, cycle: this.cycle };
         this.portals.set(bind.portal, portal);
         this.forward(frame, { kind: "bind" });
         return undefined;
@@ -143,7 +161,10 @@ export class Relay {
       }
       case "E": {
         const { portal: name } = readExecute(frame.body);
-        const portal = this.portals.get(name) ?? { statement: { sql: "", masks: [], ddl: false }, formats: [] };
+        const portal = this.portals.get(name);
+        // A SQL cursor (DECLARE, or a function's refcursor) is a portal too: only portals bound here, in a
+        // transaction still open, have known masks.
+        if (!portal || (portal.cycle ?? 0) < this.idleThrough) return this.discard(denial(`portal "${name}" was not bound with a Bind message in this transaction`));
         this.forward(frame, { kind: "execute", portal, rows: 0, started: performance.now() });
         return undefined;
       }
@@ -183,11 +204,18 @@ export class Relay {
     const gate = await gateStatement(this.context, this.who, sql);
     if (this.closed) return;
     if (!gate.ok) return this.refuse(gate.error);
+    this.forgetRedefined(gate.verdict);
     this.forward(frame, { kind: "query", sql, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now() });
   }
 
   private async parse(frame: Frame): Promise<void> {
     const message = readParse(frame.body);
+    // The server keeps the first statement of a name and rejects the second: so must the gateway, or
+    // its masks would be the new statement's while the server runs the old one.
+    if (message.name !== "" && this.statements.has(message.name)) {
+      this.discard({ code: "42P05", message: `prepared statement "${message.name}" already exists` });
+      return;
+    }
     const gate = await gateStatement(this.context, this.who, message.text);
     if (this.closed) return;
     if (!gate.ok) {
@@ -196,13 +224,28 @@ export class Relay {
       return;
     }
     const statement: PreparedStatement = { sql: message.text, masks: gate.masks, ddl: gate.ddl };
+    this.forgetRedefined(gate.verdict);
     this.statements.set(message.name, statement);
     this.forward(frame, { kind: "parse" });
     // Masking needs the statement's result columns even when the client never asks for them.
     if (gate.masks.length > 0) {
       const describe = new MessageWriter().byte(0x53).cstring(message.name).finish("D");
       this.send(this.upstream, describe, "upstream-drain", this.client);
-      this.pending.push({ kind: "describe-statement", statement, hidden: true });
+      this.expect({ kind: "describe-statement", statement, hidden: true });
+    }
+  }
+
+  /** An extended-protocol message refused here: the error comes at the next Sync, and everything until then is skipped. */
+  private discard(error: ErrorFields): undefined {
+    this.discarding = true;
+    this.discardError = error;
+    return undefined;
+  }
+
+  /** SQL PREPARE creates a statement under a name the gateway may still hold from a Parse (deallocated since). */
+  private forgetRedefined(verdict: Verdict): void {
+    for (const statement of verdict.action.statements) {
+      if (statement.command === "PREPARE" && statement.prepared_name) this.statements.delete(statement.prepared_name);
     }
   }
 
@@ -219,12 +262,23 @@ export class Relay {
       return;
     }
     this.send(this.upstream, new MessageWriter(0).finish("S"), "upstream-drain", this.client);
-    this.pending.push({ kind: "sync", injectError: error });
+    this.expect({ kind: "sync", injectError: error });
   }
 
   private forward(frame: Frame, expect: Pending | undefined): void {
     this.send(this.upstream, frame.raw, "upstream-drain", this.client);
-    if (expect) this.pending.push(expect);
+    if (expect) this.expect(expect);
+  }
+
+  /**
+   * Queues the response a forwarded message will get. After an error in an extended-protocol cycle
+   * the server skips every message, simple Queries included, up to the next Sync: those get none.
+   */
+  private expect(entry: Pending): void {
+    if (entry.kind === "sync") this.skippingToSync = false;
+    else if (this.skippingToSync) return;
+    this.pending.push(entry);
+    if (entry.kind === "query" || entry.kind === "sync") this.cycle += 1;
   }
 
   // ---- upstream → client -------------------------------------------------------------------
@@ -279,7 +333,8 @@ export class Relay {
       case "E":
         // After an error the server skips the rest of the extended cycle up to Sync.
         if (head && isExtended(head)) {
-          while (this.pending[0] && isExtended(this.pending[0])) this.pending.shift();
+          while (this.pending[0] && this.pending[0].kind !== "sync") this.pending.shift();
+          if (this.pending.length === 0) this.skippingToSync = true;
         }
         return frame.raw;
       case "Z":
@@ -346,6 +401,8 @@ export class Relay {
 
   private readyForQuery(frame: Frame): Buffer {
     this.status = String.fromCharCode(frame.body[0] ?? 0x49);
+    this.completed += 1;
+    if (this.status === "I") this.idleThrough = this.completed;
     let injected: ErrorFields | undefined;
     while (this.pending.length > 0) {
       const entry = this.pending.shift()!;
@@ -406,4 +463,8 @@ export class Relay {
     setTimeout(() => this.client.destroy(), 1000).unref();
     this.onClosed(reason);
   }
+}
+
+function denial(reason: string): ErrorFields {
+  return { code: SQLSTATE.insufficientPrivilege, message: `Portcullis denied this request: ${reason}` };
 }

@@ -44,10 +44,22 @@ export interface GatewayUnderTest {
  * A real PostgreSQL server with the demo tables, the default policy, real gateway tokens, and the
  * gateway's PostgreSQL listener on a free loopback port: the whole path a client takes.
  */
-export async function startGatewayUnderTest(options: { tags?: Record<string, string>; policyDir?: string; record?: (e: SessionEvent) => Promise<void> } = {}): Promise<GatewayUnderTest> {
-  const gatewayPassword = randomBytes(12).toString("hex");
+export interface GatewayTestOptions {
+  tags?: Record<string, string>;
+  policyDir?: string;
+  /** Rebuild the policy when files under `policyDir` change (hot reload). */
+  watch?: boolean;
+  record?: (e: SessionEvent) => Promise<void>;
+  /** The password of the target's `gateway` role (default: random), e.g. a canary to search for. */
+  targetPassword?: string;
+  /** More targets beside `demo` (a down, silent or misconfigured one). */
+  extraTargets?: PostgresTarget[];
+}
+
+export async function startGatewayUnderTest(options: GatewayTestOptions = {}): Promise<GatewayUnderTest> {
+  const gatewayPassword = options.targetPassword ?? randomBytes(12).toString("hex");
   const pg = await startPostgres({ users: [{ name: "gateway", password: gatewayPassword }], initSql: DEMO_SCHEMA });
-  const engine = await Engine.start({ dir: options.policyDir ?? defaultPolicyDir });
+  const engine = await Engine.start({ dir: options.policyDir ?? defaultPolicyDir, watch: options.watch ?? false });
   const identity = await IdentityService.create({ issuers: [] });
   const events: SessionEvent[] = [];
   const logs: string[] = [];
@@ -56,7 +68,7 @@ export async function startGatewayUnderTest(options: { tags?: Record<string, str
     engine,
     identity,
     masker: createMasker({ hashKey: randomBytes(32) }),
-    targets: [target],
+    targets: [target, ...(options.extraTargets ?? [])],
     record: async (event) => {
       events.push(event);
       if (options.record) await options.record(event);

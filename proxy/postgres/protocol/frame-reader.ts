@@ -29,6 +29,7 @@ export class FrameReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private untypedNext = false;
+  private nextLimit: number | undefined;
   private readonly options: FrameReaderOptions;
 
   constructor(options: FrameReaderOptions) {
@@ -38,6 +39,11 @@ export class FrameReader {
   /** The next message is a startup-phase message with no type byte (StartupMessage, SSLRequest…). */
   expectUntyped(): void {
     this.untypedNext = true;
+  }
+
+  /** Caps the next message's body below `maxLength` (a password before authentication needs far less than a query). */
+  limitNext(maxLength: number): void {
+    this.nextLimit = maxLength;
   }
 
   /** Bytes received but not yet returned as a frame (for example after a TLS upgrade request). */
@@ -68,13 +74,14 @@ export class FrameReader {
     if (type !== "" && this.options.allowedTypes && !this.options.allowedTypes.has(type)) {
       throw new ProtocolError(`unexpected message type 0x${head[0]!.toString(16).padStart(2, "0")}`);
     }
-    if (length < 4 || length - 4 > this.options.maxLength) {
+    if (length < 4 || length - 4 > (this.nextLimit ?? this.options.maxLength)) {
       throw new ProtocolError(`invalid message length ${length}`);
     }
     const total = length + header - 4;
     if (this.pendingBytes < total) return undefined;
     const raw = this.take(total);
     this.untypedNext = false;
+    this.nextLimit = undefined;
     return { type, body: raw.subarray(header), raw };
   }
 
