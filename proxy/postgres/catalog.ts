@@ -7,12 +7,20 @@ export interface ColumnOrigin {
   attributeNumber: number;
 }
 
+/** A column a policy names, as the catalog has it. */
+export interface CatalogColumn extends ColumnOrigin {
+  /** The table holding it (`schema.table`) and the column's name. */
+  relation: string;
+  column: string;
+}
+
+// Schema `*` is any schema.
 const LOOKUP = `
-  SELECT c.oid::int8 AS oid, a.attnum AS attnum
+  SELECT c.oid::int8 AS oid, a.attnum AS attnum, format('%I.%I', n.nspname, c.relname) AS relation
     FROM pg_catalog.pg_attribute a
     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3 AND NOT a.attisdropped AND a.attnum > 0`;
+   WHERE ($1 = '*' OR n.nspname = $1) AND c.relname = $2 AND a.attname = $3 AND NOT a.attisdropped AND a.attnum > 0`;
 
 const TTL_MS = 60_000;
 
@@ -25,7 +33,7 @@ const TTL_MS = 60_000;
 export class ColumnCatalog {
   private pool: pg.Pool;
   private readonly target: PostgresTarget;
-  private readonly cache = new Map<string, { origin: ColumnOrigin | null; at: number }>();
+  private readonly cache = new Map<string, { value: unknown; at: number }>();
 
   constructor(target: PostgresTarget) {
     this.target = target;
@@ -51,31 +59,41 @@ export class ColumnCatalog {
     return pool;
   }
 
-  private async query(values: string[]): Promise<pg.QueryResult<{ oid: string; attnum: number }>> {
+  /** Runs one catalog query on the gateway's own connection to the target. */
+  async rows<R extends pg.QueryResultRow>(text: string, values: Array<string | null>): Promise<R[]> {
     try {
-      return await this.pool.query<{ oid: string; attnum: number }>(LOOKUP, values);
+      return (await this.pool.query<R>(text, values)).rows;
     } catch (error) {
       // `prefer`, as libpq means it: TLS when the server offers it, plain TCP when it does not.
       if (this.target.tls !== "prefer" || !/does not support SSL/i.test(String(error))) throw error;
       const plain = ColumnCatalog.pool(this.target, false);
       void this.pool.end().catch(() => undefined);
       this.pool = plain;
-      return this.pool.query<{ oid: string; attnum: number }>(LOOKUP, values);
+      return (await this.pool.query<R>(text, values)).rows;
     }
   }
 
-  /** The origin of a qualified column name (`schema.table.column`; `table.column` means schema public), or null when absent. */
-  async resolve(qualified: string): Promise<ColumnOrigin | null> {
-    const cached = this.cache.get(qualified);
-    if (cached && Date.now() - cached.at < TTL_MS) return cached.origin;
+  /**
+   * `load()`'s answer, kept under `key` until it expires or DDL invalidates the catalog. An empty
+   * array is not kept: a name not there yet may be created on the server at any moment.
+   */
+  async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.value as T;
+    const value = await load();
+    if (!Array.isArray(value) || value.length > 0) this.cache.set(key, { value, at: Date.now() });
+    return value;
+  }
+
+  /** The columns a qualified name (`schema.table.column`, schema `*` for any; `table.column` means schema public) names. */
+  resolve(qualified: string): Promise<CatalogColumn[]> {
     const parts = qualified.split(".");
     const [schema, table, column] = parts.length === 3 ? parts : parts.length === 2 ? ["public", parts[0]!, parts[1]!] : [undefined, undefined, undefined];
-    if (!schema || !table || !column) return null;
-    const result = await this.query([schema, table, column]);
-    const row = result.rows[0];
-    const origin = row ? { tableOid: Number(row.oid), attributeNumber: row.attnum } : null;
-    this.cache.set(qualified, { origin, at: Date.now() });
-    return origin;
+    if (!schema || !table || !column) return Promise.resolve([]);
+    return this.cached(`column:${qualified}`, async () => {
+      const rows = await this.rows<{ oid: string; attnum: number; relation: string }>(LOOKUP, [schema, table, column]);
+      return rows.map((r) => ({ tableOid: Number(r.oid), attributeNumber: r.attnum, relation: r.relation, column }));
+    });
   }
 
   invalidate(): void {

@@ -16,6 +16,7 @@ import { FrameReader, ProtocolError, type Frame } from "./protocol/frame-reader.
 import { readBind, readExecute, readParse, readQuery, readTargeted, resultFormatAt } from "./protocol/frontend-messages.js";
 import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
 import { gateStatement, type GateSession } from "./statement-gate.js";
+import { withholdValues } from "./error-withholding.js";
 import { MessageWriter } from "./protocol/message-writer.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
@@ -43,6 +44,8 @@ export class Relay {
   private discardError: ErrorFields | undefined;
   private discarding = false;
   private status = "I";
+  /** Set once a decision says the caller has masked columns: the server's runtime messages are withheld. */
+  private withhold = false;
   private closed = false;
   private readonly pauses = new Set<string>();
   private readonly onClosed: (reason: string) => void;
@@ -204,6 +207,7 @@ export class Relay {
     const gate = await gateStatement(this.context, this.who, sql);
     if (this.closed) return;
     if (!gate.ok) return this.refuse(gate.error);
+    if (gate.sensitive) this.withhold = true;
     this.forgetRedefined(gate.verdict);
     this.forward(frame, { kind: "query", sql, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now() });
   }
@@ -223,6 +227,7 @@ export class Relay {
       this.discardError = gate.error;
       return;
     }
+    if (gate.sensitive) this.withhold = true;
     const statement: PreparedStatement = { sql: message.text, masks: gate.masks, ddl: gate.ddl };
     this.forgetRedefined(gate.verdict);
     this.statements.set(message.name, statement);
@@ -336,7 +341,9 @@ export class Relay {
           while (this.pending[0] && this.pending[0].kind !== "sync") this.pending.shift();
           if (this.pending.length === 0) this.skippingToSync = true;
         }
-        return frame.raw;
+        return (this.withhold && withholdValues("E", frame.body)) || frame.raw;
+      case "N":
+        return (this.withhold && withholdValues("N", frame.body)) || frame.raw;
       case "Z":
         return this.readyForQuery(frame);
       default:

@@ -1,13 +1,15 @@
 import type { Verdict } from "../../engine/decide.js";
 import type { Identity, SessionInfo } from "../../engine/policy/types.js";
 import type { PostgresGatewayContext } from "./context.js";
+import { guardStatement } from "./masking-guard.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import type { ResolvedMask } from "./row-masker.js";
 import type { PostgresTarget } from "./upstream/target.js";
 
 export type GateResult =
-  | { ok: true; verdict: Verdict; masks: ResolvedMask[]; ddl: boolean }
+  /** `sensitive`: the caller has masked columns, so the server's runtime error messages are withheld. */
+  | { ok: true; verdict: Verdict; masks: ResolvedMask[]; ddl: boolean; sensitive: boolean }
   | { ok: false; verdict?: Verdict; error: ErrorFields };
 
 export interface GateSession {
@@ -21,12 +23,24 @@ export interface GateSession {
  * anything is forwarded. Every failure on the way is a denial with a reason the client can read.
  */
 export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string): Promise<GateResult> {
-  const verdict = context.decide({
+  let verdict = context.decide({
     identity: who.identity,
     session: who.session,
     target: { name: who.target.name, type: "postgres", tags: who.target.tags },
     request: { sql },
   });
+  let sensitive = false;
+  if (verdict.effect === "allow" || verdict.effect === "mask") {
+    // What the text does not show (views, functions, inheritance) is checked before the decision is recorded.
+    try {
+      const guard = await guardStatement(context, who, verdict);
+      sensitive = guard.sensitive;
+      if (guard.reasons.length > 0) verdict = deniedBy(verdict, guard.reasons);
+    } catch (error) {
+      context.log(`masking could not be checked, denying: ${error instanceof Error ? error.message : String(error)}`);
+      verdict = deniedBy(verdict, ["the columns masked for you could not be checked on the target"]);
+    }
+  }
   try {
     await context.record({ type: "decision", session_id: who.session.id, request: sql, verdict });
   } catch (error) {
@@ -50,21 +64,27 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
       break;
   }
   const ddl = verdict.action.statements.some((s) => s.category === "ddl");
-  if (verdict.effect === "allow") return { ok: true, verdict, masks: [], ddl };
+  if (verdict.effect === "allow") return { ok: true, verdict, masks: [], ddl, sensitive };
   try {
     const catalog = context.catalog(who.target);
     const masks: ResolvedMask[] = [];
     for (const rule of verdict.decision.mask ?? []) {
       // A mask the gateway cannot apply (an unknown strategy) denies now, not halfway through the rows.
       context.mask(rule, "");
-      const origin = await catalog.resolve(rule.column);
-      if (origin) masks.push({ origin, rule });
+      for (const origin of await catalog.resolve(rule.column)) masks.push({ origin, rule });
     }
-    return { ok: true, verdict, masks, ddl };
+    return { ok: true, verdict, masks, ddl, sensitive };
   } catch (error) {
     context.log(`masking could not be prepared, denying: ${error instanceof Error ? error.message : String(error)}`);
     return { ok: false, verdict, error: denial("the columns to mask could not be prepared on the target") };
   }
+}
+
+/** The verdict as the gateway carried it out: denied for `reasons` the policy could not see. */
+function deniedBy(verdict: Verdict, reasons: string[]): Verdict {
+  const decision: Verdict["decision"] = { allow: false, reasons };
+  if (verdict.decision.policy_revision !== undefined) decision.policy_revision = verdict.decision.policy_revision;
+  return { ...verdict, effect: "deny", decision };
 }
 
 function denial(reason: string): ErrorFields {
