@@ -1,6 +1,6 @@
 import type { SecureContext } from "node:tls";
 import type { DecisionRequest, Verdict } from "../../engine/decide.js";
-import type { Identity, MaskRule } from "../../engine/policy/types.js";
+import type { ApprovalGrant, Identity, MaskRule } from "../../engine/policy/types.js";
 import type { ColumnCatalog } from "./catalog.js";
 import type { PostgresTarget } from "./upstream/target.js";
 
@@ -13,6 +13,28 @@ export type SessionEvent =
   | { type: "session_end"; session_id: string; reason: string };
 
 /** A refused credential: `code` is the identity rejection code, `detail` its explanation (for the audit log only). */
+/** Where a statement the policy holds for approval waits (the gateway's approval service, seen from the proxy). */
+export interface ApprovalDesk {
+  /** A grant from an earlier approval of exactly this request by this identity on this target (ticket mode). */
+  findGrant(who: { identity: Identity; target: PostgresTarget; session: { id: string } }, sql: string): Promise<ApprovalGrant | undefined>;
+  /** Opens an approval request for a decision that requires one. */
+  open(who: { identity: Identity; target: PostgresTarget; session: { id: string } }, sql: string, verdict: Verdict): Promise<OpenApproval>;
+  /** Resolves once the request is decided, expired or cancelled; `signal` aborts the wait (and cancels the request). */
+  wait(id: string, signal: AbortSignal): Promise<ApprovalOutcome>;
+}
+
+export interface OpenApproval {
+  id: string;
+  mode: "hold" | "ticket";
+  approvers: string[];
+  expiresAt: string;
+  ttlSeconds: number;
+}
+
+export type ApprovalOutcome =
+  | { status: "approved"; grant: ApprovalGrant }
+  | { status: "denied" | "expired" | "cancelled"; by?: string; reason?: string };
+
 export type Authentication = { ok: true; identity: Identity } | { ok: false; code: string; detail: string };
 
 /**
@@ -31,6 +53,8 @@ export interface PostgresGatewayContext {
   /** Masks one value (text form) by a decision's rule; null stays null. Throws on an unknown strategy. */
   mask(rule: MaskRule, value: string | null): string | null;
   catalog(target: PostgresTarget): ColumnCatalog;
+  /** Approvals; without them a decision that requires one is refused with an error naming it. */
+  approvals?: ApprovalDesk;
   /** TLS for clients: the certificate to answer SSLRequest with, and whether clients must use it. */
   tls?: { context: SecureContext; required: boolean };
   log(line: string): void;

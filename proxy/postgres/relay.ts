@@ -5,6 +5,7 @@ import type { PostgresGatewayContext } from "./context.js";
 import { isExtended, type Pending, type Portal, type PreparedStatement } from "./pending.js";
 import {
   errorResponse,
+  noticeResponse,
   readCommandTag,
   readRowDescription,
   readyForQuery,
@@ -16,6 +17,7 @@ import { FrameReader, ProtocolError, type Frame } from "./protocol/frame-reader.
 import { readBind, readExecute, readParse, readQuery, readTargeted, resultFormatAt } from "./protocol/frontend-messages.js";
 import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
 import { gateStatement, type GateSession } from "./statement-gate.js";
+import type { HoldControl } from "./approval-hold.js";
 import { withholdValues } from "./error-withholding.js";
 import { MessageWriter } from "./protocol/message-writer.js";
 
@@ -47,6 +49,8 @@ export class Relay {
   /** Set once a decision says the caller has masked columns: the server's runtime messages are withheld. */
   private withhold = false;
   private closed = false;
+  /** The wait for approval of the statement being decided, if any. */
+  private hold: AbortController | undefined;
   private readonly pauses = new Set<string>();
   private readonly onClosed: (reason: string) => void;
   /**
@@ -203,8 +207,28 @@ export class Relay {
     }
   }
 
+  /** A statement held for approval: the client hears why it waits, and its cancel (or leaving) ends the wait. */
+  private holdControl(): HoldControl {
+    const abort = new AbortController();
+    this.hold = abort;
+    return {
+      signal: abort.signal,
+      notify: (message) => {
+        if (!this.closed) this.client.write(noticeResponse(message));
+      },
+    };
+  }
+
+  /** A client's CancelRequest: ends a wait for approval; false when there is none (cancel upstream instead). */
+  cancelHold(): boolean {
+    const hold = this.hold;
+    if (!hold || hold.signal.aborted) return false;
+    hold.abort();
+    return true;
+  }
+
   private async query(sql: string, frame: Frame): Promise<void> {
-    const gate = await gateStatement(this.context, this.who, sql);
+    const gate = await gateStatement(this.context, this.who, sql, this.holdControl());
     if (this.closed) return;
     if (!gate.ok) return this.refuse(gate.error);
     if (gate.sensitive) this.withhold = true;
@@ -220,7 +244,7 @@ export class Relay {
       this.discard({ code: "42P05", message: `prepared statement "${message.name}" already exists` });
       return;
     }
-    const gate = await gateStatement(this.context, this.who, message.text);
+    const gate = await gateStatement(this.context, this.who, message.text, this.holdControl());
     if (this.closed) return;
     if (!gate.ok) {
       this.discarding = true;
@@ -465,6 +489,7 @@ export class Relay {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.hold?.abort();
     this.upstream.destroy();
     if (!this.client.destroyed) this.client.end();
     setTimeout(() => this.client.destroy(), 1000).unref();

@@ -105,7 +105,11 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.cannotConnectNow, message: "Portcullis: the audit log is unavailable" }));
       return;
     }
-    const key = options.cancels.issue(() => sendCancel(target, upstream.processId, upstream.secretKey));
+    // A cancel first ends a wait for approval; otherwise it goes to the upstream backend.
+    let relay: Relay | undefined;
+    const key = options.cancels.issue(() => {
+      if (!relay?.cancelHold()) sendCancel(target, upstream.processId, upstream.secretKey);
+    });
     socket.cork();
     socket.write(authenticationRequest(AUTH_OK));
     for (const [name, value] of upstream.parameters) socket.write(parameterStatus(name, value));
@@ -115,7 +119,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
 
     const queued = stream.takeQueued();
     stream.detach();
-    const relay = new Relay({
+    relay = new Relay({
       client: socket,
       upstream: upstream.socket,
       context,

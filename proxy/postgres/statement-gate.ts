@@ -1,5 +1,6 @@
 import type { Verdict } from "../../engine/decide.js";
-import type { Identity, SessionInfo } from "../../engine/policy/types.js";
+import type { ApprovalGrant, Identity, SessionInfo } from "../../engine/policy/types.js";
+import { awaitApproval, type HoldControl } from "./approval-hold.js";
 import type { PostgresGatewayContext } from "./context.js";
 import { guardStatement } from "./masking-guard.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
@@ -22,12 +23,27 @@ export interface GateSession {
  * Decides one request (the text of a Query or Parse message) and records the decision durably before
  * anything is forwarded. Every failure on the way is a denial with a reason the client can read.
  */
-export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string): Promise<GateResult> {
+export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string, hold?: HoldControl): Promise<GateResult> {
+  const desk = context.approvals;
+  if (!desk) return decideStatement(context, who, sql);
+  let grant: ApprovalGrant | undefined;
+  try {
+    grant = await desk.findGrant(who, sql);
+  } catch (error) {
+    context.log(`approval lookup failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const result = await decideStatement(context, who, sql, grant);
+  if (result.ok || result.verdict?.effect !== "approval") return result;
+  return awaitApproval(desk, who, sql, result.verdict, hold, (approved) => decideStatement(context, who, sql, approved));
+}
+
+async function decideStatement(context: PostgresGatewayContext, who: GateSession, sql: string, grant?: ApprovalGrant): Promise<GateResult> {
   let verdict = context.decide({
     identity: who.identity,
     session: who.session,
     target: { name: who.target.name, type: "postgres", tags: who.target.tags },
     request: { sql },
+    ...(grant ? { approval: grant } : {}),
   });
   let sensitive = false;
   if (verdict.effect === "allow" || verdict.effect === "mask") {
