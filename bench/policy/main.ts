@@ -15,7 +15,7 @@ import { startOpaServer, type OpaServer } from "./opa-server.js";
 import { snapshotPolicies } from "./policy-snapshot.js";
 import { IDENTITIES, TARGETS } from "./principals.js";
 import { computeRatios } from "./ratios.js";
-import { round, usSince } from "./stats.js";
+import { round, usSince } from "../support/stats.js";
 import { printHeader, printNote, printRow, printSection } from "./table.js";
 import { benchDecide, benchEvaluate, benchRawSdk } from "./wasm-bench.js";
 import { generateWorkload, templateCounts } from "./workload.js";

@@ -1,4 +1,4 @@
-import { summarize, usSince, type Summary } from "./stats.js";
+import { summarize, usSince, type Summary } from "../support/stats.js";
 
 /**
  * Runs `op(i)` for i in [0, n) once to warm up (JIT, WASM memory, caches), then `passes` more times,

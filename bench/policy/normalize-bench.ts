@@ -1,6 +1,6 @@
 import { normalizeRequest } from "../../engine/index.js";
 import { measureSync } from "./measure.js";
-import { round, type Summary } from "./stats.js";
+import { round, type Summary } from "../support/stats.js";
 import type { WorkloadStatement } from "./workload.js";
 
 export interface SoakResult {

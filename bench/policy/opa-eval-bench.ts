@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { opaPath } from "../../engine/policy/opa-cli.js";
 import type { BenchCase } from "./cases.js";
-import { summarize, usSince, type Summary } from "./stats.js";
+import { summarize, usSince, type Summary } from "../support/stats.js";
 
 export interface EvalRun {
   summary: Summary;

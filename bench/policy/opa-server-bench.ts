@@ -1,6 +1,6 @@
 import type { BenchCase } from "./cases.js";
 import { OpaClient } from "./opa-client.js";
-import { summarize, usSince, type Summary } from "./stats.js";
+import { summarize, usSince, type Summary } from "../support/stats.js";
 
 const DECISION_PATH = "/v1/data/portcullis/decision";
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { get } from "node:http";
 import { opaPath } from "../../engine/policy/opa-cli.js";
-import { freePort } from "./free-port.js";
+import { freePort } from "../support/free-port.js";
 
 /** A running `opa run --server` on loopback, serving the given policy directory. */
 export interface OpaServer {

@@ -1,4 +1,4 @@
-import { round, type Summary } from "./stats.js";
+import { round, type Summary } from "../support/stats.js";
 
 /** How many times faster the WASM path is than each OPA baseline (throughput, and median latency). */
 export interface Ratios {

@@ -2,7 +2,7 @@ import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { decide, type Decision, type PolicyEvaluator } from "../../engine/index.js";
 import type { BenchCase } from "./cases.js";
 import { measureSync } from "./measure.js";
-import type { Summary } from "./stats.js";
+import type { Summary } from "../support/stats.js";
 
 export interface WasmResult {
   summary: Summary;

@@ -1,0 +1,56 @@
+import type { SessionEvent } from "../../proxy/postgres/context.js";
+import { AuditLog, decisionEvent, sessionStartEvent } from "../../engine/audit/index.js";
+
+/** The gateway's `record` callback, and what it saw by the time the gateway stopped. */
+export interface Recorder {
+  record(event: SessionEvent): Promise<void>;
+  stats(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+function counter(): { count(event: SessionEvent): void; counts: Record<string, number> } {
+  const counts: Record<string, number> = {};
+  return { counts, count: (event) => void (counts[event.type] = (counts[event.type] ?? 0) + 1) };
+}
+
+/**
+ * Keeps nothing: it counts events and resolves at once, so the measured gateway pays for deciding and
+ * relaying only (retaining every verdict in memory would instead measure a growing heap).
+ */
+export function countingRecorder(): Recorder {
+  const { counts, count } = counter();
+  return {
+    record: async (event) => count(event),
+    stats: () => ({ ...counts }),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * The gateway's durable path: decisions and session starts go to the hash-chained audit log
+ * (engine/audit), whose append resolves only after fdatasync; appends from concurrent sessions that
+ * arrive during one sync share the next (group commit). Results and session ends are counted only:
+ * the gateway does not wait for them before forwarding.
+ */
+export async function auditRecorder(path: string, secrets: string[], tags: Record<string, string>): Promise<Recorder> {
+  const log = await AuditLog.open(path, { secrets });
+  const { counts, count } = counter();
+  return {
+    async record(event) {
+      count(event);
+      if (event.type === "decision") {
+        const { identity, session, target } = event.verdict.input;
+        await log.append(decisionEvent({ identity, session, target, request: { sql: event.request } }, event.verdict));
+      } else if (event.type === "session_start") {
+        const { identity } = event;
+        const session = { id: event.session_id, protocol: "postgres" as const, client_addr: event.client_addr, started_at: new Date().toISOString() };
+        await log.append(sessionStartEvent(session, identity, { name: event.target, type: "postgres", tags }));
+      }
+    },
+    stats() {
+      const s = log.stats;
+      return { ...counts, audit_appends: s.appends, audit_syncs: s.batches, audit_largest_batch: s.largestBatch };
+    },
+    close: () => log.close(),
+  };
+}
