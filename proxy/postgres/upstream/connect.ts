@@ -151,9 +151,11 @@ function login(socket: Socket, target: PostgresTarget, startup: Record<string, s
           finish(undefined, String(message.status));
           return;
         case "error": {
-          // The server's own words (never a credential): e.g. "password authentication failed for user x".
+          // The server's own words, e.g. "password authentication failed for user x". A server (or a
+          // pooler in between) that asked for the password in clear text could quote it: take it out.
           const code = typeof message.code === "string" ? message.code : "08006";
-          throw new UpstreamError(`target ${target.name} refused the gateway's login: ${String(message.message)}`, code.startsWith("28") ? "08006" : code);
+          const said = target.password ? String(message.message).replaceAll(target.password, "[password]") : String(message.message);
+          throw new UpstreamError(`target ${target.name} refused the gateway's login: ${said}`, code.startsWith("28") ? "08006" : code);
         }
         default:
           throw new UpstreamError(`target ${target.name} sent an unexpected ${message.name} during login`);
