@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { SecureContext } from "node:tls";
 import { Engine } from "../../engine/engine.js";
 import { IdentityService } from "../../engine/identity/identity-service.js";
 import { createMasker } from "../../engine/masking/index.js";
@@ -54,6 +55,8 @@ export interface GatewayTestOptions {
   targetPassword?: string;
   /** More targets beside `demo` (a down, silent or misconfigured one). */
   extraTargets?: PostgresTarget[];
+  /** TLS for clients (SSLRequest is answered "N" without it). */
+  tls?: { context: SecureContext; required: boolean };
 }
 
 export async function startGatewayUnderTest(options: GatewayTestOptions = {}): Promise<GatewayUnderTest> {
@@ -74,6 +77,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
       if (options.record) await options.record(event);
     },
     log: (line) => logs.push(line),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   const gateway = await listenPostgres({ host: "127.0.0.1", port: 0, context, decode: binaryToText });
   const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;
