@@ -19,8 +19,10 @@ import { auditRecorder, countingRecorder } from "./recorders.js";
 
 export interface GatewayChildConfig {
   target: PostgresTarget;
-  /** Where the durable audit log goes; absent, events are only counted. */
+  /** Where the audit log goes; absent, events are only counted. */
   auditPath?: string;
+  /** The audit log's durability (the gateway's default is `write`). */
+  auditDurability?: "write" | "fsync";
 }
 
 async function readStdin(): Promise<string> {
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   const logs: string[] = [];
   const engine = await Engine.start({ dir: defaultPolicyDir });
   const identity = await IdentityService.create({ issuers: [] });
-  const recorder = config.auditPath ? await auditRecorder(config.auditPath, [config.target.password], config.target.tags) : countingRecorder();
+  const recorder = config.auditPath ? await auditRecorder(config.auditPath, [config.target.password], config.target.tags, config.auditDurability ?? "write") : countingRecorder();
   const context = createPostgresContext({
     engine,
     identity,

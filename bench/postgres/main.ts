@@ -77,12 +77,15 @@ async function main(): Promise<void> {
     printNote(`${bouncer.version} on 127.0.0.1:${bouncer.port}: simple mode through a transaction pool, prepared mode through a session pool (PgBouncer before 1.21 cannot keep prepared statements across transaction pooling); auth_file holds the role's SCRAM secret`);
 
     const target = { name: BENCH_DATABASE, tags: TARGET_TAGS, host: pg.host, port: pg.port, database: BENCH_DATABASE, user: BENCH_ROLE, password: cluster.password, tls: "disable" as const };
-    const portcullis = await startGatewayProcess({ target });
+    // Both gateways write every decision to the real audit log before forwarding, as `portcullis serve`
+    // does: one with the default durability (acknowledged once written, fdatasync every 100 ms), one
+    // with an fdatasync per batch of concurrent decisions.
+    const portcullis = await startGatewayProcess({ target, auditPath: join(work, "audit-write.log"), auditDurability: "write" });
     gateways.push(portcullis);
     const auditPath = join(work, "audit.log");
-    const audited = await startGatewayProcess({ target, auditPath });
+    const audited = await startGatewayProcess({ target, auditPath, auditDurability: "fsync" });
     gateways.push(audited);
-    printNote(`Portcullis gateways (separate Node.js processes, default policy, target tags ${JSON.stringify(TARGET_TAGS)}): 127.0.0.1:${portcullis.port} recording to a counter; 127.0.0.1:${audited.port} recording to the audit log ${auditPath} (fdatasync, group commit)`);
+    printNote(`Portcullis gateways (separate Node.js processes, default policy, target tags ${JSON.stringify(TARGET_TAGS)}): 127.0.0.1:${portcullis.port} with the audit log at its default durability (write, fdatasync every 100 ms); 127.0.0.1:${audited.port} with audit.durability fsync (${auditPath}, group commit)`);
     const stored = (await pg.query<{ email: string; ssn: string }>("SELECT email, ssn FROM users WHERE id = 1", [], asBench)).rows[0];
     if (!stored) throw new Error("users row 1 is missing");
     const masked = await checkMasking(portcullis.port, BENCH_DATABASE, portcullis.tokens, stored);

@@ -28,12 +28,13 @@ export function countingRecorder(): Recorder {
 
 /**
  * The gateway's durable path: decisions and session starts go to the hash-chained audit log
- * (engine/audit), whose append resolves only after fdatasync; appends from concurrent sessions that
+ * (engine/audit), whose append resolves once written (`write`, the gateway's default) or only after
+ * fdatasync (`fsync`); appends from concurrent sessions that
  * arrive during one sync share the next (group commit). Results and session ends are counted only:
  * the gateway does not wait for them before forwarding.
  */
-export async function auditRecorder(path: string, secrets: string[], tags: Record<string, string>): Promise<Recorder> {
-  const log = await AuditLog.open(path, { secrets });
+export async function auditRecorder(path: string, secrets: string[], tags: Record<string, string>, durability: "write" | "fsync"): Promise<Recorder> {
+  const log = await AuditLog.open(path, { secrets, durability });
   const { counts, count } = counter();
   return {
     async record(event) {

@@ -24,7 +24,7 @@ export async function awaitApproval(
   who: GateSession,
   sql: string,
   verdict: Verdict,
-  hold: HoldControl | undefined,
+  holdFor: (() => HoldControl) | undefined,
   decideWith: (grant: ApprovalGrant) => Promise<GateResult>,
 ): Promise<GateResult> {
   let opened;
@@ -35,7 +35,7 @@ export async function awaitApproval(
   }
   const approvers = opened.approvers.join(", ") || "an approver";
   const reason = verdict.decision.approval?.reason ?? verdict.decision.reasons.join("; ");
-  if (opened.mode === "ticket" || !hold) {
+  if (opened.mode === "ticket" || !holdFor) {
     return {
       ok: false,
       verdict,
@@ -46,6 +46,8 @@ export async function awaitApproval(
       },
     };
   }
+  // Made only now: an AbortController per statement showed up in profiles of ordinary traffic.
+  const hold = holdFor();
   hold.notify(`Portcullis: waiting for approval ${opened.id} from ${approvers} (${reason}); it expires at ${opened.expiresAt}. Cancel to give up.`);
   let outcome;
   try {

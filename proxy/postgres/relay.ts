@@ -111,7 +111,11 @@ export class Relay {
       this.protocolViolation(error);
       return;
     }
+    // Messages a client sends together (Bind, Describe, Execute, Sync) go upstream in one write; the
+    // pump runs synchronously up to its first decision, so everything forwarded before it is batched.
+    this.upstream.cork();
     void this.pump();
+    this.upstream.uncork();
   }
 
   /** Handles client messages strictly in order; a decision may wait on the audit log or the catalog. */
@@ -228,7 +232,7 @@ export class Relay {
   }
 
   private async query(sql: string, frame: Frame): Promise<void> {
-    const gate = await gateStatement(this.context, this.who, sql, this.holdControl());
+    const gate = await gateStatement(this.context, this.who, sql, () => this.holdControl());
     if (this.closed) return;
     if (!gate.ok) return this.refuse(gate.error);
     if (gate.sensitive) this.withhold = true;
@@ -244,7 +248,7 @@ export class Relay {
       this.discard({ code: "42P05", message: `prepared statement "${message.name}" already exists` });
       return;
     }
-    const gate = await gateStatement(this.context, this.who, message.text, this.holdControl());
+    const gate = await gateStatement(this.context, this.who, message.text, () => this.holdControl());
     if (this.closed) return;
     if (!gate.ok) {
       this.discarding = true;

@@ -23,7 +23,7 @@ export interface GateSession {
  * Decides one request (the text of a Query or Parse message) and records the decision durably before
  * anything is forwarded. Every failure on the way is a denial with a reason the client can read.
  */
-export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string, hold?: HoldControl): Promise<GateResult> {
+export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string, hold?: () => HoldControl): Promise<GateResult> {
   const desk = context.approvals;
   if (!desk) return decideStatement(context, who, sql);
   let grant: ApprovalGrant | undefined;
