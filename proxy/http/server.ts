@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { messageOf } from "../../engine/errors.js";
+import type { ApprovalService } from "../../engine/approvals/index.js";
 import type { IdentityService } from "../../engine/identity/index.js";
+import { approvalRoutes } from "./approval-routes.js";
 import { jwks, loginConfig, tokenEndpoint, whoami } from "./identity-routes.js";
 import { HttpError, sendJson } from "./respond.js";
 
@@ -13,6 +15,8 @@ export interface HttpServerOptions {
   port?: number;
   identity: IdentityService;
   log?: AuthLog;
+  /** Serves the approvals API (/v1/approvals…) when given. */
+  approvals?: ApprovalService;
 }
 
 export interface RunningHttpServer {
@@ -22,6 +26,21 @@ export interface RunningHttpServer {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+/** A route whose path holds parameters: the pattern's capture groups are passed to `handle`. */
+export interface PatternRoute {
+  method: string;
+  pattern: RegExp;
+  handle(req: IncomingMessage, res: ServerResponse, params: string[]): Promise<void> | void;
+}
+
+function matchPattern(patterns: PatternRoute[], method: string | undefined, path: string): Handler | undefined {
+  for (const route of patterns) {
+    const match = route.method === method ? route.pattern.exec(path) : null;
+    if (match) return (req, res) => route.handle(req, res, match.slice(1));
+  }
+  return undefined;
+}
 
 /** The gateway's HTTP listener: token exchange, the gateway's JWKS, whoami and login configuration. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
@@ -34,10 +53,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     "GET /.well-known/jwks.json": (_req, res) => jwks(res, identity),
     "GET /healthz": (_req, res) => sendJson(res, 200, { ok: true }),
   };
+  const patterns: PatternRoute[] = options.approvals ? approvalRoutes(options.approvals, identity, log) : [];
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://gateway").pathname;
-    const handler = routes[`${req.method} ${path}`];
-    const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`));
+    const handler = routes[`${req.method} ${path}`] ?? matchPattern(patterns, req.method, path);
+    const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`)) || patterns.some((r) => r.pattern.test(path));
     Promise.resolve()
       .then(() => {
         if (handler) return handler(req, res);

@@ -1,0 +1,3 @@
+import { decideCommand } from "./approvals-decide.js";
+
+export const approvalsApproveCommand = decideCommand("approve");

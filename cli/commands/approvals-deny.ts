@@ -1,0 +1,3 @@
+import { decideCommand } from "./approvals-decide.js";
+
+export const approvalsDenyCommand = decideCommand("deny");
