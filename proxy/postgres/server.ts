@@ -13,6 +13,8 @@ export interface PostgresListenerOptions {
   decode: BinaryDecoder;
   /** Largest client message accepted (default 64 MiB); a larger length prefix closes that connection. */
   messageLimit?: number;
+  /** How long a client may take from connecting to its first ReadyForQuery (default 60 s, PostgreSQL's authentication_timeout). */
+  startupTimeoutMs?: number;
 }
 
 export interface PostgresListener {
@@ -35,6 +37,7 @@ export function listenPostgres(options: PostgresListenerOptions): Promise<Postgr
       cancels,
       decode: options.decode,
       messageLimit: options.messageLimit ?? 64 * 1024 * 1024,
+      startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
     }).catch((error: unknown) => {
       options.context.log(`session crashed: ${String(error)}`);
       socket.destroy();

@@ -33,6 +33,8 @@ export interface SessionOptions {
   cancels: CancelRegistry;
   decode: BinaryDecoder;
   messageLimit: number;
+  /** A connection that has not reached the relay by then is dropped. */
+  startupTimeoutMs: number;
   /** Called once when the session ends, whatever ended it. */
   onEnd?: () => void;
 }
@@ -54,6 +56,10 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     options.onEnd?.();
   };
   raw.once("close", end);
+  // A client that never finishes its startup and login holds a connection for nothing: drop it, as a
+  // server does after authentication_timeout.
+  const startupTimer = setTimeout(() => raw.destroy(), options.startupTimeoutMs);
+  raw.once("close", () => clearTimeout(startupTimer));
   try {
     const startup = await acceptStartup(raw, context, options.cancels, options.messageLimit);
     if (!startup) return;
@@ -133,6 +139,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
         end();
       },
     });
+    clearTimeout(startupTimer);
     relay.start(queued);
   } catch (error) {
     if (error instanceof ProtocolError) {

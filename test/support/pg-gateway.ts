@@ -57,6 +57,8 @@ export interface GatewayTestOptions {
   extraTargets?: PostgresTarget[];
   /** TLS for clients (SSLRequest is answered "N" without it). */
   tls?: { context: SecureContext; required: boolean };
+  /** How long a client may take to log in before the gateway drops it (the listener's default otherwise). */
+  startupTimeoutMs?: number;
 }
 
 export async function startGatewayUnderTest(options: GatewayTestOptions = {}): Promise<GatewayUnderTest> {
@@ -79,7 +81,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     log: (line) => logs.push(line),
     ...(options.tls ? { tls: options.tls } : {}),
   });
-  const gateway = await listenPostgres({ host: "127.0.0.1", port: 0, context, decode: binaryToText });
+  const gateway = await listenPostgres({ host: "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}) });
   const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;
   return {
     pg,
