@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
-# Installs everything Portcullis needs on a fresh machine: the PostgreSQL server and pgbouncer
-# (system packages, with apt-get), npm packages, the pinned OPA CLI
+# Installs everything Portcullis needs on a fresh machine: the PostgreSQL server, pgbouncer and
+# Chromium (system packages, with apt-get), npm packages, the pinned OPA CLI
 # (built from the Go module proxy into .tools/, reused when already there) and the compiled
 # TypeScript in dist/. Safe to run again; it only redoes what is missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+# System packages come from apt-get, run as root directly or through sudo (`as_root`).
+need_apt() {
+  command -v apt-get >/dev/null || { echo "setup: install $1 (no apt-get here)" >&2; exit 1; }
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: installing $1 needs root or sudo" >&2; exit 1; }
+    as_root=(sudo)
+  fi
+}
+# Package lists are only refreshed when the install cannot find what it needs.
+apt_install() {
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
+    || { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"; }
+}
 
 # System packages: the PostgreSQL server the tests start their own throwaway clusters from (and its
 # psql and pgbench), and pgbouncer for the benchmarks. Checked first, so a ready machine pays nothing.
@@ -14,12 +29,7 @@ have_pgbouncer() { command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]
 if have_postgres_server && have_pgbouncer; then
   echo "setup: postgresql and pgbouncer already installed"
 else
-  command -v apt-get >/dev/null || { echo "setup: install the PostgreSQL server, psql, pgbench and pgbouncer (no apt-get here)" >&2; exit 1; }
-  as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "setup: installing postgresql and pgbouncer needs root or sudo" >&2; exit 1; }
-    as_root=(sudo)
-  fi
+  need_apt "the PostgreSQL server, psql, pgbench and pgbouncer"
   echo "setup: installing postgresql and pgbouncer with apt-get"
   # The packages would start a system cluster on port 5432 and a pgbouncer on 6432. Tests never use
   # them, so forbid service starts during the install (policy-rc.d answering 101), unless the machine
@@ -30,10 +40,8 @@ else
     "${as_root[@]}" chmod 755 /usr/sbin/policy-rc.d
     added_policy=1
   fi
-  apt_install=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql pgbouncer)
   install_ok=1
-  # Package lists are only refreshed when the install cannot find what it needs.
-  "${apt_install[@]}" || { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update && "${apt_install[@]}"; } || install_ok=""
+  apt_install postgresql pgbouncer || install_ok=""
   [ -z "$added_policy" ] || "${as_root[@]}" rm -f /usr/sbin/policy-rc.d
   [ -n "$install_ok" ] || { echo "setup: apt-get could not install postgresql and pgbouncer" >&2; exit 1; }
   # Where a policy-rc.d did not stop them, stop what the packages started, so nothing holds 5432/6432.
@@ -45,6 +53,16 @@ else
   if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     "${as_root[@]}" systemctl disable --now postgresql pgbouncer >/dev/null 2>&1 || true
   fi
+fi
+
+# Debian's Chromium for the web console's browser tests (playwright-core drives it; no browser is
+# downloaded). Only installed when /usr/bin/chromium is missing.
+if [ -x /usr/bin/chromium ]; then
+  echo "setup: chromium already installed"
+else
+  need_apt "Chromium (/usr/bin/chromium)"
+  echo "setup: installing chromium with apt-get"
+  apt_install chromium || { echo "setup: apt-get could not install chromium" >&2; exit 1; }
 fi
 
 echo "setup: npm packages"

@@ -7,7 +7,7 @@ import { handleInteraction } from "./interactions.js";
 import { loadOidcProvider } from "./load-oidc-provider.js";
 import { MemoryStore } from "./memory-adapter.js";
 import { errorPage } from "./pages.js";
-import { DEFAULT_TTLS, HUMAN_SCOPES, providerConfiguration, type ProviderTtls } from "./provider-configuration.js";
+import { CONSOLE_REDIRECT_URIS, DEFAULT_TTLS, HUMAN_SCOPES, providerConfiguration, type ProviderTtls } from "./provider-configuration.js";
 import { generateSigningKey, type SigningKey } from "./signing-key.js";
 
 export type { DemoMachine, DemoUser } from "./demo-users.js";
@@ -47,6 +47,11 @@ export interface RunningIdentityProvider {
   machineClients: DemoMachine[];
   /** A confidential client allowed to call the introspection endpoint (RFC 7662). */
   gatewayClient: { id: string; secret: string };
+  /**
+   * The web console's confidential client (authorization code with PKCE). Its redirect URIs are the
+   * loopback `/console/callback` on any port, so a gateway on a port chosen at start can use it.
+   */
+  consoleClient: { id: string; secret: string; redirectUris: string[] };
   /** `aud` of machine access tokens. */
   audience: string;
   /** The resource indicator (RFC 8707) machine tokens are issued for by default. */
@@ -78,6 +83,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
   const audience = options.audience ?? "portcullis";
   const resource = `urn:portcullis:${audience}`;
   const gatewayClient = { id: "portcullis-gateway", secret: randomBytes(24).toString("base64url") };
+  const consoleClient = { id: "portcullis-console", secret: randomBytes(24).toString("base64url"), redirectUris: [...CONSOLE_REDIRECT_URIS] };
   const ttl = { ...DEFAULT_TTLS, ...options.ttl };
   const pollInterval = options.devicePollIntervalSeconds ?? 5;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -115,7 +121,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
   const build = (): void => {
     const next = new ProviderClass(
       issuer,
-      providerConfiguration({ users, machines, humanClientId, gatewayClient, resource, audience, keys, cookieKey, store, ttl, InvalidTarget: errors.InvalidTarget }),
+      providerConfiguration({ users, machines, humanClientId, gatewayClient, consoleClient, resource, audience, keys, cookieKey, store, ttl, InvalidTarget: errors.InvalidTarget }),
     );
     next.use(async (ctx, nextMiddleware) => {
       await nextMiddleware();
@@ -141,6 +147,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     machineClient: machineClient ? { id: machineClient.clientId, secret: machineClient.clientSecret } : { id: "", secret: "" },
     machineClients: machines,
     gatewayClient,
+    consoleClient,
     audience,
     resource,
     users,

@@ -28,6 +28,7 @@ export interface ProviderSetup {
   machines: readonly DemoMachine[];
   humanClientId: string;
   gatewayClient: { id: string; secret: string };
+  consoleClient: { id: string; secret: string; redirectUris: readonly string[] };
   /** The resource indicator (RFC 8707) machine tokens are issued for, and the `aud` they then carry. */
   resource: string;
   audience: string;
@@ -39,13 +40,21 @@ export interface ProviderSetup {
   InvalidTarget: new (description?: string) => Error;
 }
 
+/**
+ * Where the web console's client may be sent back to. As a "native" client (RFC 8252 section 7.3) its
+ * loopback redirect URIs match on any port, which is what lets a gateway listening on a port chosen
+ * at start (tests, `--listen-http`) use the same demo provider.
+ */
+export const CONSOLE_REDIRECT_URIS = ["http://127.0.0.1/console/callback", "http://localhost/console/callback"] as const;
+
 /** Scopes the human client asks for: id tokens then carry email, name and groups, plus a refresh token. */
 export const HUMAN_SCOPES = ["openid", "email", "profile", "groups", "offline_access"];
 
 /**
  * The oidc-provider configuration of the demo identity provider: one public client for people
  * (device flow + refresh tokens), client-credentials clients for workloads (JWT access tokens with
- * `groups` and CI claims), and a confidential client the gateway may use for introspection.
+ * `groups` and CI claims), a confidential client the gateway may use for introspection, and the web
+ * console's confidential client (authorization code with PKCE, back to the gateway's /console/callback).
  * Every default that would print a "you SHOULD change this" notice is replaced, so runs stay quiet.
  */
 export function providerConfiguration(setup: ProviderSetup): Configuration {
@@ -82,6 +91,16 @@ export function providerConfiguration(setup: ProviderSetup): Configuration {
       response_types: [],
       redirect_uris: [],
     },
+    {
+      client_id: setup.consoleClient.id,
+      client_secret: setup.consoleClient.secret,
+      client_name: "Portcullis console",
+      application_type: "native",
+      token_endpoint_auth_method: "client_secret_basic",
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      redirect_uris: [...setup.consoleClient.redirectUris],
+    },
   ];
 
   return {
@@ -96,8 +115,10 @@ export function providerConfiguration(setup: ProviderSetup): Configuration {
       groups: ["groups"],
     },
     scopes: ["openid", "offline_access"],
-    // No browser redirect flows: people use the device flow, machines client credentials.
+    // The one browser redirect flow is the console's authorization code flow (with PKCE).
     responseTypes: ["code"],
+    // Every authorization code must be bound to a PKCE verifier (S256), confidential client or not.
+    pkce: { required: () => true },
     // By default (conform) scope claims go to userinfo only; the gateway reads them from the id token.
     conformIdTokenClaims: false,
     async findAccount(_ctx, sub): Promise<Account | undefined> {

@@ -22,10 +22,15 @@ export interface HttpServerOptions {
 export interface RunningHttpServer {
   url: string;
   port: number;
+  /**
+   * Serves every path under `prefix` (which ends in "/", e.g. "/console/") with `handler`, after the
+   * fixed routes; the prefix without its slash redirects to it. The web console mounts itself here.
+   */
+  mount(prefix: string, handler: Handler): void;
   close(): Promise<void>;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 /** A route whose path holds parameters: the pattern's capture groups are passed to `handle`. */
 export interface PatternRoute {
@@ -54,9 +59,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     "GET /healthz": (_req, res) => sendJson(res, 200, { ok: true }),
   };
   const patterns: PatternRoute[] = options.approvals ? approvalRoutes(options.approvals, identity, log) : [];
+  const mounts = new Map<string, Handler>();
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://gateway").pathname;
-    const handler = routes[`${req.method} ${path}`] ?? matchPattern(patterns, req.method, path);
+    if (mounts.has(`${path}/`)) return void res.writeHead(308, { location: `${path}/` }).end();
+    const handler = routes[`${req.method} ${path}`] ?? matchPattern(patterns, req.method, path) ?? [...mounts].find(([prefix]) => path.startsWith(prefix))?.[1];
     const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`)) || patterns.some((r) => r.pattern.test(path));
     Promise.resolve()
       .then(() => {
@@ -80,6 +87,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
     port,
+    mount: (prefix, handler) => {
+      if (!prefix.startsWith("/") || !prefix.endsWith("/")) throw new Error(`a mount prefix starts and ends with "/" (got "${prefix}")`);
+      mounts.set(prefix, handler);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
