@@ -66,8 +66,20 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     maskingHashKey: file.masking?.hash_key ? resolveSecret(file.masking.hash_key, baseDir, "masking.hash_key", env) : undefined,
     auditPath: file.audit?.path ? path(file.audit.path) : resolve(stateDir, "audit.log"),
     auditDurability: file.audit?.durability ?? "write",
+    approvals: approvalsConfig(file, stateDir, baseDir, env),
     recordings: { dir: file.recordings?.dir ? path(file.recordings.dir) : resolve(stateDir, "recordings"), enabled: file.recordings?.enabled ?? true },
   };
+}
+
+function approvalsConfig(file: ConfigFile, stateDir: string, baseDir: string, env: NodeJS.ProcessEnv): GatewayConfig["approvals"] {
+  const section = file.approvals ?? {};
+  const store = section.store;
+  const approvals: GatewayConfig["approvals"] = {
+    store: store === undefined || store === "file" ? { file: resolve(stateDir, "approvals.jsonl") } : { postgresUrl: resolveSecret(store.postgres, baseDir, "approvals.store.postgres", env) },
+  };
+  if (section.pending_seconds !== undefined) approvals.pendingSeconds = section.pending_seconds;
+  if (section.webhook) approvals.webhook = { url: section.webhook.url, secret: resolveSecret(section.webhook.secret, baseDir, "approvals.webhook.secret", env) };
+  return approvals;
 }
 
 function address(text: string): ListenAddress {

@@ -15,6 +15,7 @@ export interface ConfigFile {
   masking?: { hash_key?: SecretSource };
   audit?: { path?: string; durability?: "write" | "fsync" };
   recordings?: { dir?: string; enabled?: boolean };
+  approvals?: { store?: "file" | { postgres: SecretSource }; pending_seconds?: number; webhook?: { url: string; secret: SecretSource } };
 }
 
 export interface PostgresTargetFile {
@@ -62,4 +63,5 @@ export interface GatewayConfig {
   auditPath: string;
   auditDurability: "write" | "fsync";
   recordings: { dir: string; enabled: boolean };
+  approvals: { store: { file: string } | { postgresUrl: string }; pendingSeconds?: number; webhook?: { url: string; secret: string } };
 }

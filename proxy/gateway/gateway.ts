@@ -5,6 +5,7 @@ import { AuditLog } from "../../engine/audit/audit-log.js";
 import type { GatewayConfig } from "../../engine/config/types.js";
 import { Engine } from "../../engine/engine.js";
 import { IdentityService } from "../../engine/identity/identity-service.js";
+import { ApprovalService, FileApprovalStore, PostgresApprovalStore } from "../../engine/approvals/index.js";
 import { createMasker } from "../../engine/masking/index.js";
 import type { ReloadResult } from "../../engine/policy/policy-service.js";
 import type { Target } from "../../engine/policy/types.js";
@@ -12,6 +13,7 @@ import { startHttpServer, type RunningHttpServer } from "../http/server.js";
 import { listenPostgres, type PostgresListener } from "../postgres/server.js";
 import type { SessionEvent } from "../postgres/context.js";
 import { binaryToText } from "../postgres/value-text.js";
+import { approvalDesk } from "./approval-desk.js";
 import { auditEventOf } from "./audit-events.js";
 import { createPostgresContext } from "./postgres-context.js";
 import { SessionRecordings } from "./session-recordings.js";
@@ -22,6 +24,7 @@ export interface RunningGateway {
   engine: Engine;
   identity: IdentityService;
   audit: AuditLog;
+  approvals: ApprovalService;
   http: RunningHttpServer;
   postgres: PostgresListener;
   close(): Promise<void>;
@@ -59,6 +62,15 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       recordings?.handle(event, targetOf, revision);
     };
 
+    const store = "file" in config.approvals.store ? await FileApprovalStore.open(config.approvals.store.file) : await PostgresApprovalStore.open({ connectionString: config.approvals.store.postgresUrl, log });
+    const approvals = await ApprovalService.start({
+      store,
+      audit: (event) => audit.append(event),
+      log,
+      ...(config.approvals.webhook ? { webhook: config.approvals.webhook } : {}),
+    });
+    closers.push(() => approvals.close());
+
     const tls = await postgresTls(config);
     const context = createPostgresContext({
       engine,
@@ -67,15 +79,16 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       targets: config.postgres.targets,
       record,
       log,
+      approvals: approvalDesk(approvals, config.approvals.pendingSeconds),
       ...(tls ? { tls } : {}),
     });
     closers.push(() => context.close());
 
-    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, log: (event) => log(`http: ${JSON.stringify(event)}`) });
+    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, log: (event) => log(`http: ${JSON.stringify(event)}`) });
     closers.push(() => http.close());
     const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes });
     closers.push(() => postgres.close());
-    return { config, engine, identity, audit, http, postgres, close: closeAll };
+    return { config, engine, identity, audit, approvals, http, postgres, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -3,7 +3,7 @@ import type { Engine } from "../../engine/engine.js";
 import type { IdentityService } from "../../engine/identity/identity-service.js";
 import type { Masker } from "../../engine/masking/index.js";
 import { ColumnCatalog } from "../postgres/catalog.js";
-import type { PostgresGatewayContext, SessionEvent } from "../postgres/context.js";
+import type { ApprovalDesk, PostgresGatewayContext, SessionEvent } from "../postgres/context.js";
 import type { PostgresTarget } from "../postgres/upstream/target.js";
 
 export interface PostgresContextOptions {
@@ -14,6 +14,7 @@ export interface PostgresContextOptions {
   /** Durable recording of session events (audit log and session recordings). */
   record: (event: SessionEvent) => Promise<void>;
   tls?: { context: SecureContext; required: boolean };
+  approvals?: ApprovalDesk;
   log: (line: string) => void;
 }
 
@@ -45,5 +46,6 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
     },
   };
   if (options.tls) context.tls = options.tls;
+  if (options.approvals) context.approvals = options.approvals;
   return context;
 }

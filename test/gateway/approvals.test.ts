@@ -1,0 +1,140 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { resolveConfig } from "../../engine/config/load.js";
+import type { ApprovalRequest } from "../../engine/approvals/types.js";
+import type { Identity } from "../../engine/policy/types.js";
+import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
+import { DEMO_SCHEMA } from "../support/pg-gateway.js";
+import { startPostgres, type RunningPostgres } from "../support/postgres.js";
+import { psql, type RunResult } from "../support/run.js";
+
+const ALICE: Identity = { subject: "alice", issuer: "https://idp.test", groups: ["engineering"], kind: "human", claims: {} };
+const DANA: Identity = { subject: "dana", issuer: "https://idp.test", groups: ["dba"], kind: "human", claims: {} };
+const DEPLOYER: Identity = { subject: "ci-deploy", issuer: "https://ci.test", groups: ["deployers"], kind: "service", claims: {} };
+
+let pg: RunningPostgres;
+let gateway: RunningGateway;
+let dir: string;
+
+async function env(who: Identity): Promise<NodeJS.ProcessEnv> {
+  const token = (await gateway.identity.tokens.issue(who)).token;
+  return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.postgres.port), PGUSER: who.subject, PGDATABASE: "shop", PGPASSWORD: token, PGSSLMODE: "disable" };
+}
+
+/** Starts psql in the background; resolves with what it printed once it exits. */
+function psqlInBackground(environment: NodeJS.ProcessEnv, sql: string): { done: Promise<RunResult>; kill(signal: NodeJS.Signals): void } {
+  const child = spawn("psql", ["-X", "-v", "VERBOSITY=verbose", "-c", sql], { env: environment });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<RunResult>((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })));
+  return { done, kill: (signal) => child.kill(signal) };
+}
+
+async function pendingFor(subject: string): Promise<ApprovalRequest> {
+  for (let i = 0; i < 200; i++) {
+    const found = (await gateway.approvals.list({ status: "pending" })).find((r) => r.requester.subject === subject);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no pending approval for ${subject}`);
+}
+
+test.before(async () => {
+  pg = await startPostgres({ users: [{ name: "gateway", password: randomBytes(8).toString("hex") }], initSql: DEMO_SCHEMA });
+  const password = randomBytes(12).toString("hex");
+  await pg.createRole("gw_prod", password);
+  await pg.query("GRANT ALL ON ALL TABLES IN SCHEMA public TO gw_prod");
+  await pg.query("ALTER TABLE orders OWNER TO gw_prod");
+  await pg.query("GRANT CREATE ON SCHEMA public TO gw_prod");
+  dir = mkdtempSync(join(tmpdir(), "portcullis-approvals-"));
+  const config = resolveConfig(
+    {
+      state_dir: dir,
+      listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0" },
+      policy: { watch: false },
+      postgres: { targets: [{ name: "shop", tags: { env: "prod" }, host: pg.host, port: pg.port, database: pg.database, user: "gw_prod", password, tls: "disable" }] },
+    },
+    dir,
+  );
+  gateway = await startGateway(config, () => undefined);
+});
+
+test.after(async () => {
+  await gateway?.close();
+  await pg?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("a person's TRUNCATE on prod waits on the wire until a DBA approves, then runs", async () => {
+  const held = psqlInBackground(await env(ALICE), "TRUNCATE orders CASCADE");
+  const request = await pendingFor("alice");
+  assert.is(request.mode, "hold");
+  assert.equal(request.approvers, ["group:dba"]);
+  assert.is(request.request.sql, "TRUNCATE orders CASCADE");
+  const left = await pg.query<{ n: string }>("SELECT count(*)::text AS n FROM orders");
+  assert.is(left.rows[0]!.n, "20", "nothing runs before the approval");
+  await gateway.approvals.decide(request.id, DANA, "approve", { reason: "planned cleanup" });
+  const r = await held.done;
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /waiting for approval apr_\w+ from group:dba/);
+  assert.match(r.stdout, /TRUNCATE TABLE/);
+  const after = await pg.query<{ n: string }>("SELECT count(*)::text AS n FROM orders");
+  assert.is(after.rows[0]!.n, "0");
+});
+
+test("nobody approves their own request, and a denial fails the held statement with 42501", async () => {
+  const held = psqlInBackground(await env(ALICE), "DROP TABLE orders");
+  const request = await pendingFor("alice");
+  await gateway.approvals.decide(request.id, { ...ALICE, groups: ["dba"] }, "approve").then(
+    () => assert.unreachable("self-approval must be refused"),
+    (error: { code?: string }) => assert.is(error.code, "SELF_APPROVAL"),
+  );
+  await gateway.approvals.decide(request.id, DANA, "deny", { reason: "not during business hours" });
+  const r = await held.done;
+  assert.is(r.code, 1);
+  assert.match(r.stderr, new RegExp(`42501: Portcullis denied this statement: approval ${request.id} was denied by dana: not during business hours`));
+  const still = await pg.query("SELECT 1 FROM orders LIMIT 1");
+  assert.ok(still.rowCount !== null);
+});
+
+test("cancelling a held statement withdraws the request and returns 57014", async () => {
+  const held = psqlInBackground(await env(ALICE), "ALTER TABLE orders ADD COLUMN flag int");
+  const request = await pendingFor("alice");
+  held.kill("SIGINT"); // psql sends a CancelRequest on Ctrl-C
+  const r = await held.done;
+  assert.match(r.stderr, /57014|canceling statement due to user request/);
+  for (let i = 0; i < 100 && (await gateway.approvals.get(request.id))?.status === "pending"; i++) await new Promise((res) => setTimeout(res, 50));
+  assert.is((await gateway.approvals.get(request.id))?.status, "cancelled");
+});
+
+test("a service gets a ticket at once; the identical statement passes once approved, another does not", async () => {
+  const environment = await env(DEPLOYER);
+  const first = await psql(environment, "CREATE INDEX orders_user ON orders (user_id)", ["-v", "VERBOSITY=verbose"]);
+  assert.is(first.code, 1);
+  const id = /approval (apr_\w+) required from group:dba/.exec(first.stderr)?.[1];
+  assert.ok(id, first.stderr);
+  await gateway.approvals.decide(id!, DANA, "approve");
+  const other = await psql(environment, "CREATE INDEX orders_amount ON orders (amount)");
+  assert.is(other.code, 1, "an approval is bound to its exact statement");
+  const again = await psql(environment, "CREATE INDEX orders_user ON orders (user_id)");
+  assert.is(again.code, 0, again.stderr);
+  const indexes = await pg.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'orders'");
+  assert.ok(indexes.rows.some((r) => r.indexname === "orders_user"));
+  assert.not.ok(indexes.rows.some((r) => r.indexname === "orders_amount"));
+});
+
+test("approval requests and decisions are in the audit log", async () => {
+  const { readFileSync } = await import("node:fs");
+  const events = readFileSync(join(dir, "audit.log"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { event: { type: string } }).event.type);
+  assert.ok(events.includes("approval_requested"));
+  assert.ok(events.includes("approval_decided"));
+});
+
+test.run();
