@@ -70,6 +70,8 @@ Example:
         { subject: alice.username, issuer: idp.issuer, groups: alice.groups, kind: "human", claims: { email: alice.email } },
         { targets: ["demo"], ttlSeconds: 3600 },
       );
+      const dana = idp.users.find((u) => u.username === "dana")!;
+      const approver = await gateway.identity.tokens.issue({ subject: dana.username, issuer: idp.issuer, groups: dana.groups, kind: "human", claims: { email: dana.email } }, { ttlSeconds: 3600 });
       const address = `${gateway.postgres.host}:${gateway.postgres.port}`;
       console.log(`
 Portcullis demo is running (Ctrl-C to stop).
@@ -86,7 +88,12 @@ Then try:
   SELECT id, name, email, ssn FROM users;   -- email and ssn come back masked
   SELECT count(*) FROM orders;              -- allowed
   DELETE FROM orders;                       -- ERROR 42501: DELETE without WHERE is denied
-  TRUNCATE orders;                          -- needs approval from group:dba (target is env=prod)
+  TRUNCATE orders;                          -- waits for approval from group:dba (target is env=prod)
+
+Approve it as dana (dba), from another terminal:
+
+  PORTCULLIS_GATEWAY=${gateway.http.url} PORTCULLIS_TOKEN=${approver.token} bin/portcullis approvals list
+  PORTCULLIS_GATEWAY=${gateway.http.url} PORTCULLIS_TOKEN=${approver.token} bin/portcullis approvals approve ID
 
 Verify the audit log at any time:   bin/portcullis audit verify --log ${config.auditPath}
 Sign in as a person instead:        PORTCULLIS_GATEWAY=${gateway.http.url} bin/portcullis login
