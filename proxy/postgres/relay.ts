@@ -19,6 +19,7 @@ import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-
 import { gateStatement, type GateSession } from "./statement-gate.js";
 import type { HoldControl } from "./approval-hold.js";
 import { withholdValues } from "./error-withholding.js";
+import { unreadableClientEncoding } from "./client-encoding.js";
 import { MessageWriter } from "./protocol/message-writer.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
@@ -372,6 +373,16 @@ export class Relay {
         return (this.withhold && withholdValues("E", frame.body)) || frame.raw;
       case "N":
         return (this.withhold && withholdValues("N", frame.body)) || frame.raw;
+      case "S": {
+        // However it was changed (SET under an alias, pg_settings, a function calling set_config), the
+        // next statement would be read by the server differently from how it was decided.
+        const encoding = unreadableClientEncoding(frame.body);
+        if (encoding) {
+          this.fail({ severity: "FATAL", code: SQLSTATE.featureNotSupported, message: `Portcullis: client encoding ${encoding} is not supported: the gateway reads SQL as UTF-8` }, `client encoding ${encoding}`);
+          return undefined;
+        }
+        return frame.raw;
+      }
       case "Z":
         return this.readyForQuery(frame);
       default:
