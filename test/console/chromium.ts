@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { packageRoot } from "../../engine/paths.js";
@@ -14,6 +14,8 @@ export const SCREENSHOTS = join(packageRoot, "test-output", "console");
  * as root), and none of the background connections (updates, sync, QUIC probes) a closed network refuses.
  */
 export async function launchChromium(): Promise<Browser> {
+  // A fresh folder each run, so every picture in it is from this run.
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -3,14 +3,16 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { FileRecordingStore } from "../../engine/recording/file-store.js";
 import { run } from "../support/run.js";
 import { launchChromium, SCREENSHOTS } from "./chromium.js";
 import { startConsoleUnderTest, type ConsoleUnderTest } from "./harness.js";
 
 // The console in a real browser: Debian's Chromium, driven by playwright-core, signs in through the
-// demo provider's real login page, approves a pending request, reads and verifies the audit log,
-// replays a recorded session step by step and opens the policy status. Each page is saved as a
-// screenshot in test-output/console/.
+// demo provider's real login page, approves a pending request, approves a statement a real psql is
+// holding on the wire (and sees psql finish), reads and verifies the audit log, replays a recorded
+// session step by step and opens the policy status. Each page is saved as a screenshot in
+// test-output/console/.
 
 let t: ConsoleUnderTest;
 let browser: Browser;
@@ -86,6 +88,35 @@ test("she sees the pending request rendered readably and approves it", async () 
   await screenshot("03-approved");
 });
 
+test("a psql client's TRUNCATE waits on the wire until dana approves it in the browser", async () => {
+  const env = await t.psqlEnv("alice");
+  let exited = false;
+  const client = run("psql", ["-X", "-v", "ON_ERROR_STOP=1", "-c", "TRUNCATE orders"], env).finally(() => (exited = true));
+  let held: Awaited<ReturnType<typeof t.approvals.list>>[number] | undefined;
+  for (let i = 0; i < 100 && !held; i++) {
+    held = (await t.approvals.list({ status: "pending" })).find((r) => r.requester.subject === "alice" && r.request.sql === "TRUNCATE orders");
+    if (!held) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(held, "the statement became a pending approval request");
+  assert.is(held.mode, "hold");
+  assert.not.ok(exited, "psql is still waiting");
+
+  await page.goto(`${t.url}/console/approvals`);
+  const card = page.locator(`article[data-approval-id="${held.id}"]`);
+  assert.match(await card.locator(".badge-hold").innerText(), "client waiting");
+  await screenshot("04-held-statement");
+  await card.getByRole("button", { name: "Approve" }).click();
+  await page.waitForURL(/\/console\/approvals\?decided=/);
+  assert.match(await page.locator(".notice").innerText(), `Approved ${held.id} on demo`);
+
+  const result = await client;
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stdout, "TRUNCATE TABLE");
+  assert.match(result.stderr, `waiting for approval ${held.id} from group:dba`);
+  const left = await t.pg.query("SELECT count(*)::int AS n FROM orders");
+  assert.is((left.rows[0] as { n: number }).n, 0, "the table was truncated upstream");
+});
+
 test("the audit log shows the decision, filters, and verifies its chain", async () => {
   await page.getByRole("link", { name: "Audit log" }).click();
   await page.waitForURL(`${t.url}/console/audit`);
@@ -103,14 +134,17 @@ test("the audit log shows the decision, filters, and verifies its chain", async 
   await page.waitForURL(/\/console\/audit\/verify/);
   assert.match(await page.locator("[data-verify]").innerText(), /^Chain intact: \d+ records verified/);
   assert.match(await page.locator("table.audit").innerText(), /approval decided[\s\S]*by dana: “planned cleanup”/);
-  await screenshot("04-audit");
+  await screenshot("05-audit");
 });
 
 test("a recorded session replays step by step", async () => {
   await page.getByRole("link", { name: "Sessions" }).click();
   await page.waitForURL(`${t.url}/console/sessions`);
-  await screenshot("05-sessions");
-  await page.locator("table.sessions a").first().click();
+  await screenshot("06-sessions");
+  // The session of the four statements run at the start (the newest is the held TRUNCATE's).
+  const recorded = (await new FileRecordingStore(t.config.recordings.dir).list()).find((r) => r.requests === 4);
+  assert.ok(recorded);
+  await page.locator(`table.sessions tr[data-session="${recorded.session_id}"] a`).click();
   await page.waitForURL(/\/console\/sessions\/.+/);
   assert.is(await pageKind(), "replay");
   const steps = page.locator("ol.replay li.step");
@@ -126,7 +160,7 @@ test("a recorded session replays step by step", async () => {
   assert.match(await steps.nth(2).innerText(), /ERROR 42501: .*DELETE without WHERE/);
   assert.match(await steps.nth(2).getAttribute("class") ?? "", /current/);
   assert.not.ok(await steps.nth(3).isVisible());
-  await screenshot("06-replay");
+  await screenshot("07-replay");
   await page.getByRole("button", { name: "◀ Previous" }).click();
   assert.is(await page.locator("[data-replay-current]").innerText(), "2");
 });
@@ -135,7 +169,7 @@ test("the policy page shows the serving revision", async () => {
   await page.getByRole("link", { name: "Policy" }).click();
   await page.waitForURL(`${t.url}/console/policy`);
   assert.is(await page.locator("[data-revision]").innerText(), t.gateway.engine.policy.current.revision);
-  await screenshot("07-policy");
+  await screenshot("08-policy");
 });
 
 test.run();

@@ -2,8 +2,7 @@ import { randomBytes } from "node:crypto";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ApprovalService } from "../../engine/approvals/approval-service.js";
-import { FileApprovalStore } from "../../engine/approvals/file-store.js";
+import type { ApprovalService } from "../../engine/approvals/approval-service.js";
 import type { ApprovalRequest } from "../../engine/approvals/types.js";
 import { fileSource } from "../../engine/audit/file-store.js";
 import { resolveConfig } from "../../engine/config/load.js";
@@ -19,8 +18,8 @@ import { startPostgres, type RunningPostgres } from "../support/postgres.js";
 
 /**
  * The whole console on real parts: the demo OpenID provider (its real sign-in pages), a throwaway
- * PostgreSQL with the demo tables behind the real gateway (target `demo`, env=prod, default policy),
- * the approval service over a file store, and the console mounted on the gateway's HTTP listener.
+ * PostgreSQL with the demo tables behind the real gateway (target `demo`, env=prod, a copy of the
+ * default policy, its approval service), and the console mounted on the gateway's HTTP listener.
  */
 export interface ConsoleUnderTest {
   idp: RunningIdentityProvider;
@@ -75,8 +74,7 @@ export async function startConsoleUnderTest(): Promise<ConsoleUnderTest> {
     );
     const gateway = await startGateway(config, log);
     stops.push(() => gateway.close());
-    const approvals = await ApprovalService.start({ store: await FileApprovalStore.open(join(state, "approvals.jsonl")), audit: (event) => gateway.audit.append(event), log });
-    stops.push(() => approvals.close());
+    const approvals = gateway.approvals;
     const webConsole = createConsole({
       publicUrl: gateway.http.url,
       client: { issuer: idp.issuer, clientId: idp.consoleClient.id, clientSecret: idp.consoleClient.secret },
