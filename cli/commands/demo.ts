@@ -57,8 +57,9 @@ Example:
           state_dir: state,
           listen: { postgres: stringOption(args, "listen-postgres") ?? "127.0.0.1:6432", http: stringOption(args, "listen-http") ?? "127.0.0.1:7480" },
           identity: {
-            issuers: [{ name: "demo", issuer: idp.issuer, audience: [idp.humanClientId, idp.audience], kind: "human", groups_claim: "groups", login: { client_id: idp.humanClientId } }],
+            issuers: [{ name: "demo", issuer: idp.issuer, audience: [idp.humanClientId, idp.consoleClient.id, idp.audience], kind: "human", groups_claim: "groups", login: { client_id: idp.humanClientId } }],
           },
+          console: { issuer: idp.issuer, client_id: idp.consoleClient.id, client_secret: idp.consoleClient.secret },
           postgres: { targets: [{ name: "demo", tags: { env: "prod" }, host: upstream.host, port: upstream.port, database: upstream.database, user: upstream.user, password: upstream.password, tls: "prefer" }] },
         },
         state,
@@ -90,7 +91,7 @@ Then try:
   DELETE FROM orders;                       -- ERROR 42501: DELETE without WHERE is denied
   TRUNCATE orders;                          -- waits for approval from group:dba (target is env=prod)
 
-Approve it as dana (dba), from another terminal:
+Approve it as dana (dba) in the web console, ${gateway.http.url}/console/ (sign in as dana), or from another terminal:
 
   PORTCULLIS_GATEWAY=${gateway.http.url} PORTCULLIS_TOKEN=${approver.token} bin/portcullis approvals list
   PORTCULLIS_GATEWAY=${gateway.http.url} PORTCULLIS_TOKEN=${approver.token} bin/portcullis approvals approve ID

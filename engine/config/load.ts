@@ -54,7 +54,7 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     tlsConfig.certFile = path(tls.cert_file);
     tlsConfig.keyFile = path(tls.key_file);
   }
-  return {
+  const config: GatewayConfig = {
     stateDir,
     listen: {
       http: address(file.listen?.http ?? DEFAULT_HTTP_LISTEN),
@@ -69,6 +69,14 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     approvals: approvalsConfig(file, stateDir, baseDir, env),
     recordings: { dir: file.recordings?.dir ? path(file.recordings.dir) : resolve(stateDir, "recordings"), enabled: file.recordings?.enabled ?? true },
   };
+  const web = file.console;
+  if (web) {
+    config.console = { issuer: web.issuer, clientId: web.client_id };
+    if (web.client_secret) config.console.clientSecret = resolveSecret(web.client_secret, baseDir, "console.client_secret", env);
+    if (web.public_url) config.console.publicUrl = web.public_url;
+    if (web.viewer_groups) config.console.viewerGroups = web.viewer_groups;
+  }
+  return config;
 }
 
 function approvalsConfig(file: ConfigFile, stateDir: string, baseDir: string, env: NodeJS.ProcessEnv): GatewayConfig["approvals"] {

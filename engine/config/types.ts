@@ -16,6 +16,7 @@ export interface ConfigFile {
   audit?: { path?: string; durability?: "write" | "fsync" };
   recordings?: { dir?: string; enabled?: boolean };
   approvals?: { store?: "file" | { postgres: SecretSource }; pending_seconds?: number; webhook?: { url: string; secret: SecretSource } };
+  console?: { issuer: string; client_id: string; client_secret?: SecretSource; public_url?: string; viewer_groups?: string[] };
 }
 
 export interface PostgresTargetFile {
@@ -64,4 +65,5 @@ export interface GatewayConfig {
   auditDurability: "write" | "fsync";
   recordings: { dir: string; enabled: boolean };
   approvals: { store: { file: string } | { postgresUrl: string }; pendingSeconds?: number; webhook?: { url: string; secret: string } };
+  console?: { issuer: string; clientId: string; clientSecret?: string; publicUrl?: string; viewerGroups?: string[] };
 }

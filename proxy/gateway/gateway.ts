@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AuditLog } from "../../engine/audit/audit-log.js";
+import { fileSource } from "../../engine/audit/file-store.js";
+import { FileRecordingStore } from "../../engine/recording/file-store.js";
+import { createConsole } from "../console/console.js";
 import type { GatewayConfig } from "../../engine/config/types.js";
 import { Engine } from "../../engine/engine.js";
 import { IdentityService } from "../../engine/identity/identity-service.js";
@@ -86,6 +89,21 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
 
     const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, log: (event) => log(`http: ${JSON.stringify(event)}`) });
     closers.push(() => http.close());
+    if (config.console) {
+      const web = config.console;
+      const webConsole = createConsole({
+        publicUrl: web.publicUrl ?? http.url,
+        client: { issuer: web.issuer, clientId: web.clientId, ...(web.clientSecret ? { clientSecret: web.clientSecret } : {}) },
+        identity,
+        policy: engine.policy,
+        audit: fileSource(config.auditPath),
+        ...(config.recordings.enabled ? { recordings: new FileRecordingStore(config.recordings.dir) } : {}),
+        approvals,
+        ...(web.viewerGroups ? { viewerGroups: web.viewerGroups } : {}),
+        log,
+      });
+      http.mount("/console/", webConsole.handle);
+    }
     const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes });
     closers.push(() => postgres.close());
     return { config, engine, identity, audit, approvals, http, postgres, close: closeAll };
