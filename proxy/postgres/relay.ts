@@ -65,6 +65,8 @@ export class Relay {
   private idleThrough = 0;
   /** The server reported an extended-protocol error and no Sync has been sent since: it answers nothing until one is. */
   private skippingToSync = false;
+  /** SQL text waiting for the statements before it to finish upstream (see pump). */
+  private settledWaiters: Array<() => void> = [];
 
   constructor(options: {
     client: Socket;
@@ -126,6 +128,14 @@ export class Relay {
     try {
       while (!this.closed && this.inbox.length > 0) {
         const frame = this.inbox.shift()!;
+        // The server reads SQL text with the settings the statements before it leave (client_encoding
+        // above all): text pipelined behind a running statement waits until it has run.
+        if ((frame.type === "Q" || frame.type === "P") && this.running()) {
+          this.pause("decision", this.client);
+          await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+          this.resume("decision", this.client);
+          if (this.closed) break;
+        }
         const work = this.handleClient(frame);
         if (work) {
           this.pause("decision", this.client);
@@ -336,6 +346,18 @@ export class Relay {
     } finally {
       this.client.uncork();
     }
+    if (this.settledWaiters.length > 0 && !this.running()) this.wakeSettled();
+  }
+
+  /** A statement is still running upstream: a Query, an Execute, or a cycle awaiting its ReadyForQuery. */
+  private running(): boolean {
+    return this.pending.some((p) => p.kind === "query" || p.kind === "sync" || p.kind === "execute");
+  }
+
+  private wakeSettled(): void {
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** What to write to the client for one upstream message (undefined: nothing). */
@@ -505,6 +527,7 @@ export class Relay {
     if (this.closed) return;
     this.closed = true;
     this.hold?.abort();
+    this.wakeSettled();
     this.upstream.destroy();
     if (!this.client.destroyed) this.client.end();
     setTimeout(() => this.client.destroy(), 1000).unref();

@@ -53,6 +53,17 @@ test("an encoding alias, pg_settings or a function switching to a client-only en
   assert.is(ended.length, 3);
 });
 
+test("the switch and the smuggled statement sent together: the statement waits, and never runs", async () => {
+  for (const switcher of ["SET client_encoding = 'WIN950'", "UPDATE pg_settings SET setting = 'BIG5' WHERE name = 'client_encoding'"]) {
+    const c = await session();
+    const from = c.bytes.length;
+    c.send(queryMessage(switcher), PAYLOAD);
+    await c.waitClosed(5000);
+    assert.is(c.errors(from).find((e) => e.severity === "FATAL")?.code, "0A000");
+    assert.is(await orders(), 20, `${switcher}: the pipelined DELETE ran`);
+  }
+});
+
 test("a server-side encoding such as LATIN1 is fine, and the session goes on", async () => {
   const c = await session();
   const answer = await c.exchange(2, queryMessage("SET client_encoding = 'LATIN1'"), queryMessage("SELECT count(*) FROM orders"));
