@@ -131,6 +131,8 @@ export class Relay {
         // The server reads SQL text with the settings the statements before it leave (client_encoding
         // above all): text pipelined behind a running statement waits until it has run.
         if ((frame.type === "Q" || frame.type === "P") && this.running()) {
+          // Before a Sync the server holds its answers back: Flush asks for them (and has no reply).
+          this.send(this.upstream, new MessageWriter(0).finish("H"), "upstream-drain", this.client);
           this.pause("decision", this.client);
           await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
           this.resume("decision", this.client);

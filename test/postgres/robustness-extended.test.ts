@@ -134,4 +134,24 @@ test("a Query sent inside a failed extended cycle is skipped, and later results 
   c.destroy();
 });
 
+test("several statements in one extended cycle, as a JDBC batch sends them, all run, masks kept", async () => {
+  const c = await session();
+  const answer = await c.exchange(
+    1,
+    serialize.parse({ name: "a", text: "SELECT 'first'::text AS v" }),
+    serialize.bind({ statement: "a" }),
+    serialize.execute({}),
+    serialize.parse({ name: "b", text: "SELECT email FROM users WHERE id = 1" }),
+    serialize.bind({ statement: "b" }),
+    serialize.execute({}),
+    serialize.parse({ name: "c", text: "SELECT 'third'::text AS v" }),
+    serialize.bind({ statement: "c" }),
+    serialize.execute({}),
+    serialize.sync(),
+  );
+  assert.equal(errorsIn(answer), []);
+  assert.equal(values(answer), ["first", "****", "third"]);
+  c.destroy();
+});
+
 test.run();
