@@ -8,7 +8,13 @@
 # Both are denied; RESET and the safe values are fine.
 package portcullis.sql
 
-unsafe_client_encodings := {"sjis", "shift_jis", "big5", "gbk", "uhc", "gb18030", "johab", "cp932", "cp936", "cp949", "cp950", "windows932", "windows936", "windows949", "windows950"}
+# Names as the server compares them: lower case without separators, so "Shift_JIS", "WIN-950" and
+# "mskanji" are all caught.
+unsafe_client_encodings := {
+	"sjis", "shiftjis", "shiftjis2004", "mskanji", "big5", "gbk", "uhc", "gb18030", "johab",
+	"cp932", "cp936", "cp949", "cp950", "win932", "win936", "win949", "win950",
+	"windows932", "windows936", "windows949", "windows950",
+}
 
 deny contains "SET standard_conforming_strings = off is not allowed: it changes how Portcullis and the server read string literals" if {
 	some statement in input.action.statements
@@ -21,7 +27,15 @@ deny contains reason if {
 	some statement in input.action.statements
 	statement.command == "SET"
 	statement.setting.name == "client_encoding"
-	encoding := lower(replace(replace(statement.setting.value, "-", ""), " ", ""))
+	encoding := strings.replace_n({"-": "", "_": "", " ": "", ".": "", "'": ""}, lower(statement.setting.value))
 	encoding in unsafe_client_encodings
 	reason := sprintf("client encoding %s is not allowed: its multibyte characters can hide quotes from the SQL parser", [statement.setting.value])
+}
+
+# pg_settings is a view whose UPDATE runs set_config(): the same settings by another door.
+deny contains "writing pg_settings is not allowed: it changes session settings the gateway must see as SET" if {
+	some statement in input.action.statements
+	some table in statement.tables
+	table.name == "pg_settings"
+	table.access != "read"
 }

@@ -27,3 +27,21 @@ test_utf8_and_latin1_are_fine if {
 	count(sql.deny) == 0 with input as setting("client_encoding", "UTF8")
 	count(sql.deny) == 0 with input as setting("client_encoding", "LATIN1")
 }
+
+test_encoding_aliases_are_normalised_as_the_server_does if {
+	some reason in sql.deny with input as setting("client_encoding", "WIN-950")
+	contains(reason, "WIN-950")
+	some other in sql.deny with input as setting("client_encoding", "Shift_JIS")
+	contains(other, "Shift_JIS")
+	some third in sql.deny with input as setting("client_encoding", "mskanji")
+	contains(third, "mskanji")
+}
+
+test_writing_pg_settings_is_denied if {
+	some reason in sql.deny with input as {"action": {"kind": "sql", "statements": [{"command": "UPDATE", "tables": [{"schema": null, "name": "pg_settings", "access": "write"}]}]}}
+	contains(reason, "writing pg_settings is not allowed")
+}
+
+test_reading_pg_settings_is_fine if {
+	count(sql.deny) == 0 with input as {"action": {"kind": "sql", "statements": [{"command": "SELECT", "tables": [{"schema": null, "name": "pg_settings", "access": "read"}]}]}}
+}

@@ -246,6 +246,8 @@ export class Relay {
 
   private async query(sql: string, frame: Frame): Promise<void> {
     const gate = await gateStatement(this.context, this.who, sql, () => this.holdControl());
+    // The wait (if any) is over: a later cancel is for the server again.
+    this.hold = undefined;
     if (this.closed) return;
     if (!gate.ok) return this.refuse(gate.error);
     if (gate.sensitive) this.withhold = true;
@@ -262,6 +264,7 @@ export class Relay {
       return;
     }
     const gate = await gateStatement(this.context, this.who, message.text, () => this.holdControl());
+    this.hold = undefined;
     if (this.closed) return;
     if (!gate.ok) {
       this.discarding = true;
