@@ -1,17 +1,19 @@
 import type { Command } from "../command.js";
 import { printRecord } from "./audit-format.js";
-import { filterFrom, filterOptions, filterOptionsHelp, formatFrom, formatHelp, logOption, logOptionHelp, matching, sourceFrom } from "./audit-options.js";
+import { filterFrom, filterOptions, filterOptionsHelp, formatFrom, formatHelp, logOption, logOptionHelp } from "./audit-options.js";
+import { gatewayOptions, gatewayOptionsHelp, recordsFrom, remoteFrom } from "./audit-remote.js";
 
 export const auditSearchCommand: Command = {
   words: ["audit", "search"],
-  options: { ...logOption, ...filterOptions, format: { type: "string" } },
-  help: `Usage: portcullis audit search [filters] [--log FILE] [--format text|json]
+  options: { ...logOption, ...gatewayOptions, ...filterOptions, format: { type: "string" } },
+  help: `Usage: portcullis audit search [filters] [--log FILE | --gateway URL] [--format text|json]
 
 Prints every audit record that matches all the filters given, oldest first.
 
 Options:
 ${filterOptionsHelp}
 ${logOptionHelp}
+${gatewayOptionsHelp}
 ${formatHelp}
   -h, --help          show this help
 
@@ -22,7 +24,7 @@ Example:
   async run(args) {
     const format = formatFrom(args);
     let found = 0;
-    for await (const { record } of matching(sourceFrom(args), filterFrom(args))) {
+    for await (const { record } of recordsFrom(args, filterFrom(args), await remoteFrom(args))) {
       printRecord(record, format);
       found += 1;
     }

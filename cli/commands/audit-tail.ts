@@ -2,20 +2,22 @@ import { followLog, matches, type AuditRecord } from "../../engine/audit/index.j
 import { UsageError, stringOption, type Command } from "../command.js";
 import { printRecord } from "./audit-format.js";
 import { filterFrom, filterOptions, filterOptionsHelp, formatFrom, formatHelp, logOption, logOptionHelp, matching, sourceFrom } from "./audit-options.js";
+import { gatewayOptions, gatewayOptionsHelp, remoteFrom, remoteRecords } from "./audit-remote.js";
 
 export const auditTailCommand: Command = {
   words: ["audit", "tail"],
-  options: { ...logOption, ...filterOptions, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, format: { type: "string" } },
-  help: `Usage: portcullis audit tail [-n N] [--follow] [filters] [--log FILE] [--format text|json]
+  options: { ...logOption, ...gatewayOptions, ...filterOptions, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, format: { type: "string" } },
+  help: `Usage: portcullis audit tail [-n N] [--follow] [filters] [--log FILE | --gateway URL] [--format text|json]
 
 Prints the last N records of the audit log (those matching the filters, when given), oldest first.
-With --follow, keeps printing records as they are appended until interrupted.
+With --follow, keeps printing records as they are appended until interrupted (a local log only).
 
 Options:
   -n, --lines N       how many records (default 10)
   -f, --follow        keep printing new records
 ${filterOptionsHelp}
 ${logOptionHelp}
+${gatewayOptionsHelp}
 ${formatHelp}
   -h, --help          show this help
 
@@ -24,6 +26,12 @@ Exit status: 0 on success (or when --follow is interrupted), 1 on error, 2 on ba
     const count = linesFrom(stringOption(args, "lines"));
     const format = formatFrom(args);
     const filter = filterFrom(args);
+    const remote = await remoteFrom(args);
+    if (remote) {
+      if (args.values.follow === true) throw new UsageError("--follow reads a local log; without it, --gateway prints the last records once");
+      for (const { record } of await remoteRecords(remote, filter, count)) printRecord(record, format);
+      return 0;
+    }
     const source = sourceFrom(args);
     const last: AuditRecord[] = [];
     let end = 0;

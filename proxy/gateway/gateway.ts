@@ -87,7 +87,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     });
     closers.push(() => context.close());
 
-    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, log: (event) => log(`http: ${JSON.stringify(event)}`) });
+    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, audit: { source: fileSource(config.auditPath) }, log: (event) => log(`http: ${JSON.stringify(event)}`) });
     closers.push(() => http.close());
     if (config.console) {
       const web = config.console;

@@ -4,6 +4,7 @@ import { messageOf } from "../../engine/errors.js";
 import type { ApprovalService } from "../../engine/approvals/index.js";
 import type { IdentityService } from "../../engine/identity/index.js";
 import { approvalRoutes } from "./approval-routes.js";
+import { auditRoutes, type AuditReading } from "./audit-routes.js";
 import { jwks, loginConfig, tokenEndpoint, whoami } from "./identity-routes.js";
 import { HttpError, sendJson } from "./respond.js";
 
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   log?: AuthLog;
   /** Serves the approvals API (/v1/approvals…) when given. */
   approvals?: ApprovalService;
+  /** Serves the read-only audit API (/v1/audit…) to the viewer groups when given. */
+  audit?: AuditReading;
 }
 
 export interface RunningHttpServer {
@@ -58,7 +61,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     "GET /.well-known/jwks.json": (_req, res) => jwks(res, identity),
     "GET /healthz": (_req, res) => sendJson(res, 200, { ok: true }),
   };
-  const patterns: PatternRoute[] = options.approvals ? approvalRoutes(options.approvals, identity, log) : [];
+  const patterns: PatternRoute[] = [
+    ...(options.approvals ? approvalRoutes(options.approvals, identity, log) : []),
+    ...(options.audit ? auditRoutes(options.audit, identity, log) : []),
+  ];
   const mounts = new Map<string, Handler>();
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://gateway").pathname;
