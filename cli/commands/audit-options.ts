@@ -1,11 +1,14 @@
 import { auditLogPath, fileSource, matches, readRecords, type AuditFilter, type AuditRecord, type AuditSource } from "../../engine/audit/index.js";
+import { postgresSource } from "../../engine/audit/postgres-store.js";
 import { choice, stringOption, UsageError, type Command, type ParsedArgs } from "../command.js";
 
 /** Options and help shared by the audit commands. */
-export const logOption: Command["options"] = { log: { type: "string" } };
+export const logOption: Command["options"] = { log: { type: "string" }, postgres: { type: "string" } };
 
 export const logOptionHelp = `  --log FILE          the audit log (default: $PORTCULLIS_AUDIT_LOG, else .portcullis/audit.log
-                      under the current directory)`;
+                      under the current directory)
+  --postgres URL      the audit log in this PostgreSQL database (audit.store in the gateway's
+                      config), instead of a file (default: $PORTCULLIS_AUDIT_DATABASE_URL)`;
 
 export const filterOptions: Command["options"] = {
   subject: { type: "string" },
@@ -28,8 +31,20 @@ export const filterOptionsHelp = `  --subject S         records of this identity
 
 export const formatHelp = `  --format F          text (default: one readable line per record) or json (JSON Lines)`;
 
+/**
+ * The log to read: --postgres or --log when given (not both), else $PORTCULLIS_AUDIT_DATABASE_URL, else
+ * the file from $PORTCULLIS_AUDIT_LOG or the default path.
+ */
 export function sourceFrom(args: ParsedArgs): AuditSource {
-  return fileSource(auditLogPath(stringOption(args, "log")));
+  const file = stringOption(args, "log");
+  const flag = stringOption(args, "postgres");
+  if (file !== undefined && flag !== undefined) throw new UsageError("--log and --postgres name two different audit logs: give one");
+  const url = flag ?? (file === undefined ? process.env.PORTCULLIS_AUDIT_DATABASE_URL || undefined : undefined);
+  if (url === undefined) return fileSource(auditLogPath(file));
+  // Following polls a file's size; rows in a table have none to poll.
+  if (args.values.follow === true) throw new UsageError("--follow reads a log file; for the log in PostgreSQL, run tail without it");
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`--postgres must be a postgres:// or postgresql:// URL (got "${url.replace(/:[^:@/]*@/, ":…@")}")`);
+  return postgresSource(url);
 }
 
 export function filterFrom(args: ParsedArgs): AuditFilter {

@@ -69,6 +69,8 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     approvals: approvalsConfig(file, stateDir, baseDir, env),
     recordings: { dir: file.recordings?.dir ? path(file.recordings.dir) : resolve(stateDir, "recordings"), enabled: file.recordings?.enabled ?? true },
   };
+  const auditStore = file.audit?.store;
+  if (auditStore !== undefined && auditStore !== "file") config.auditPostgresUrl = resolveSecret(auditStore.postgres, baseDir, "audit.store.postgres", env);
   const web = file.console;
   if (web) {
     config.console = { issuer: web.issuer, clientId: web.client_id };

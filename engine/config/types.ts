@@ -13,7 +13,7 @@ export interface ConfigFile {
     targets?: PostgresTargetFile[];
   };
   masking?: { hash_key?: SecretSource };
-  audit?: { path?: string; durability?: "write" | "fsync" };
+  audit?: { path?: string; durability?: "write" | "fsync"; store?: "file" | { postgres: SecretSource } };
   recordings?: { dir?: string; enabled?: boolean };
   approvals?: { store?: "file" | { postgres: SecretSource }; pending_seconds?: number; webhook?: { url: string; secret: SecretSource } };
   console?: { issuer: string; client_id: string; client_secret?: SecretSource; public_url?: string; viewer_groups?: string[] };
@@ -63,6 +63,8 @@ export interface GatewayConfig {
   maskingHashKey: string | undefined;
   auditPath: string;
   auditDurability: "write" | "fsync";
+  /** Set when the audit log is in PostgreSQL (audit.store), shared by gateway instances; auditPath is then unused. */
+  auditPostgresUrl?: string;
   recordings: { dir: string; enabled: boolean };
   approvals: { store: { file: string } | { postgresUrl: string }; pendingSeconds?: number; webhook?: { url: string; secret: string } };
   console?: { issuer: string; clientId: string; clientSecret?: string; publicUrl?: string; viewerGroups?: string[] };

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AuditLog } from "../../engine/audit/audit-log.js";
 import { fileSource } from "../../engine/audit/file-store.js";
+import { PostgresAuditStore, postgresSource } from "../../engine/audit/postgres-store.js";
 import { FileRecordingStore } from "../../engine/recording/file-store.js";
 import { createConsole } from "../console/console.js";
 import type { GatewayConfig } from "../../engine/config/types.js";
@@ -51,8 +52,12 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
 
     const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir });
     const secrets = config.postgres.targets.map((t) => t.password);
-    const audit = await AuditLog.open(config.auditPath, { secrets, durability: config.auditDurability });
+    const auditUrl = config.auditPostgresUrl;
+    const audit = auditUrl === undefined
+      ? await AuditLog.open(config.auditPath, { secrets, durability: config.auditDurability })
+      : await AuditLog.over(await PostgresAuditStore.open({ connectionString: auditUrl, log }), { secrets });
     closers.push(() => audit.close());
+    const auditSource = auditUrl === undefined ? fileSource(config.auditPath) : postgresSource(auditUrl);
 
     const targets = new Map<string, Target>(config.postgres.targets.map((t) => [t.name, { name: t.name, type: "postgres", tags: t.tags }]));
     const targetOf = (name: string): Target => targets.get(name) ?? { name, type: "postgres", tags: {} };
@@ -87,7 +92,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     });
     closers.push(() => context.close());
 
-    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, audit: { source: fileSource(config.auditPath) }, log: (event) => log(`http: ${JSON.stringify(event)}`) });
+    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, audit: { source: auditSource }, log: (event) => log(`http: ${JSON.stringify(event)}`) });
     closers.push(() => http.close());
     if (config.console) {
       const web = config.console;
@@ -96,7 +101,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
         client: { issuer: web.issuer, clientId: web.clientId, ...(web.clientSecret ? { clientSecret: web.clientSecret } : {}) },
         identity,
         policy: engine.policy,
-        audit: fileSource(config.auditPath),
+        audit: auditSource,
         ...(config.recordings.enabled ? { recordings: new FileRecordingStore(config.recordings.dir) } : {}),
         approvals,
         ...(web.viewerGroups ? { viewerGroups: web.viewerGroups } : {}),

@@ -3,7 +3,13 @@ import * as assert from "uvu/assert";
 import pgLib from "pg";
 import { AuditLog, verifyChain } from "../../engine/audit/index.js";
 import { postgresSource, PostgresAuditStore } from "../../engine/audit/postgres-store.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveConfig } from "../../engine/config/load.js";
+import { startGateway } from "../../proxy/gateway/gateway.js";
 import { startPostgres, type RunningPostgres } from "../support/postgres.js";
+import { portcullisIn } from "./fixtures/run-cli.js";
 import { auditStoreSuite } from "./store-suite.js";
 
 let pg: RunningPostgres;
@@ -86,6 +92,43 @@ test("a connection lost mid-append refuses that append and every later one (fail
   await reopened.close();
   assert.is(next.seq, 2, "the lost append was never committed");
   assert.equal(await verifyChain(postgresSource(settings(database))), { ok: true, count: 2, head: { seq: 2, hash: next.hash } });
+});
+
+const urlOf = (database: string): string => pg.url.replace(/\/[^/]*$/, `/${database}`);
+
+test("two gateways configured with audit.store postgres write one chain that `portcullis audit verify --postgres` checks", async () => {
+  const database = await freshDatabase();
+  const url = urlOf(database);
+  const gatewayOn = (): ReturnType<typeof startGateway> => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-audit-gw-"));
+    const config = resolveConfig({ state_dir: dir, listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0" }, policy: { watch: false }, audit: { store: { postgres: url } } }, dir);
+    return startGateway(config, () => undefined);
+  };
+  const [a, b] = await Promise.all([gatewayOn(), gatewayOn()]);
+  try {
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).audit.append({ type: "session_end", session_id: `g${i}` })));
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+  const cwd = mkdtempSync(join(tmpdir(), "portcullis-audit-cli-"));
+  const ok = await portcullisIn(cwd, ["audit", "verify", "--postgres", url]);
+  assert.is(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^audit log OK: 40 records, head seq 40 sha256:[0-9a-f]{64} \(postgresql:\/\//);
+  assert.not.ok(ok.stdout.includes(pg.password), "the password is not printed");
+  const viaEnv = await portcullisIn(cwd, ["audit", "search", "--session", "g7", "--format", "json"], { PORTCULLIS_AUDIT_DATABASE_URL: url });
+  assert.is(viaEnv.code, 0, viaEnv.stderr);
+  const found = viaEnv.stdout.trim().split("\n").map((line) => JSON.parse(line) as { event: { session_id: string } });
+  assert.equal(found.map((r) => r.event.session_id), ["g7"]);
+  const tail = await portcullisIn(cwd, ["audit", "tail", "-n", "2", "--postgres", url, "--format", "json"]);
+  assert.is(tail.code, 0, tail.stderr);
+  assert.equal(tail.stdout.trim().split("\n").map((line) => (JSON.parse(line) as { seq: number }).seq), [39, 40]);
+  const follow = await portcullisIn(cwd, ["audit", "tail", "--follow", "--postgres", url]);
+  assert.is(follow.code, 2);
+  assert.match(follow.stderr, /--follow reads a log file/);
+  await sql(database, `UPDATE portcullis_audit SET event = replace(event, '"g', '"h') WHERE seq = 12`);
+  const broken = await portcullisIn(cwd, ["audit", "verify", "--postgres", url]);
+  assert.is(broken.code, 1);
+  assert.match(broken.stdout, /^audit log BROKEN at seq 12 \(edited\)/);
 });
 
 async function refused(code: string, work: () => Promise<unknown>): Promise<void> {
