@@ -143,7 +143,7 @@ test("outside the viewer groups the CLI exits 1 saying why; without a token it s
   assert.is(stale.code, 1);
   assert.match(stale.stderr, "the gateway does not accept your token");
   const follow = await remote(["audit", "tail", "--follow"]);
-  assert.is(follow.code, 2);
+  assert.is(follow.code, 2, follow.stderr);
   assert.match(follow.stderr, "--follow reads a local log");
 });
 
