@@ -54,5 +54,22 @@ test("no secret reaches the audit log file; the record lists what was removed", 
   assert.ok(first.event.type === "decision" && first.event.request.sql.includes("'[redacted]' AS leaked"));
 });
 
+test("an event with nothing secret comes back as an equal copy, never the caller's object", () => {
+  const event = { type: "session_end", session_id: "s-1", reason: "client disconnected", nested: { list: [1, "two", { three: 3 }] } };
+  const { value, removed } = redact(event, { secrets: ["hunter2-canary"] });
+  assert.equal(removed, []);
+  assert.equal(value, event);
+  assert.is.not(value, event);
+  assert.is.not(value.nested, event.nested);
+});
+
+test("each rule still fires when its trigger is only in an escaped or nested place", () => {
+  const secret = 'p"a\\ss';
+  const { value, removed } = redact({ a: [{ note: `x${secret}y` }], b: { "Pass-Word": "1" }, c: "line\nPASSWORD 'z'" }, { secrets: [secret] });
+  assert.equal(removed.sort(), ["/a/0/note", "/b/Pass-Word", "/c"]);
+  assert.is(value.a[0]!.note, "x[redacted]y");
+  assert.is(value.c, "line\nPASSWORD '[redacted]'");
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
