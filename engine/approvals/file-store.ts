@@ -1,8 +1,9 @@
-import { mkdir, open, readFile, rename, stat, type FileHandle } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
+import { open, readFile, rename, type FileHandle } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import { messageOf } from "../errors.js";
 import { syncDirectory, writeAll } from "../storage/durable-file.js";
-import { acquireLock, LockedError, type FileLock } from "../storage/file-lock.js";
+import type { FileLock } from "../storage/file-lock.js";
+import { openLockedFile } from "../storage/locked-file.js";
 import { ApprovalError } from "./errors.js";
 import { matchesList, newestFirst, type ApprovalPatch, type ApprovalStore, type ListOptions } from "./store.js";
 import type { ApprovalRequest } from "./types.js";
@@ -43,20 +44,8 @@ export class FileApprovalStore implements ApprovalStore {
   }
 
   static async open(path: string): Promise<FileApprovalStore> {
-    const file = resolve(path);
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    let lock: FileLock;
-    try {
-      lock = await acquireLock(`${file}.lock`);
-    } catch (error) {
-      if (error instanceof LockedError) throw new ApprovalError("STORE_LOCKED", `the approval store ${file} is in use by process ${error.holder}`);
-      throw error;
-    }
-    let handle: FileHandle | undefined;
-    try {
-      const existed = await stat(file).then(() => true, () => false);
-      handle = await open(file, "a+", 0o600);
-      if (!existed) await syncDirectory(dirname(file));
+    const locked = (file: string, holder: number): Error => new ApprovalError("STORE_LOCKED", `the approval store ${file} is in use by process ${holder}`);
+    return openLockedFile(path, { dirMode: 0o700, locked }, async (file, handle, lock) => {
       const bytes = await readFile(file);
       const end = bytes.lastIndexOf(10) + 1;
       const { requests, lines } = replay(bytes.subarray(0, end).toString("utf8"), file);
@@ -68,11 +57,7 @@ export class FileApprovalStore implements ApprovalStore {
       const store = new FileApprovalStore(file, handle, lock, requests, end, torn);
       if (lines > requests.size * 2 + COMPACT_SLACK) await store.compact();
       return store;
-    } catch (error) {
-      await handle?.close().catch(() => undefined);
-      await lock.release();
-      throw error;
-    }
+    });
   }
 
   create(request: ApprovalRequest): Promise<void> {

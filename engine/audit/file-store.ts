@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { stat, type FileHandle } from "node:fs/promises";
+import { resolve } from "node:path";
 import { messageOf } from "../errors.js";
-import { syncDirectory, writeAll } from "../storage/durable-file.js";
-import { acquireLock, LockedError, type FileLock } from "../storage/file-lock.js";
+import { writeAll } from "../storage/durable-file.js";
+import type { FileLock } from "../storage/file-lock.js";
+import { openLockedFile } from "../storage/locked-file.js";
 import { chainRecords, EMPTY_HEAD, hashRecord, recordLine, recordShapeProblem } from "./chain.js";
 import { AuditError } from "./errors.js";
 import { fileLines, readTail } from "./file-lines.js";
@@ -58,20 +59,8 @@ export class FileAuditStore implements AuditStore {
   }
 
   static async open(path: string, options: FileAuditStoreOptions = {}): Promise<FileAuditStore> {
-    const file = resolve(path);
-    await mkdir(dirname(file), { recursive: true });
-    let lock: FileLock;
-    try {
-      lock = await acquireLock(`${file}.lock`);
-    } catch (error) {
-      if (error instanceof LockedError) throw new AuditError("AUDIT_LOG_LOCKED", `the audit log ${file} is being written by process ${error.holder}`);
-      throw error;
-    }
-    let handle: FileHandle | undefined;
-    try {
-      const existed = await stat(file).then(() => true, () => false);
-      handle = await open(file, "a+", 0o600);
-      if (!existed) await syncDirectory(dirname(file));
+    const locked = (file: string, holder: number): Error => new AuditError("AUDIT_LOG_LOCKED", `the audit log ${file} is being written by process ${holder}`);
+    return openLockedFile(path, { locked }, async (file, handle, lock) => {
       let size = (await handle.stat()).size;
       const tail = await readTail(handle, size);
       const head = tail.lastLine === undefined ? EMPTY_HEAD : headOf(tail.lastLine, file);
@@ -83,11 +72,7 @@ export class FileAuditStore implements AuditStore {
         repair = { after_seq: head.seq, truncated_bytes: tail.torn.length, truncated_sha256: createHash("sha256").update(tail.torn).digest("hex") };
       }
       return new FileAuditStore(file, handle, lock, head, size, repair, options);
-    } catch (error) {
-      await handle?.close().catch(() => undefined);
-      await lock.release();
-      throw error;
-    }
+    });
   }
 
   head(): Promise<ChainHead> {
