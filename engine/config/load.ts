@@ -5,7 +5,7 @@ import { PortcullisError } from "../errors.js";
 import { defaultPolicyDir } from "../paths.js";
 import { check } from "../schemas.js";
 import { resolveSecret } from "./secrets.js";
-import type { ConfigFile, GatewayConfig, ListenAddress } from "./types.js";
+import type { ConfigFile, GatewayConfig, ListenAddress, PostgresTarget } from "./types.js";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:7480";
 export const DEFAULT_POSTGRES_LISTEN = "127.0.0.1:6432";
@@ -33,7 +33,7 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
   const targets = (file.postgres?.targets ?? []).map((t) => {
     if (names.has(t.name)) throw new PortcullisError("CONFIG_INVALID", `${source}: two targets are named ${t.name}`);
     names.add(t.name);
-    const target: GatewayConfig["postgres"]["targets"][number] = {
+    const target: PostgresTarget = {
       name: t.name,
       tags: t.tags ?? {},
       host: t.host,

@@ -46,18 +46,7 @@ export interface GatewayConfig {
   postgres: {
     tls: { certFile?: string; keyFile?: string; selfSigned: boolean; required: boolean };
     messageLimitBytes: number;
-    targets: Array<{
-      name: string;
-      tags: Record<string, string>;
-      host: string;
-      port: number;
-      database: string;
-      user: string;
-      password: string;
-      tls: "disable" | "prefer" | "require" | "verify-full";
-      ca?: string;
-      connectTimeoutMs?: number;
-    }>;
+    targets: PostgresTarget[];
   };
   /** Undefined: generated once and kept in the state directory. */
   maskingHashKey: string | undefined;
@@ -68,4 +57,24 @@ export interface GatewayConfig {
   recordings: { dir: string; enabled: boolean };
   approvals: { store: { file: string } | { postgresUrl: string }; pendingSeconds?: number; webhook?: { url: string; secret: string } };
   console?: { issuer: string; clientId: string; clientSecret?: string; publicUrl?: string; viewerGroups?: string[] };
+}
+
+/** A PostgreSQL target as the gateway uses it: where it is and the credentials only the gateway holds. */
+export interface PostgresTarget {
+  /** The name clients select with the startup message's `database` and policies see as `target.name`. */
+  name: string;
+  tags: Record<string, string>;
+  host: string;
+  port: number;
+  /** The real database name on the server. */
+  database: string;
+  user: string;
+  /** Resolved at config load from the config, an environment variable or a file; never from the client. */
+  password: string;
+  /** `disable`: plain TCP; `prefer`: TLS when offered; `require`: TLS or fail; `verify-full`: TLS with certificate and host checks. */
+  tls: "disable" | "prefer" | "require" | "verify-full";
+  /** PEM CA bundle for `verify-full`. */
+  ca?: string;
+  /** Upstream connect timeout in milliseconds. */
+  connectTimeoutMs?: number;
 }
