@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +10,7 @@ import type { Identity } from "../../engine/policy/types.js";
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
 import { DEMO_SCHEMA } from "../support/pg-gateway.js";
 import { startPostgres, type RunningPostgres } from "../support/postgres.js";
-import { psql, type RunResult } from "../support/run.js";
+import { psql, psqlInBackground } from "../support/run.js";
 
 const ALICE: Identity = { subject: "alice", issuer: "https://idp.test", groups: ["engineering"], kind: "human", claims: {} };
 const DANA: Identity = { subject: "dana", issuer: "https://idp.test", groups: ["dba"], kind: "human", claims: {} };
@@ -24,17 +23,6 @@ let dir: string;
 async function env(who: Identity): Promise<NodeJS.ProcessEnv> {
   const token = (await gateway.identity.tokens.issue(who)).token;
   return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.postgres.port), PGUSER: who.subject, PGDATABASE: "shop", PGPASSWORD: token, PGSSLMODE: "disable" };
-}
-
-/** Starts psql in the background; resolves with what it printed once it exits. */
-function psqlInBackground(environment: NodeJS.ProcessEnv, sql: string): { done: Promise<RunResult>; kill(signal: NodeJS.Signals): void } {
-  const child = spawn("psql", ["-X", "-v", "VERBOSITY=verbose", "-c", sql], { env: environment });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<RunResult>((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })));
-  return { done, kill: (signal) => child.kill(signal) };
 }
 
 async function pendingFor(subject: string): Promise<ApprovalRequest> {

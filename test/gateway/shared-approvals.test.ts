@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +11,7 @@ import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.j
 import { portcullis } from "../support/cli.js";
 import { DEMO_SCHEMA } from "../support/pg-gateway.js";
 import { startPostgres, type RunningPostgres } from "../support/postgres.js";
-import { psql, type RunResult } from "../support/run.js";
+import { psql, psqlInBackground } from "../support/run.js";
 
 // Two gateway instances over one approvals database: a hold on A is released by a decision on B.
 
@@ -50,17 +49,6 @@ function configFor(dir: string): Parameters<typeof startGateway>[0] {
 async function env(gateway: RunningGateway, who: Identity): Promise<NodeJS.ProcessEnv> {
   const token = (await gateway.identity.tokens.issue(who)).token;
   return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.postgres.port), PGUSER: who.subject, PGDATABASE: "shop", PGPASSWORD: token, PGSSLMODE: "disable" };
-}
-
-/** psql in the background: what it has printed so far, and what it printed once it exits. */
-function psqlInBackground(environment: NodeJS.ProcessEnv, sql: string): { done: Promise<RunResult>; stderr(): string } {
-  const child = spawn("psql", ["-X", "-v", "VERBOSITY=verbose", "-c", sql], { env: environment });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<RunResult>((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })));
-  return { done, stderr: () => stderr };
 }
 
 async function eventually<T>(what: string, look: () => Promise<T | undefined> | T | undefined): Promise<T> {

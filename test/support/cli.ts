@@ -9,11 +9,13 @@ export interface CliResult {
 }
 
 /** Runs `bin/portcullis ARGS…` as a user would, with no terminal (so no colours or progress bar). */
-export function portcullis(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function portcullis(args: string[], options: { stdin?: string; env?: Record<string, string>; cwd?: string; unset?: string[] } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...options.env };
+    for (const name of options.unset ?? []) delete env[name];
     const child = spawn(process.execPath, [join(packageRoot, "bin/portcullis"), ...args], {
-      cwd: packageRoot,
-      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      cwd: options.cwd ?? packageRoot,
+      env,
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
