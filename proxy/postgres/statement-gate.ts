@@ -24,27 +24,37 @@ export interface GateSession {
  * anything is forwarded. Every failure on the way is a denial with a reason the client can read.
  */
 export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string, hold?: () => HoldControl): Promise<GateResult> {
+  let verdict = evaluate(context, who, sql);
   const desk = context.approvals;
-  if (!desk) return decideStatement(context, who, sql);
-  let grant: ApprovalGrant | undefined;
-  try {
-    grant = await desk.findGrant(who, sql);
-  } catch (error) {
-    context.log(`approval lookup failed: ${error instanceof Error ? error.message : String(error)}`);
+  // An earlier approval (a ticket) can only change a decision that requires one: the approval store is
+  // asked then, not on every statement.
+  if (desk && verdict.effect === "approval") {
+    let grant: ApprovalGrant | undefined;
+    try {
+      grant = await desk.findGrant(who, sql);
+    } catch (error) {
+      context.log(`approval lookup failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (grant) verdict = evaluate(context, who, sql, grant);
   }
-  const result = await decideStatement(context, who, sql, grant);
-  if (result.ok || result.verdict?.effect !== "approval") return result;
-  return awaitApproval(desk, who, sql, result.verdict, hold, (approved) => decideStatement(context, who, sql, approved));
+  const result = await settle(context, who, sql, verdict);
+  if (!desk || result.ok || result.verdict?.effect !== "approval") return result;
+  return awaitApproval(desk, who, sql, result.verdict, hold, (approved) => settle(context, who, sql, evaluate(context, who, sql, approved)));
 }
 
-async function decideStatement(context: PostgresGatewayContext, who: GateSession, sql: string, grant?: ApprovalGrant): Promise<GateResult> {
-  let verdict = context.decide({
+function evaluate(context: PostgresGatewayContext, who: GateSession, sql: string, grant?: ApprovalGrant): Verdict {
+  return context.decide({
     identity: who.identity,
     session: who.session,
     target: { name: who.target.name, type: "postgres", tags: who.target.tags },
     request: { sql },
     ...(grant ? { approval: grant } : {}),
   });
+}
+
+/** Checks what the policy cannot see, records the decision, and turns it into what the relay does. */
+async function settle(context: PostgresGatewayContext, who: GateSession, sql: string, decided: Verdict): Promise<GateResult> {
+  let verdict = decided;
   let sensitive = false;
   if (verdict.effect === "allow" || verdict.effect === "mask") {
     // What the text does not show (views, functions, inheritance) is checked before the decision is recorded.
