@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { normalizeRequest, type RawRequest } from "./actions/index.js";
+import { normalizeRequest, type RawRequest, type TargetFacts } from "./actions/index.js";
 import type { PolicyEvaluator } from "./policy/evaluator.js";
 import { effectOf, type Action, type ApprovalGrant, type Decision, type Effect, type Identity, type PolicyInput, type SessionInfo, type Target } from "./policy/types.js";
 
@@ -11,6 +11,8 @@ export interface DecisionRequest {
   request: RawRequest;
   /** An approval already granted for exactly this request, when one applies. */
   approval?: ApprovalGrant;
+  /** What the proxy read from the target (its catalog), for resolving names as the target does. */
+  facts?: TargetFacts;
 }
 
 /** What the engine answers: the decision, what a proxy must do, and what it was decided on. */
@@ -26,7 +28,7 @@ export interface Verdict {
 /** Normalizes the request and evaluates it with `evaluator`. Synchronous, and never throws. */
 export function decide(evaluator: PolicyEvaluator, request: DecisionRequest): Verdict {
   const t0 = performance.now();
-  const action = normalizeRequest(request.request);
+  const action = normalizeRequest(request.request, request.facts);
   const t1 = performance.now();
   const input: PolicyInput = { identity: request.identity, session: request.session, target: request.target, action };
   if (request.approval) input.approval = request.approval;

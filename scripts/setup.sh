@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Portcullis needs on a fresh machine: the PostgreSQL server, pgbouncer and
 # Chromium (system packages, with apt-get), npm packages, the pinned OPA CLI
-# (built from the Go module proxy into .tools/, reused when already there) and the compiled
+# (built from the Go module proxy into ~/.cache/portcullis, linked from .tools/, reused when already there) and the compiled
 # TypeScript in dist/. Safe to run again; it only redoes what is missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -69,16 +69,21 @@ echo "setup: npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 
 opa_version="$(tr -d '[:space:]' < scripts/opa-version)"
-opa_dir="$root/.tools/opa-$opa_version"
+# Built tools live per version in a cache outside the clone (~/.cache/portcullis, or
+# $PORTCULLIS_TOOL_CACHE), so every fresh clone on this machine reuses them; .tools/ links to it.
+tool_cache="${PORTCULLIS_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/portcullis}"
+opa_dir="$tool_cache/opa-$opa_version"
 if [ -x "$opa_dir/opa" ] && "$opa_dir/opa" version 2>/dev/null | grep -q "^Version: ${opa_version#v}$"; then
-  echo "setup: opa $opa_version already built in .tools/"
+  echo "setup: opa $opa_version already built in $opa_dir"
 else
   command -v go >/dev/null || { echo "setup: Go is needed to build the OPA CLI" >&2; exit 1; }
-  echo "setup: building opa $opa_version from the Go module proxy (a few minutes the first time)"
+  echo "setup: building opa $opa_version from the Go module proxy into $opa_dir (a few minutes the first time)"
   mkdir -p "$opa_dir"
   GOBIN="$opa_dir" CGO_ENABLED=0 go install "github.com/open-policy-agent/opa@$opa_version"
   "$opa_dir/opa" version | head -1
 fi
+mkdir -p "$root/.tools"
+ln -sfn "$opa_dir" "$root/.tools/opa-$opa_version"
 
 echo "setup: compiling TypeScript"
 npx tsc -p tsconfig.json

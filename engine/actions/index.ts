@@ -1,4 +1,4 @@
-import { loadSqlParser, normalizeSql } from "./sql/index.js";
+import { loadSqlParser, normalizeSql, type CatalogIndex } from "./sql/index.js";
 import type { Action } from "../policy/types.js";
 
 /** The raw request as it crossed the wire; one key names its kind. */
@@ -9,7 +9,12 @@ export async function loadNormalizers(): Promise<void> {
   await loadSqlParser();
 }
 
+/** What the target told the gateway about itself, which a normalizer may resolve names against. */
+export interface TargetFacts {
+  catalog?: CatalogIndex;
+}
+
 /** Turns a raw request into its action document. Never throws: what cannot be parsed says so inside. */
-export function normalizeRequest(request: RawRequest): Action {
-  return normalizeSql(request.sql);
+export function normalizeRequest(request: RawRequest, facts: TargetFacts = {}): Action {
+  return normalizeSql(request.sql, facts.catalog ? { catalog: facts.catalog } : {});
 }

@@ -1,14 +1,18 @@
 import { loadSqlParser, parseSql } from "./parser.js";
+import type { CatalogIndex } from "./catalog.js";
 import { analyzeStatement } from "./statement.js";
 import { statementText } from "./statement-text.js";
 import type { SqlAction } from "./types.js";
 
 export type * from "./types.js";
+export { CatalogIndex, type SqlCatalog, type CatalogRelation, type CatalogFunction } from "./catalog.js";
 export { loadSqlParser };
 
 export interface SqlNormalizeOptions {
   /** Requests larger than this are not parsed: they become a parse error (and a deny). */
   maxBytes?: number;
+  /** The target's catalog: names are resolved as the server resolves them. Absent: every candidate counts. */
+  catalog?: CatalogIndex;
 }
 
 export const DEFAULT_MAX_SQL_BYTES = 4 * 1024 * 1024;
@@ -31,7 +35,7 @@ export function normalizeSql(text: string, options: SqlNormalizeOptions = {}): S
   const parsed = parseSql(text);
   if (!parsed.ok) return { kind: "sql", statements: [], parse_error: { message: parsed.message, position: parsed.position } };
   try {
-    const statements = parsed.statements.map((s) => analyzeStatement(s.node, statementText(text, s.location, s.length)));
+    const statements = parsed.statements.map((s) => analyzeStatement(s.node, statementText(text, s.location, s.length), options.catalog));
     return { kind: "sql", statements };
   } catch (error) {
     // A parse tree too deep for the analyser's recursion (or any analyser bug) must deny, not crash.

@@ -1,4 +1,5 @@
 import { aliasOf, fieldsOf, isObject, list, nameList, nodeOf, relationOf, str } from "./ast.js";
+import type { CatalogIndex } from "./catalog.js";
 import { DYNAMIC_SQL_FUNCTIONS } from "./dynamic.js";
 import { isFilterSafe } from "./filter-functions.js";
 import { asDerived, Effects, type OutputColumn, type Source } from "./lineage.js";
@@ -16,10 +17,13 @@ type Context = "value" | "derived" | "filter";
  */
 export class QueryAnalyzer {
   readonly effects: Effects;
+  /** The target's catalog, when the proxy supplied one: names resolve against real column lists. */
+  readonly catalog: CatalogIndex | undefined;
   /** While a WHERE clause of UPDATE or DELETE is walked: every source it filters on. */
   private filterTap: Source[] | undefined;
-  constructor(effects: Effects) {
+  constructor(effects: Effects, catalog?: CatalogIndex) {
     this.effects = effects;
+    this.catalog = catalog;
   }
 
   /** Any statement that yields rows (a SELECT, or DML with RETURNING); returns its output lineage. */

@@ -6,6 +6,7 @@ import {
   TRANSACTION_COMMANDS,
   UTILITY_COMMANDS,
 } from "./commands.js";
+import type { CatalogIndex } from "./catalog.js";
 import { Effects } from "./lineage.js";
 import type { PgNode } from "./parser.js";
 import { QueryAnalyzer } from "./query-analyzer.js";
@@ -21,9 +22,9 @@ interface Shape {
 }
 
 /** Analyses one parsed statement into its action-document entry. */
-export function analyzeStatement(node: PgNode, text: string): SqlStatement {
+export function analyzeStatement(node: PgNode, text: string, catalog?: CatalogIndex): SqlStatement {
   const effects = new Effects();
-  const shape = new StatementVisitor(effects).visit(node);
+  const shape = new StatementVisitor(effects, catalog).visit(node);
   const updatesAndDeletes = effects.writes.filter((w) => w.command === "UPDATE" || w.command === "DELETE");
   const statement: SqlStatement = {
     command: shape.command,
@@ -43,9 +44,9 @@ export function analyzeStatement(node: PgNode, text: string): SqlStatement {
 class StatementVisitor {
   private readonly effects: Effects;
   private readonly queries: QueryAnalyzer;
-  constructor(effects: Effects) {
+  constructor(effects: Effects, catalog: CatalogIndex | undefined) {
     this.effects = effects;
-    this.queries = new QueryAnalyzer(effects);
+    this.queries = new QueryAnalyzer(effects, catalog);
   }
 
   visit(node: unknown): Shape {
