@@ -1,5 +1,7 @@
-# UPDATE and DELETE must be bounded by a WHERE clause that depends on the row (WHERE 1=1 does not).
-# Every data change counts, including those inside CTEs (WITH d AS (DELETE ...) SELECT ...).
+# A change of existing rows must be bounded by a predicate on the target's own columns (WHERE 1=1,
+# a join condition or a filter on another table do not bound it; see engine/actions/sql/write-bounds.ts).
+# Every data change counts: UPDATE and DELETE, each UPDATE or DELETE action of a MERGE, an INSERT's
+# ON CONFLICT DO UPDATE, those inside CTEs (WITH d AS (DELETE ...) SELECT ...).
 # A plain EXPLAIN only plans the statement, so it is exempt; EXPLAIN ANALYZE runs it and is not.
 package portcullis.sql
 
@@ -10,5 +12,18 @@ deny contains reason if {
 	sqllib.runs(statement)
 	some write in statement.writes
 	write.where_bounded == false
+	not write.via
 	reason := sprintf("%s without WHERE on %s", [write.command, sqllib.table_name(write.table)])
+}
+
+deny contains reason if {
+	some statement in input.action.statements
+	sqllib.runs(statement)
+	some write in statement.writes
+	write.where_bounded == false
+	write.via
+	reason := sprintf(
+		"%s by %s on %s without a condition on its own columns",
+		[write.command, write.via, sqllib.table_name(write.table)],
+	)
 }

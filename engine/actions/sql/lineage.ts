@@ -1,4 +1,4 @@
-import type { ColumnUse, ColumnUsage, RelationName, TableAccess, TableUse, WriteEffect } from "./types.js";
+import type { ColumnUse, ColumnUsage, RelationName, SideEffect, TableAccess, TableUse, WriteEffect } from "./types.js";
 
 /**
  * Column lineage: where a value produced by a (sub)query comes from. A source is a base-table column;
@@ -27,6 +27,8 @@ export class Effects {
   readonly functions = new Set<string>();
   readonly writes: WriteEffect[] = [];
   readonly dynamicReasons = new Set<string>();
+  /** Side-effecting calls by function name (one entry per function). */
+  readonly sideEffects = new Map<string, SideEffect>();
 
   table(relation: RelationName, access: TableAccess): void {
     const key = `${relation.schema ?? ""}\u0000${relation.name}\u0000${access}`;

@@ -2,10 +2,12 @@ import { aliasOf, fieldsOf, isObject, list, nameList, nodeOf, relationOf, str } 
 import type { CatalogIndex } from "./catalog.js";
 import { DYNAMIC_SQL_FUNCTIONS } from "./dynamic.js";
 import { isFilterSafe } from "./filter-functions.js";
+import { mayBeVolatile, sideEffectOf } from "./volatility.js";
+import { boundsTarget, isLiteralRows, literalAliases, type BoundContext } from "./write-bounds.js";
 import { asDerived, Effects, type OutputColumn, type Source } from "./lineage.js";
 import { dependencyOrder } from "./cte-order.js";
 import { columnOf, renameOutputs, Scope, starOf, type RangeEntry } from "./scope.js";
-import type { RelationName, WriteEffect } from "./types.js";
+import type { RelationName } from "./types.js";
 
 type Fields = Record<string, unknown>;
 /** How an expression's value is used: returned (as a bare reference or computed) or only filtering rows. */
@@ -19,8 +21,6 @@ export class QueryAnalyzer {
   readonly effects: Effects;
   /** The target's catalog, when the proxy supplied one: names resolve against real column lists. */
   readonly catalog: CatalogIndex | undefined;
-  /** While a WHERE clause of UPDATE or DELETE is walked: every source it filters on. */
-  private filterTap: Source[] | undefined;
   constructor(effects: Effects, catalog?: CatalogIndex) {
     this.effects = effects;
     this.catalog = catalog;
@@ -222,16 +222,23 @@ export class QueryAnalyzer {
         return ctx === "derived" ? asDerived(sources) : sources;
       }
       case "FuncCall": {
-        this.function(nameList(f.funcname));
+        const names = nameList(f.funcname);
+        this.function(names);
         this.expr(f.agg_filter, scope, "filter");
         this.expr(f.over, scope, "filter");
         this.expr(f.agg_order, scope, "filter");
-        if (ctx !== "filter" || isFilterSafe(nameList(f.funcname))) return asDerived(this.expr(f.args, scope, inner));
-        // Called in a filter, a function still gets the value itself and may send it elsewhere (a NOTIFY
-        // payload, a large object, a sequence): its arguments are derived.
-        const args = this.expr(f.args, scope, "derived");
-        this.filterTap?.push(...args);
-        this.effects.consume(args, "derived");
+        if (mayBeVolatile(names, this.catalog)) {
+          // A volatile function gets the value itself and may send it anywhere (a NOTIFY payload, a large
+          // object, a sequence, a setting), whatever clause or subquery the call sits in, and however its
+          // own result is used afterwards: what it is given leaves here.
+          const args = this.expr(f.args, scope, "derived");
+          this.effects.consume(args, "derived");
+          return ctx === "filter" ? [] : asDerived(args);
+        }
+        if (ctx !== "filter" || isFilterSafe(names)) return asDerived(this.expr(f.args, scope, inner));
+        // Called in a filter, a function still gets the value itself and may turn it into an error or a
+        // value only a few built-ins are known not to: its arguments are derived.
+        this.effects.consume(this.expr(f.args, scope, "derived"), "derived");
         return [];
       }
       case "SubLink": {
@@ -255,13 +262,14 @@ export class QueryAnalyzer {
   }
 
   private filter(sources: Source[]): void {
-    this.filterTap?.push(...sources);
     this.effects.consume(sources, "filter");
   }
 
   function(names: string[]): void {
     const name = names.map((n) => n.toLowerCase()).join(".");
     this.effects.functions.add(name);
+    const effect = sideEffectOf(names);
+    if (effect) this.effects.sideEffects.set(effect.function, effect);
     const bare = names[names.length - 1]?.toLowerCase() ?? "";
     if (DYNAMIC_SQL_FUNCTIONS.has(bare)) this.effects.dynamicReasons.add(`function ${bare} runs SQL text`);
   }
@@ -269,20 +277,30 @@ export class QueryAnalyzer {
   insert(f: Fields, parent: Scope | undefined): OutputColumn[] {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
-    const target = this.writeTarget(f.relation, scope, "INSERT");
+    const target = this.writeTarget(f.relation, scope);
+    if (target) this.effects.writes.push({ command: "INSERT", table: target.table, where_bounded: null });
     for (const col of list(f.cols)) {
       const name = str(fieldsOf(col, "ResTarget")?.name);
-      if (name && target) this.effects.column(target, name, "write");
+      if (name && target) this.effects.column(target.table, name, "write");
     }
     // Rows inserted from a query copy values into another table, out of reach of masking.
     this.effects.consume(this.queryLike(f.selectStmt, scope).flatMap((o) => o.sources), "derived");
     const conflict = isObject(f.onConflictClause) ? (fieldsOf(f.onConflictClause, "OnConflictClause") ?? f.onConflictClause) : undefined;
     if (conflict) {
-      // `excluded` is the row proposed for insertion: values from this statement's own text, not stored data.
-      scope.entries.push({ kind: "derived", alias: "excluded", outputs: [] });
+      // `excluded` is the row proposed for insertion: its columns change with every proposed row.
+      const excluded: RangeEntry = { kind: "derived", alias: "excluded", outputs: [] };
+      scope.entries.push(excluded);
       this.expr(conflict.infer, scope, "filter");
-      this.assignments(conflict.targetList, scope, target);
+      this.assignments(conflict.targetList, scope, target?.table);
       this.expr(conflict.whereClause, scope, "filter");
+      if (target && str(conflict.action) === "ONCONFLICT_UPDATE") {
+        // DO UPDATE changes every existing row a proposed row collides with: rows written out in the
+        // statement pin those rows, a query over a table may propose (and so update) all of them.
+        const literal = f.selectStmt === undefined || isLiteralRows(f.selectStmt);
+        const bound = this.bound(scope, target.entry, [], new Set([excluded]));
+        const bounded = literal || boundsTarget(conflict.whereClause, bound);
+        this.effects.writes.push({ command: "UPDATE", table: target.table, where_bounded: bounded, via: "INSERT ON CONFLICT" });
+      }
     }
     return this.targets(returning(f), scope);
   }
@@ -290,34 +308,59 @@ export class QueryAnalyzer {
   update(f: Fields, parent: Scope | undefined): OutputColumn[] {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
-    const target = this.writeTarget(f.relation, scope, "UPDATE");
+    const target = this.writeTarget(f.relation, scope);
     for (const item of list(f.fromClause)) this.range(item, scope);
-    this.assignments(f.targetList, scope, target);
-    this.where(f.whereClause, scope, target);
+    this.assignments(f.targetList, scope, target?.table);
+    this.expr(f.whereClause, scope, "filter");
+    if (target) {
+      const bounded = boundsTarget(f.whereClause, this.bound(scope, target.entry, list(f.fromClause), new Set()));
+      this.effects.writes.push({ command: "UPDATE", table: target.table, where_bounded: bounded });
+    }
     return this.targets(returning(f), scope);
   }
 
   delete(f: Fields, parent: Scope | undefined): OutputColumn[] {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
-    const target = this.writeTarget(f.relation, scope, "DELETE");
+    const target = this.writeTarget(f.relation, scope);
     for (const item of list(f.usingClause)) this.range(item, scope);
-    this.where(f.whereClause, scope, target);
+    this.expr(f.whereClause, scope, "filter");
+    if (target) {
+      const bounded = boundsTarget(f.whereClause, this.bound(scope, target.entry, list(f.usingClause), new Set()));
+      this.effects.writes.push({ command: "DELETE", table: target.table, where_bounded: bounded });
+    }
     return this.targets(returning(f), scope);
   }
 
+  /**
+   * MERGE: each WHEN clause is a write of its own. A MATCHED action changes the target rows the join
+   * condition matches, so the join condition or the clause's own condition may bound it; a NOT MATCHED
+   * BY SOURCE action changes the rows the join matches none of, so only its own condition can.
+   */
   merge(f: Fields, parent: Scope | undefined): OutputColumn[] {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
-    const target = this.writeTarget(f.relation, scope, "MERGE");
+    const target = this.writeTarget(f.relation, scope);
     this.range(f.sourceRelation, scope);
     this.expr(f.joinCondition, scope, "filter");
+    const bound = target ? this.bound(scope, target.entry, [f.sourceRelation], new Set()) : undefined;
     for (const item of list(f.mergeWhenClauses)) {
       const when = fieldsOf(item, "MergeWhenClause");
       if (!when) continue;
       this.expr(when.condition, scope, "filter");
-      this.assignments(when.targetList, scope, target);
+      this.assignments(when.targetList, scope, target?.table);
       this.effects.consume(this.expr(when.values, scope, "derived"), "derived");
+      if (!target || !bound) continue;
+      const command = MERGE_COMMANDS[str(when.commandType) ?? ""];
+      if (command === undefined) continue;
+      if (command === "INSERT") {
+        this.effects.writes.push({ command, table: target.table, where_bounded: null, via: "MERGE" });
+        continue;
+      }
+      const kind = str(when.matchKind) ?? (when.matched === true ? "MERGE_WHEN_MATCHED" : "MERGE_WHEN_NOT_MATCHED_BY_SOURCE");
+      const byJoin = kind === "MERGE_WHEN_MATCHED" && boundsTarget(f.joinCondition, bound);
+      const bounded = byJoin || boundsTarget(when.condition, bound);
+      this.effects.writes.push({ command, table: target.table, where_bounded: bounded, via: "MERGE" });
     }
     return this.targets(returning(f), scope);
   }
@@ -333,44 +376,24 @@ export class QueryAnalyzer {
     }
   }
 
-  private writeTarget(rangeVar: unknown, scope: Scope, command: WriteEffect["command"]): RelationName | undefined {
+  /** Records the write's target table and makes it the first entry of the write's scope. */
+  private writeTarget(rangeVar: unknown, scope: Scope): { table: RelationName; entry: RangeEntry } | undefined {
     const relation = relationOf(rangeVar);
     if (!relation) return undefined;
     this.effects.table(relation, "write");
     const fields = isObject(rangeVar) ? (fieldsOf(rangeVar, "RangeVar") ?? rangeVar) : {};
-    scope.entries.push({ kind: "table", alias: aliasOf(fields) ?? relation.name, table: relation });
-    // UPDATE and DELETE stay unbounded until their WHERE clause is seen to depend on the row (see where()).
-    this.effects.writes.push({ command, table: relation, where_bounded: command === "UPDATE" || command === "DELETE" ? false : null });
-    return relation;
+    const entry: RangeEntry = { kind: "table", alias: aliasOf(fields) ?? relation.name, table: relation };
+    scope.entries.push(entry);
+    return { table: relation, entry };
   }
 
-  /**
-   * Walks the WHERE clause of an UPDATE or DELETE. It bounds the rows only when it depends on the target's
-   * row: a column the clause resolves to the target itself (not one of another table, as in
-   * `WHERE EXISTS (SELECT 1 FROM t WHERE t.id = 1)`), or WHERE CURRENT OF.
-   */
-  private where(where: unknown, scope: Scope, target: RelationName | undefined): void {
-    const outer = this.filterTap;
-    const seen: Source[] = [];
-    this.filterTap = seen;
-    try {
-      this.expr(where, scope, "filter");
-    } finally {
-      this.filterTap = outer;
-    }
-    outer?.push(...seen);
-    const write = this.effects.writes.find((w) => w.table === target);
-    if (write) write.where_bounded = seen.some((s) => s.table === target) || containsNode(where, (type) => type === "CurrentOfExpr");
+  private bound(scope: Scope, target: RangeEntry, sources: unknown[], rowDependent: Set<RangeEntry>): BoundContext {
+    return { scope, target, literalAliases: literalAliases(sources), rowDependent, catalog: this.catalog };
   }
 }
 
-function containsNode(value: unknown, match: (type: string) => boolean): boolean {
-  if (Array.isArray(value)) return value.some((v) => containsNode(v, match));
-  if (!isObject(value)) return false;
-  const n = nodeOf(value);
-  if (n && match(n[0])) return true;
-  return Object.values(n ? n[1] : value).some((v) => containsNode(v, match));
-}
+/** The write each MERGE action makes (DO NOTHING makes none). */
+const MERGE_COMMANDS: Record<string, "INSERT" | "UPDATE" | "DELETE"> = { CMD_INSERT: "INSERT", CMD_UPDATE: "UPDATE", CMD_DELETE: "DELETE" };
 
 /** RETURNING targets: PostgreSQL 18 wraps them in `returningClause` (to carry OLD/NEW aliases). */
 function returning(f: Fields): unknown {

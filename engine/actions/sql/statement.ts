@@ -38,6 +38,7 @@ export function analyzeStatement(node: PgNode, text: string, catalog?: CatalogIn
     dynamic_sql: effects.dynamicReasons.size > 0,
     dynamic_reasons: [...effects.dynamicReasons],
   };
+  if (effects.sideEffects.size > 0) statement.side_effects = [...effects.sideEffects.values()];
   return Object.assign(statement, shape.extras);
 }
 

@@ -48,8 +48,24 @@ export type StatementCategory =
 export interface WriteEffect {
   command: "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE" | "COPY";
   table: RelationName;
-  /** For UPDATE and DELETE: true when a WHERE clause that references a column (or CURRENT OF) bounds the rows. */
+  /**
+   * For a change of existing rows (UPDATE and DELETE, by themselves, in a MERGE WHEN clause or an INSERT's
+   * ON CONFLICT DO UPDATE): true when a predicate on the target's own columns restricts which rows change
+   * (see engine/actions/sql/write-bounds.ts for the rule), false otherwise; null for a write that adds rows.
+   */
   where_bounded: boolean | null;
+  /** The statement that makes this change when it is not the command itself: `MERGE`, `INSERT ON CONFLICT`. */
+  via?: "MERGE" | "INSERT ON CONFLICT";
+}
+
+/**
+ * A built-in function called for an effect that outlives the statement, readable afterwards by another
+ * statement or session: a large object, a notification, a sequence value, a setting, an advisory lock,
+ * a logical-decoding message. Such a call writes, even inside a SELECT.
+ */
+export interface SideEffect {
+  function: string;
+  kind: "large_object" | "notify" | "sequence" | "setting" | "lock" | "wal_message";
 }
 
 export interface CopyInfo {
@@ -76,6 +92,8 @@ export interface SqlStatement {
   dynamic_sql: boolean;
   /** Why `dynamic_sql` is set, one entry per cause (for example `DO block`, `function query_to_xml`). */
   dynamic_reasons: string[];
+  /** Calls with an effect beyond the statement (present only when there is one); each also counts as a write. */
+  side_effects?: SideEffect[];
   copy?: CopyInfo;
   /** Name of the prepared statement defined (PREPARE) or run (EXECUTE), or of the cursor declared/fetched. */
   prepared_name?: string;

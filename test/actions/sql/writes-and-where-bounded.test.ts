@@ -3,8 +3,9 @@ import * as assert from "uvu/assert";
 import { normalizeSql, one, writes } from "./support.js";
 
 // Every data change a statement makes, wherever the text puts it, and whether an UPDATE or DELETE is
-// bounded by its WHERE clause. A WHERE clause bounds the rows only when it depends on the target's row:
-// a constant condition, or one about another table, touches every row.
+// bounded by its WHERE clause. A WHERE clause bounds the rows only when it compares the target's own
+// columns with values the statement gives: a constant condition, one about another table, a join
+// condition or a subquery may touch every row.
 
 test("UPDATE and DELETE with a WHERE on the target's columns are bounded", () => {
   const update = one("UPDATE users SET email = 'x' WHERE id = 1");
@@ -31,18 +32,21 @@ test("a WHERE clause that does not depend on the row does not bound it", () => {
     "DELETE FROM orders WHERE EXISTS (SELECT 1 FROM users WHERE users.id = 1)",
     "DELETE FROM orders WHERE 1 IN (SELECT id FROM users)",
     "UPDATE orders SET total = 0 FROM users WHERE users.id = 1",
-  ]) {
-    assert.equal(one(sql).where_bounded, false, sql);
-  }
-});
-
-test("WHERE through a join, a correlated subquery, a whole row or CURRENT OF bounds the rows", () => {
-  for (const sql of [
+    // A join condition, a semi-join or a whole-row test can match every row of the target.
     "DELETE FROM orders o USING users u WHERE o.user_id = u.id AND u.banned",
     "UPDATE orders SET total = total * 1.1 WHERE user_id IN (SELECT id FROM users WHERE name = 'Ada')",
     "DELETE FROM orders o WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id)",
     "DELETE FROM orders o WHERE 5 IN (SELECT o.total)",
     "DELETE FROM orders o WHERE o IS NOT NULL",
+  ]) {
+    assert.equal(one(sql).where_bounded, false, sql);
+  }
+});
+
+test("a comparison of the target's own columns with given values, or CURRENT OF, bounds the rows", () => {
+  for (const sql of [
+    "DELETE FROM orders o USING users u WHERE o.user_id = u.id AND o.id = 7",
+    "UPDATE orders SET total = total * 1.1 WHERE user_id = $1",
     "UPDATE orders SET total = 0 WHERE CURRENT OF big_orders",
   ]) {
     assert.equal(one(sql).where_bounded, true, sql);
@@ -52,8 +56,8 @@ test("WHERE through a join, a correlated subquery, a whole row or CURRENT OF bou
 test("INSERT, MERGE, TRUNCATE and COPY FROM are writes with no WHERE to bound them", () => {
   const insert = one("INSERT INTO orders (user_id, total) VALUES (7, 19.99)");
   assert.equal([writes(insert), insert.where_bounded], [["INSERT orders bounded=null"], null]);
-  const merge = one("MERGE INTO orders o USING users u ON o.user_id = u.id WHEN MATCHED THEN UPDATE SET total = 0");
-  assert.equal([writes(merge), merge.where_bounded], [["MERGE orders bounded=null"], null]);
+  const merge = one("MERGE INTO orders o USING users u ON o.user_id = u.id WHEN NOT MATCHED THEN INSERT VALUES (u.id)");
+  assert.equal([writes(merge), merge.where_bounded], [["INSERT orders bounded=null"], null]);
   const truncate = one("TRUNCATE users, audit.events");
   assert.equal([writes(truncate), truncate.where_bounded], [["TRUNCATE users bounded=null", "TRUNCATE audit.events bounded=null"], null]);
   const copy = one("COPY public.orders FROM STDIN");
@@ -78,7 +82,7 @@ test("data-modifying CTEs: every write is listed, and one unbounded write makes 
 });
 
 test("a write inside a data-modifying CTE's WHERE subquery is still judged by its own target", () => {
-  const s = one("WITH d AS (DELETE FROM sessions s WHERE s.user_id IN (SELECT id FROM users WHERE banned) RETURNING s.id) SELECT count(*) FROM d");
+  const s = one("WITH d AS (DELETE FROM sessions s WHERE s.user_id IN (SELECT id FROM users WHERE banned) AND s.id < 100 RETURNING s.id) SELECT count(*) FROM d");
   assert.equal(writes(s), ["DELETE sessions bounded=true"]);
 });
 
