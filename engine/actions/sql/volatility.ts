@@ -40,16 +40,27 @@ export const NON_VOLATILE_BUILTINS: ReadonlySet<string> = new Set([
   "json_build_array", "jsonb_build_array", "json_extract_path_text", "jsonb_extract_path_text",
   "jsonb_set", "jsonb_typeof", "json_typeof", "jsonb_array_length", "json_array_length",
   "jsonb_each", "jsonb_each_text", "jsonb_array_elements", "jsonb_array_elements_text",
+  // functions the grammar calls for SQL syntax (AT TIME ZONE, OVERLAPS, LIKE … ESCAPE, IS NORMALIZED …)
+  "timezone", "overlaps", "normalize", "is_normalized", "pg_collation_for", "similar_to_escape", "like_escape", "xmlexists",
+  // more text, JSON and text search
+  "sha224", "sha256", "sha384", "sha512", "string_to_table", "json_each", "json_each_text", "json_array_elements",
+  "json_object_keys", "jsonb_object_keys", "jsonb_pretty", "jsonb_strip_nulls", "jsonb_insert", "jsonb_path_exists",
+  "jsonb_path_match", "jsonb_path_query", "jsonb_path_query_array", "jsonb_path_query_first", "to_tsvector", "to_tsquery",
+  "plainto_tsquery", "websearch_to_tsquery", "ts_rank", "ts_headline", "date_bin",
   // session facts
   "current_setting", "current_database", "current_schema", "version", "pg_typeof", "format_type",
   "has_table_privilege", "has_column_privilege", "has_schema_privilege",
 ]);
 
-/** Matched on the bare lower-case name, unqualified or in pg_catalog. */
+/**
+ * The built-in's name a call names: unqualified, or in pg_catalog (`db.pg_catalog.f` too). Names are
+ * compared as the parser gives them: an unquoted name is already lower case, a quoted `"LOWER"` is
+ * another function, which may be anything.
+ */
 function builtinName(names: string[]): string | undefined {
-  const lower = names.map((n) => n.toLowerCase());
-  if (lower.length > 2 || (lower.length === 2 && lower[0] !== "pg_catalog")) return undefined;
-  return lower[lower.length - 1];
+  const path = names.length === 3 ? names.slice(1) : names;
+  if (path.length > 2 || (path.length === 2 && path[0] !== "pg_catalog")) return undefined;
+  return path[path.length - 1];
 }
 
 /**
@@ -58,10 +69,9 @@ function builtinName(names: string[]): string | undefined {
  * catalog nor a known non-volatile built-in.
  */
 export function mayBeVolatile(names: string[], catalog: CatalogIndex | undefined): boolean {
-  const lower = names.map((n) => n.toLowerCase());
-  const bare = lower[lower.length - 1] ?? "";
+  const bare = names[names.length - 1] ?? "";
   if (catalog) {
-    const schema = lower.length >= 2 ? lower[lower.length - 2]! : null;
+    const schema = names.length >= 2 ? names[names.length - 2]! : null;
     const overloads = catalog.functions(schema, bare);
     if (overloads.length > 0) return overloads.some((f) => f.volatility === "volatile");
   }

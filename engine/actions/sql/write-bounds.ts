@@ -1,6 +1,7 @@
 import { fieldsOf, isObject, list, nameList, nodeOf, str } from "./ast.js";
 import type { CatalogIndex } from "./catalog.js";
 import type { RangeEntry, Scope } from "./scope.js";
+import { mayBeVolatile } from "./volatility.js";
 
 type Fields = Record<string, unknown>;
 
@@ -10,9 +11,12 @@ type Fields = Record<string, unknown>;
  *
  * - `WHERE CURRENT OF cursor` bounds (one row).
  * - `a AND b` bounds when either side does; `a OR b` only when both do; nothing else combines.
- * - A comparison bounds when one side is computed from the target's own columns only and the other side
- *   from values the statement itself gives: constants, parameters, functions of those, and columns of
- *   a literal row source (a VALUES list, or a FROM-less SELECT calling no function). The comparisons
+ * - A comparison bounds when one side is a column of the target itself (or a row of such columns, a
+ *   cast of one, or a non-volatile function of exactly one, its other arguments given: `lower(note)`),
+ *   and the other side is computed from values the statement itself gives: constants, parameters,
+ *   functions of those, and columns of a literal row source (a VALUES list, or a FROM-less SELECT
+ *   calling no function). Other expressions over the target's columns are not accepted in place of the
+ *   column: `id - id = 0` or `(id = id) = true` hold on every row. The comparisons
  *   are the ones that pick rows equal, close or similar to a value: `= < > <= >=`, LIKE, ILIKE, SIMILAR
  *   TO, `~`, IN (list), `= ANY (array)`, BETWEEN, IS NOT DISTINCT FROM; a bare boolean column of the
  *   target, IS TRUE / IS FALSE of one, and IS NULL. Negations (`<>`, NOT IN, IS NOT NULL, NOT …) pick
@@ -48,11 +52,11 @@ export function boundsTarget(predicate: unknown, ctx: BoundContext): boolean {
       return false;
     }
     case "ColumnRef":
-      return side(predicate, ctx) === "target";
+      return targetColumns(predicate, ctx);
     case "BooleanTest":
-      return ["IS_TRUE", "IS_FALSE"].includes(str(f.booltesttype) ?? "") && side(f.arg, ctx) === "target";
+      return ["IS_TRUE", "IS_FALSE"].includes(str(f.booltesttype) ?? "") && targetColumns(f.arg, ctx);
     case "NullTest":
-      return str(f.nulltesttype) === "IS_NULL" && side(f.arg, ctx) === "target";
+      return str(f.nulltesttype) === "IS_NULL" && targetColumns(f.arg, ctx);
     case "A_Expr":
       return comparisonBounds(f, ctx);
     default:
@@ -70,12 +74,33 @@ function comparisonBounds(f: Fields, ctx: BoundContext): boolean {
   const ranged = kind === "AEXPR_BETWEEN" || kind === "AEXPR_BETWEEN_SYM" || kind === "AEXPR_NOT_DISTINCT";
   if (!ranged && !POSITIVE_OPERATORS.has(operator)) return false;
   if (kind === "AEXPR_SIMILAR" && operator !== "~") return false;
-  const left = side(f.lexpr, ctx);
-  const right = side(f.rexpr, ctx);
-  return (left === "target" && right === "given") || (left === "given" && right === "target" && (kind === "AEXPR_OP" || kind === "AEXPR_OP_ANY"));
+  if (targetColumns(f.lexpr, ctx) && side(f.rexpr, ctx) === "given") return true;
+  return (kind === "AEXPR_OP" || kind === "AEXPR_OP_ANY") && side(f.lexpr, ctx) === "given" && targetColumns(f.rexpr, ctx);
 }
 
-/** What an expression is computed from: the target's row, values the statement gives, or anything else. */
+/**
+ * True for a bare column of the target (`id`, `o.id`), a row of them (`(id, user_id)`), a cast of one
+ * (`id::text`), or a non-volatile, non-aggregate function of one whose other arguments are given
+ * (`lower(note)`, `date_trunc('day', created)`).
+ */
+function targetColumns(expr: unknown, ctx: BoundContext): boolean {
+  const ref = fieldsOf(expr, "ColumnRef");
+  if (ref) return columnKind(nameList(ref.fields), ctx) === "target";
+  const cast = fieldsOf(expr, "TypeCast");
+  if (cast) return targetColumns(cast.arg, ctx);
+  const call = fieldsOf(expr, "FuncCall");
+  if (call) {
+    if (call.over !== undefined || call.agg_star === true || call.agg_filter !== undefined || mayBeVolatile(nameList(call.funcname), ctx.catalog)) return false;
+    const args = list(call.args);
+    const columns = args.filter((a) => targetColumns(a, ctx));
+    return columns.length === 1 && args.every((a) => columns.includes(a) || side(a, ctx) === "given");
+  }
+  const row = fieldsOf(expr, "RowExpr");
+  const args = row ? list(row.args) : [];
+  return args.length > 0 && args.every((a) => fieldsOf(a, "ColumnRef") !== undefined && targetColumns(a, ctx));
+}
+
+/** What an expression is computed from: the target's row only, values the statement gives, or anything else. */
 type Side = "target" | "given" | "other";
 
 function side(expr: unknown, ctx: BoundContext): Side {

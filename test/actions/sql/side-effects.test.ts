@@ -34,6 +34,9 @@ const POSITIONS = [
   "SELECT id FROM users WHERE (SELECT set_config('a.b', email, false)) IS NOT NULL",
   "SELECT id FROM users WHERE (SELECT setval('s', length(email))) > 0",
   "SELECT id FROM users WHERE (SELECT my_function(email)) IS NULL",
+  // A quoted name is not the built-in of the same letters: it may be any function.
+  "SELECT id FROM users WHERE (SELECT \"LOWER\"(email)) = 'x'",
+  "SELECT id FROM users WHERE (SELECT demo.pg_catalog.pg_notify('x', email)) IS NULL",
   "EXPLAIN ANALYZE SELECT id FROM users WHERE (SELECT pg_notify('x', email)) IS NULL",
 ];
 
@@ -56,6 +59,7 @@ test("side effects are recorded by kind, qualified or not, in any statement", ()
   assert.equal(kinds("INSERT INTO t VALUES (nextval('s'), setval('s', 5))"), ["nextval:sequence", "setval:sequence"]);
   assert.equal(kinds("SELECT id FROM users WHERE set_config('a.b', 'c', false) IS NOT NULL"), ["set_config:setting"]);
   assert.equal(kinds("SELECT pg_advisory_lock(1)"), ["pg_advisory_lock:lock"]);
+  assert.equal(kinds("SELECT demo.pg_catalog.pg_notify('x', 'y')"), ["pg_notify:notify"]);
   assert.equal(kinds("WITH x AS (SELECT pg_notify('a', 'b')) SELECT 1 FROM x"), ["pg_notify:notify"]);
   // A function of the same name in another schema is not the built-in.
   assert.equal(kinds("SELECT app.pg_notify('x', 'y')"), []);

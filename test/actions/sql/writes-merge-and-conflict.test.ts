@@ -64,11 +64,17 @@ test("DELETE … USING and UPDATE … FROM: only the target's own columns bound"
 test("which predicates bound: positive comparisons with given values; negations, self-comparisons, OR with an unbounded side do not", () => {
   const bounded = [
     "id = 1", "id = $1", "1 = id", "id < 10", "note LIKE 'a%'", "id IN (1, 2)", "id = ANY ($1)", "id BETWEEN 1 AND 2",
-    "note IS NULL", "lower(note) = 'x'", "id = 1 OR id = 2", "user_id = 1 AND amount > amount", "id IS NOT DISTINCT FROM 3",
+    "note IS NULL", "id = 1 OR id = 2", "user_id = 1 AND amount > amount", "id IS NOT DISTINCT FROM 3", "(id, user_id) = (1, 2)",
+    "id = lower('x')::int", "orders.id = 1", "id = ANY (ARRAY[1, 2])", "5 = ANY (tags)",
+    "lower(note) = 'order 1'", "id::text = '1'", "date_trunc('day', created) = '2020-01-01'",
   ];
   const unbounded = [
     "true", "id = id", "id <> 1", "id NOT IN (1)", "note IS NOT NULL", "NOT (id = 1)", "id = 1 OR true", "note NOT LIKE 'a%'",
     "id IN (SELECT 1)", "id = (SELECT 1)", "id IS DISTINCT FROM 3", "id NOT BETWEEN 1 AND 2", "orders IS NULL",
+    // Computed from the target's columns, these hold on every row.
+    "id - id = 0", "(id = id) = true", "(id <> 1) = true", "coalesce(id, 0) = coalesce(id, 0)", "id * 0 = 0", "lower(note) = lower(note)",
+    "concat(id, user_id) = '12'", "random_fn(id) = 1", "lower(note || note) = 'x'",
+    "id IN (1, id)", "id = ANY (ARRAY(SELECT id FROM orders))", "(id, user_id) = (1, user_id)",
   ];
   for (const where of bounded) assert.is(one(`DELETE FROM orders WHERE ${where}`).where_bounded, true, where);
   for (const where of unbounded) assert.is(one(`DELETE FROM orders WHERE ${where}`).where_bounded, false, where);
