@@ -48,6 +48,9 @@ const ATTEMPTS: [name: string, sql: string][] = [
   ["lo_from_bytea in ORDER BY", "SELECT id FROM users ORDER BY (SELECT lo_from_bytea(5242 + id, convert_to(ssn, 'UTF8')))"],
   ["set_config in a filter", "SELECT id FROM users WHERE (SELECT set_config('portcullis.leak', email, false)) IS NOT NULL"],
   ["setval fed a masked length", "SELECT id FROM users WHERE (SELECT setval('leak_seq', length(email))) > 0"],
+  // Made on the server: an operator whose function is pg_notify, a domain whose CHECK calls it.
+  ["an operator backed by pg_notify", "SELECT id FROM users WHERE ('x' ### email) IS NULL"],
+  ["a cast to a domain whose CHECK notifies", "SELECT id FROM users WHERE email::noisy IS NOT NULL"],
 ];
 
 let g: GatewayUnderTest;
@@ -57,7 +60,11 @@ const asides: string[] = [];
 
 test.before(async () => {
   g = await startGatewayUnderTest();
-  await g.pg.query("CREATE SEQUENCE leak_seq; GRANT ALL ON SEQUENCE leak_seq TO gateway; ALTER TABLE users OWNER TO gateway");
+  await g.pg.query(`
+    CREATE SEQUENCE leak_seq; GRANT ALL ON SEQUENCE leak_seq TO gateway; ALTER TABLE users OWNER TO gateway;
+    CREATE OPERATOR ### (leftarg = text, rightarg = text, function = pg_notify);
+    CREATE DOMAIN noisy AS text CHECK (pg_notify('x', VALUE) IS NOT NULL);
+  `);
   tee = await startTee(g.gateway.port);
   client = new pg.Client({ host: "127.0.0.1", port: tee.port, user: "alice", database: "demo", password: await g.token() });
   client.on("notice", (n) => asides.push(`notice ${JSON.stringify(n)}`));

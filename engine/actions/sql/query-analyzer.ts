@@ -2,7 +2,7 @@ import { aliasOf, fieldsOf, isObject, list, nameList, nodeOf, relationOf, str } 
 import type { CatalogIndex } from "./catalog.js";
 import { DYNAMIC_SQL_FUNCTIONS } from "./dynamic.js";
 import { isFilterSafe } from "./filter-functions.js";
-import { mayBeVolatile, sideEffectOf } from "./volatility.js";
+import { isBuiltinOperator, isBuiltinType, mayBeVolatile, sideEffectOf } from "./volatility.js";
 import { boundsTarget, isLiteralRows, literalAliases, type BoundContext } from "./write-bounds.js";
 import { asDerived, Effects, type OutputColumn, type Source } from "./lineage.js";
 import { dependencyOrder } from "./cte-order.js";
@@ -251,6 +251,17 @@ export class QueryAnalyzer {
         }
         this.filter(carried);
         return asDerived(test);
+      }
+      case "A_Expr":
+      case "TypeCast": {
+        // An operator or a type the server does not build in runs a function the text does not name (an
+        // operator's function, a domain's CHECK, a cast or input function), which may be volatile: what
+        // it is given leaves, as for a volatile function called by name.
+        const known = type === "A_Expr" ? isBuiltinOperator(nameList(f.name)) : isBuiltinType(nameList(isObject(f.typeName) ? f.typeName.names : undefined));
+        if (known) return asDerived(Object.values(f).flatMap((child) => this.expr(child, scope, inner)));
+        const operands = this.expr(type === "A_Expr" ? [f.lexpr, f.rexpr] : f.arg, scope, "derived");
+        this.effects.consume(operands, "derived");
+        return ctx === "filter" ? [] : asDerived(operands);
       }
       case "SelectStmt":
         return asDerived(this.select(f, scope).flatMap((o) => o.sources));

@@ -112,3 +112,43 @@ export function sideEffectOf(names: string[]): SideEffect | undefined {
   const kind = bare === undefined ? undefined : SIDE_EFFECT_FUNCTIONS.get(bare);
   return kind === undefined || bare === undefined ? undefined : { function: bare, kind };
 }
+
+/**
+ * Operator names PostgreSQL defines in pg_catalog (checked against a real server by a test). An
+ * operator by any other name, or qualified with another schema (`OPERATOR(public.===)`), runs a
+ * function the text does not name, which may be volatile (`CREATE OPERATOR ### (function = pg_notify,
+ * …)`): its operands are taken as values that leave.
+ */
+export const BUILTIN_OPERATORS: ReadonlySet<string> = new Set([
+  "=", "<>", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^", "||", "~~", "~~*", "!~~", "!~~*", "~", "~*", "!~",
+  "!~*", "@>", "<@", "&&", "->", "->>", "#>", "#>>", "?", "?|", "?&", "@?", "@@", "@@@", "<<", ">>", "&", "|", "#",
+  "~=", "<->", "|/", "||/", "@", "&<", "&>", "<<|", "|>>", "&<|", "|&>", "?-", "?#", "?-|", "?||", "^@", "<<=", ">>=",
+  "-|-", "#-", "<^", ">^", "##",
+]);
+
+/** Names the grammar gives BETWEEN; not operators, so the server test leaves them out. */
+export const GRAMMAR_OPERATOR_NAMES: ReadonlySet<string> = new Set(["BETWEEN", "NOT BETWEEN", "BETWEEN SYMMETRIC", "NOT BETWEEN SYMMETRIC"]);
+
+/** True when an A_Expr's name list is a built-in operator (`=`, `OPERATOR(pg_catalog.=)`). */
+export function isBuiltinOperator(names: string[]): boolean {
+  const op = builtinName(names);
+  return op !== undefined && (BUILTIN_OPERATORS.has(op) || (names.length === 1 && GRAMMAR_OPERATOR_NAMES.has(op)));
+}
+
+/**
+ * Built-in type names (pg_catalog, checked against a real server by a test). A cast to any other
+ * type may run code the text does not name: a domain's CHECK, a cast function, a type's input function.
+ */
+export const BUILTIN_TYPES: ReadonlySet<string> = new Set([
+  "bool", "bytea", "char", "name", "int8", "int2", "int4", "text", "oid", "json", "xml", "float4", "float8", "money",
+  "macaddr", "inet", "cidr", "bpchar", "varchar", "date", "time", "timestamp", "timestamptz", "interval", "timetz",
+  "bit", "varbit", "numeric", "uuid", "jsonb", "jsonpath", "tsvector", "tsquery", "regclass", "regtype", "regproc",
+  "regprocedure", "regoper", "regnamespace", "regrole", "int4range", "int8range", "numrange", "daterange", "tsrange",
+  "tstzrange", "point", "line", "lseg", "box", "path", "polygon", "circle", "pg_lsn", "record", "unknown",
+]);
+
+/** True when a TypeName's name list is a built-in type (`text`, `pg_catalog.int4`). */
+export function isBuiltinType(names: string[]): boolean {
+  const type = builtinName(names);
+  return type !== undefined && BUILTIN_TYPES.has(type);
+}

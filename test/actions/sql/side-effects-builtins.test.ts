@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { NON_VOLATILE_BUILTINS } from "../../../engine/actions/sql/volatility.js";
+import { BUILTIN_OPERATORS, BUILTIN_TYPES, NON_VOLATILE_BUILTINS } from "../../../engine/actions/sql/volatility.js";
 import { startPostgres, type RunningPostgres } from "../../support/postgres.js";
 
 // Without the target's catalog the analyzer takes every function as volatile except a built-in list
@@ -27,6 +27,21 @@ test("every name on the built-in list has only immutable or stable overloads in 
   assert.equal(missing, [], `not functions in pg_proc: ${missing.join(", ")}`);
   const volatile = [...found].filter(([, v]) => v.includes("v")).map(([n]) => n);
   assert.equal(volatile, [], `volatile overloads: ${volatile.join(", ")}`);
+});
+
+test("every built-in operator and type name is one pg_catalog defines", async () => {
+  const operators = await pg.query<{ oprname: string }>(
+    "SELECT DISTINCT oprname FROM pg_operator WHERE oprnamespace = 'pg_catalog'::regnamespace AND oprname = ANY($1)",
+    [[...BUILTIN_OPERATORS]],
+  );
+  const knownOperators = new Set(operators.rows.map((r) => r.oprname));
+  assert.equal([...BUILTIN_OPERATORS].filter((o) => !knownOperators.has(o)), []);
+  const types = await pg.query<{ typname: string }>(
+    "SELECT typname FROM pg_type WHERE typnamespace = 'pg_catalog'::regnamespace AND typname = ANY($1)",
+    [[...BUILTIN_TYPES]],
+  );
+  const knownTypes = new Set(types.rows.map((r) => r.typname));
+  assert.equal([...BUILTIN_TYPES].filter((t) => !knownTypes.has(t)), []);
 });
 
 test("the side-effect functions the analyzer knows are volatile in pg_proc", async () => {

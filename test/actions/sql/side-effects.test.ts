@@ -52,6 +52,29 @@ test("a non-volatile built-in in a filter subquery still only filters", () => {
   assert.is(s.side_effects, undefined);
 });
 
+test("an operator or a type that is not built in runs code the text does not name: its operands leave", () => {
+  for (const sql of [
+    "SELECT id FROM users WHERE ('x' ### email) IS NULL",
+    "SELECT id FROM users WHERE email OPERATOR(public.=) 'x'",
+    "SELECT id FROM users WHERE email::leak IS NOT NULL",
+    "SELECT id FROM users WHERE CAST(email AS public.text) IS NOT NULL",
+    "SELECT id FROM users ORDER BY email::leak",
+  ]) {
+    assert.ok(columns(one(sql)).includes("users.email derived"), `${sql}: ${columns(one(sql)).join(", ")}`);
+  }
+  const builtins = [
+    "email = 'x'", "email OPERATOR(pg_catalog.=) 'x'", "email LIKE 'a%'", "email NOT ILIKE 'a%'", "email BETWEEN 'a' AND 'b'",
+    "email NOT BETWEEN SYMMETRIC 'a' AND 'b'", "email::varchar(3) = 'a'", "email::text[] = '{}'", "age::bigint > 1 AND email::char(2) = 'ab'",
+    "email::pg_catalog.bpchar = 'a'", "age::double precision > 0 AND email::timestamp with time zone < now() AND email::json IS NULL",
+    "email::interval > '1 day' AND email::numeric(3, 1) > 0 AND email::boolean AND email::date > now() AND email::bit varying = '1'",
+    "email IS DISTINCT FROM 'x' AND email ~* 'a' AND email !~ 'b' AND email || 'x' = 'y'",
+  ];
+  for (const where of builtins) {
+    const uses = columns(one(`SELECT id FROM users WHERE ${where}`));
+    assert.ok(uses.includes("users.email filter") && !uses.includes("users.email derived"), `${where}: ${uses.join(", ")}`);
+  }
+});
+
 test("side effects are recorded by kind, qualified or not, in any statement", () => {
   const kinds = (sql: string): string[] => (one(sql).side_effects ?? []).map((e) => `${e.function}:${e.kind}`);
   assert.equal(kinds("SELECT pg_notify('x', 'y')"), ["pg_notify:notify"]);
