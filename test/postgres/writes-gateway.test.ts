@@ -34,6 +34,8 @@ const UNBOUNDED: [name: string, sql: string][] = [
   ["a negated key", "DELETE FROM orders WHERE id <> 0"],
   ["a data-modifying CTE using another table", "WITH d AS (DELETE FROM orders o USING users u WHERE u.id = o.user_id RETURNING o.id) SELECT count(*) FROM d"],
   ["a MERGE in a transaction block", "BEGIN; MERGE INTO orders o USING users u ON o.user_id = u.id WHEN MATCHED THEN DELETE; COMMIT"],
+  ["a rule whose action deletes every order", "CREATE RULE wipe AS ON INSERT TO scratch DO ALSO DELETE FROM orders; INSERT INTO scratch VALUES (1)"],
+  ["a rule whose action updates every order through a join", "CREATE RULE touch AS ON INSERT TO scratch DO ALSO UPDATE orders o SET note = 'r' FROM users u WHERE o.user_id = u.id; INSERT INTO scratch VALUES (2)"],
   ["EXPLAIN ANALYZE MERGE", "EXPLAIN ANALYZE MERGE INTO orders o USING users u ON o.user_id = u.id WHEN MATCHED THEN DELETE"],
   ["EXPLAIN ANALYZE DELETE … USING", "EXPLAIN (ANALYZE) DELETE FROM orders USING users WHERE users.name IS NOT NULL"],
   ["EXPLAIN ANALYZE INSERT … ON CONFLICT DO UPDATE", "EXPLAIN (ANALYZE true, COSTS off) INSERT INTO orders SELECT * FROM orders ON CONFLICT (id) DO UPDATE SET note = 'x'"],
@@ -44,7 +46,7 @@ let client: pg.Client;
 
 test.before(async () => {
   g = await startGatewayUnderTest();
-  await g.pg.query("CREATE TABLE orders_saved AS SELECT * FROM orders");
+  await g.pg.query("CREATE TABLE orders_saved AS SELECT * FROM orders; CREATE TABLE scratch (id int); GRANT ALL ON scratch TO gateway; ALTER TABLE scratch OWNER TO gateway");
   client = new pg.Client({ host: "127.0.0.1", port: g.gateway.port, user: "alice", database: "demo", password: await g.token() });
   await client.connect();
 });

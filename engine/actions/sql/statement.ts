@@ -127,6 +127,8 @@ class StatementVisitor {
         const access: TableAccess = shape.category === "dml" ? "write" : shape.category === "ddl" || shape.category === "dcl" ? "ddl" : "read";
         this.relationsWithin(f, access);
         if (type === "AlterTableStmt") this.alterExpressions(f);
+        // A rule's actions run with every later statement on its table: their writes are judged now.
+        if (type === "RuleStmt") for (const action of list(f.actions)) this.effects.consume(this.queries.queryLike(action, undefined).flatMap((o) => o.sources), "derived");
         if (type === "AlterTableStmt" || type === "RenameStmt") {
           return { ...shape, command: type === "AlterTableStmt" ? objectCommand("ALTER", str(f.objtype)) : shape.command };
         }

@@ -101,6 +101,13 @@ test("INSERT … ON CONFLICT DO UPDATE updates existing rows: bounded by literal
   assert.equal(writes(one("INSERT INTO orders SELECT * FROM orders ON CONFLICT DO NOTHING")), ["INSERT orders bounded=null"]);
 });
 
+test("a rule's actions are writes judged when the rule is made: they run with every later statement on its table", () => {
+  assert.equal(writes(one("CREATE RULE wipe AS ON INSERT TO scratch DO ALSO DELETE FROM orders")), ["DELETE orders bounded=false"]);
+  assert.equal(writes(one("CREATE RULE one AS ON INSERT TO scratch DO ALSO DELETE FROM orders WHERE id = 1")), ["DELETE orders bounded=true"]);
+  // OLD and NEW stand for every row the later statement touches: they do not bound.
+  assert.equal(writes(one("CREATE RULE sync AS ON UPDATE TO scratch DO ALSO UPDATE orders SET note = NEW.note WHERE id = OLD.id")), ["UPDATE orders bounded=false"]);
+});
+
 test("writable CTEs and EXPLAIN ANALYZE keep the bound of each write inside", () => {
   const cte = one("WITH m AS (DELETE FROM orders o USING users u WHERE u.id = o.user_id RETURNING o.id) SELECT count(*) FROM m");
   assert.equal(writes(cte), ["DELETE orders bounded=false"]);
