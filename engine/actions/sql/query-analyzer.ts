@@ -352,6 +352,8 @@ export class QueryAnalyzer {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
     const target = this.writeTarget(f.relation, scope);
+    // The statement as a whole (for rules about MERGE itself), then each action with its own bound.
+    if (target) this.effects.writes.push({ command: "MERGE", table: target.table, where_bounded: null });
     this.range(f.sourceRelation, scope);
     this.expr(f.joinCondition, scope, "filter");
     const bound = target ? this.bound(scope, target.entry, [f.sourceRelation], new Set()) : undefined;

@@ -51,7 +51,8 @@ export interface WriteEffect {
   /**
    * For a change of existing rows (UPDATE and DELETE, by themselves, in a MERGE WHEN clause or an INSERT's
    * ON CONFLICT DO UPDATE): true when a predicate on the target's own columns restricts which rows change
-   * (see engine/actions/sql/write-bounds.ts for the rule), false otherwise; null for a write that adds rows.
+   * (see engine/actions/sql/write-bounds.ts for the rule), false otherwise; null for a write that adds rows,
+   * and for a MERGE as a whole (each of its actions is listed after it with its own bound).
    */
   where_bounded: boolean | null;
   /** The statement that makes this change when it is not the command itself: `MERGE`, `INSERT ON CONFLICT`. */

@@ -57,7 +57,7 @@ test("INSERT, MERGE, TRUNCATE and COPY FROM are writes with no WHERE to bound th
   const insert = one("INSERT INTO orders (user_id, total) VALUES (7, 19.99)");
   assert.equal([writes(insert), insert.where_bounded], [["INSERT orders bounded=null"], null]);
   const merge = one("MERGE INTO orders o USING users u ON o.user_id = u.id WHEN NOT MATCHED THEN INSERT VALUES (u.id)");
-  assert.equal([writes(merge), merge.where_bounded], [["INSERT orders bounded=null"], null]);
+  assert.equal([writes(merge), merge.where_bounded], [["MERGE orders bounded=null", "INSERT orders bounded=null"], null]);
   const truncate = one("TRUNCATE users, audit.events");
   assert.equal([writes(truncate), truncate.where_bounded], [["TRUNCATE users bounded=null", "TRUNCATE audit.events bounded=null"], null]);
   const copy = one("COPY public.orders FROM STDIN");
