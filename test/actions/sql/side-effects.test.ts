@@ -38,11 +38,25 @@ const POSITIONS = [
   "SELECT id FROM users WHERE (SELECT \"LOWER\"(email)) = 'x'",
   "SELECT id FROM users WHERE (SELECT demo.pg_catalog.pg_notify('x', email)) IS NULL",
   "EXPLAIN ANALYZE SELECT id FROM users WHERE (SELECT pg_notify('x', email)) IS NULL",
+  "SELECT id FROM users LIMIT (SELECT count(pg_notify('x', email)) FROM users)",
+  "SELECT DISTINCT ON ((SELECT pg_notify('x', email)::text)) id FROM users",
+  "SELECT id FROM users u WHERE EXISTS (SELECT pg_notify('x', u.email) UNION SELECT NULL)",
+  "SELECT id FROM users u WHERE EXISTS (SELECT 1 FROM pg_notify('x', u.email) n)",
+  "SELECT id FROM users u WHERE EXISTS (VALUES (pg_notify('x', u.email)))",
+  "INSERT INTO scratch SELECT 1 FROM users WHERE (SELECT pg_notify('x', email)) IS NULL",
+  "INSERT INTO scratch VALUES (1) ON CONFLICT (id) DO UPDATE SET note = 'y' WHERE (SELECT pg_notify('x', (SELECT email FROM users LIMIT 1))) IS NULL",
+  "DECLARE c CURSOR FOR SELECT id FROM users WHERE (SELECT pg_notify('x', email)) IS NULL",
+  "PREPARE p AS SELECT id FROM users WHERE (SELECT pg_notify('x', email)) IS NULL",
+  "COPY (SELECT id FROM users WHERE (SELECT pg_notify('x', email)) IS NULL) TO STDOUT",
+  "CREATE TEMP TABLE t AS SELECT id FROM users WHERE (SELECT pg_notify('x', email)) IS NULL",
+  "SELECT id FROM users WHERE pg_notify(payload => email, channel => 'x') IS NULL",
+  "SELECT id FROM users u WHERE (SELECT pg_notify('x', u::text)) IS NULL",
 ];
 
 test("a masked value given to a volatile function is derived in every position", () => {
   for (const sql of POSITIONS) {
-    assert.ok(columns(one(sql)).includes("users.email derived"), `${sql}: ${columns(one(sql)).join(", ")}`);
+    const uses = columns(one(sql));
+    assert.ok(uses.includes("users.email derived") || uses.includes("users.* derived"), `${sql}: ${uses.join(", ")}`);
   }
 });
 
