@@ -174,7 +174,7 @@ const ATTEMPTS: Attempt[] = [
   // The server's own error messages quote the value they failed on.
   { name: "a failing cast in WHERE", client: "pg", sql: "SELECT id FROM users WHERE ssn::int = 1", expect: withheld("22P02") },
   { name: "a failing cast in ORDER BY", client: "pg", sql: "SELECT id FROM users ORDER BY email::int", expect: withheld("22P02") },
-  { name: "a failing regclass cast", client: "pg", sql: "SELECT id FROM users WHERE ssn::regclass IS NULL", expect: withheld("42P01") },
+  { name: "a failing regclass cast", client: "pg", sql: "SELECT id FROM users WHERE ssn::pg_catalog.regclass IS NULL", expect: withheld("42P01") },
   { name: "a failing json cast (the detail and context quote it)", client: "pg", sql: "SELECT id FROM users WHERE email::json IS NULL", expect: withheld("22P02") },
   { name: "a NOT NULL violation (the failing row is in the detail)", client: "pg", sql: "UPDATE users SET name = NULL WHERE id = 1", expect: withheld("23502") },
   { name: "a failing cast through psql", client: "psql", sql: "SELECT id FROM users WHERE email::int = 1", expect: withheld("22P02") },

@@ -101,6 +101,22 @@ for (const [name, sql] of ATTEMPTS) {
   });
 }
 
+test("a temporary domain named text shadows the built-in type: a cast to text in a filter is denied", async () => {
+  // The session's temporary schema is searched for type names before pg_catalog.
+  await client.query("CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (pg_notify('x', VALUE) IS NOT NULL)");
+  const from = tee.allToClient().length;
+  asides.length = 0;
+  const error = await client.query("SELECT id FROM users WHERE email::text IS NOT NULL").then(
+    (r) => new Error(`allowed: ${JSON.stringify(r.rows)}`),
+    (e: Error) => e,
+  );
+  await new Promise((r) => setTimeout(r, 20));
+  const all = received(from).toLowerCase();
+  for (const needle of NEEDLES) assert.not.ok(all.includes(needle.toLowerCase()), `the client received ${JSON.stringify(needle)}`);
+  assert.is((error as pg.DatabaseError).code, "42501", error.message);
+  await client.query("DROP DOMAIN pg_temp.text");
+});
+
 test("nothing was left on the server to read back: no large object, setting or sequence value", async () => {
   const objects = await g.pg.query<{ n: string }>("SELECT count(*)::text AS n FROM pg_largeobject_metadata");
   assert.is(objects.rows[0]!.n, "0");

@@ -138,6 +138,9 @@ export function isBuiltinOperator(names: string[]): boolean {
 /**
  * Built-in type names (pg_catalog, checked against a real server by a test). A cast to any other
  * type may run code the text does not name: a domain's CHECK, a cast function, a type's input function.
+ * Only a name qualified with pg_catalog is sure to be the built-in: the session's temporary schema is
+ * searched for type names before pg_catalog, so `x::text` may be a temporary domain named text. (The
+ * grammar writes its keyword types qualified: `int`, `varchar(n)`, `boolean`, `timestamp`.)
  */
 export const BUILTIN_TYPES: ReadonlySet<string> = new Set([
   "bool", "bytea", "char", "name", "int8", "int2", "int4", "text", "oid", "json", "xml", "float4", "float8", "money",
@@ -147,8 +150,8 @@ export const BUILTIN_TYPES: ReadonlySet<string> = new Set([
   "tstzrange", "point", "line", "lseg", "box", "path", "polygon", "circle", "pg_lsn", "record", "unknown",
 ]);
 
-/** True when a TypeName's name list is a built-in type (`text`, `pg_catalog.int4`). */
+/** True when a TypeName's name list is a built-in type written so that nothing can shadow it (`pg_catalog.int4`). */
 export function isBuiltinType(names: string[]): boolean {
-  const type = builtinName(names);
-  return type !== undefined && BUILTIN_TYPES.has(type);
+  const path = names.length === 3 ? names.slice(1) : names;
+  return path.length === 2 && path[0] === "pg_catalog" && BUILTIN_TYPES.has(path[1]!);
 }
