@@ -1,4 +1,5 @@
 import type { ErrorFields, FieldDescription } from "./protocol/backend-messages.js";
+import type { SqlStatement } from "../../engine/actions/sql/types.js";
 import type { ColumnMask, ResolvedMask } from "./row-masker.js";
 
 /** A prepared statement as the gateway knows it: its decision's masks and, once described, its columns. */
@@ -7,6 +8,12 @@ export interface PreparedStatement {
   masks: ResolvedMask[];
   ddl: boolean;
   fields?: FieldDescription[];
+  /**
+   * The request cycle in which the Parse's own decision also stands for one execution: a Parse and an
+   * Execute sent together (the unnamed statement of most drivers) are decided once. Any other
+   * execution is decided again. Unset when the Parse was only allowed to prepare (approval pending).
+   */
+  decidedForCycle?: number;
 }
 
 export interface Portal {
@@ -20,17 +27,30 @@ export interface Portal {
 /**
  * What the gateway expects back from upstream for each message it forwarded, in order. Responses are
  * matched to their request through this queue: the masks of an Execute are its portal's, the columns
- * of a Describe are its statement's, and a denial is slotted in just before the ReadyForQuery that
- * ends its cycle, so the client sees every response in the order a server would send it.
+ * of a Describe are its statement's, and a refusal replaces the error of the stand-in the server was
+ * made to fail, so the client sees every response in the order a server would send it.
  */
 export type Pending =
-  | { kind: "query"; sql: string; masks: ResolvedMask[]; ddl: boolean; plan: ColumnMask[]; rows: number; started: number }
-  | { kind: "sync"; injectError?: ErrorFields }
-  | { kind: "parse" }
-  | { kind: "bind" }
+  | {
+      kind: "query";
+      sql: string;
+      masks: ResolvedMask[];
+      ddl: boolean;
+      plan: ColumnMask[];
+      rows: number;
+      started: number;
+      /** The request's own statements, matched to the server's command completions in order. */
+      statements: SqlStatement[];
+      completedStatements: number;
+      /** A refused request: the server fails a stand-in, and its error is replaced by this one. */
+      replaceError?: ErrorFields;
+    }
+  | { kind: "sync" }
+  | { kind: "parse"; name?: string; statement?: PreparedStatement; replaceError?: ErrorFields }
+  | { kind: "bind"; name?: string; portal?: Portal }
   | { kind: "describe-statement"; statement: PreparedStatement; hidden: boolean }
   | { kind: "describe-portal"; portal: Portal }
-  | { kind: "execute"; portal: Portal; rows: number; started: number }
+  | { kind: "execute"; portal: Portal; masks: ResolvedMask[]; plan?: ColumnMask[]; rows: number; started: number }
   | { kind: "close" };
 
 /** Kinds answered in an extended-protocol cycle: after an ErrorResponse the server skips them until Sync. */

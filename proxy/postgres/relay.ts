@@ -1,14 +1,13 @@
 import { performance } from "node:perf_hooks";
 import type { Socket } from "node:net";
-import type { Verdict } from "../../engine/decide.js";
 import type { PostgresGatewayContext } from "./context.js";
 import { isExtended, type Pending, type Portal, type PreparedStatement } from "./pending.js";
 import {
   errorResponse,
   noticeResponse,
   readCommandTag,
+  readErrorFields,
   readRowDescription,
-  readyForQuery,
   rowDescription,
   type ErrorFields,
 } from "./protocol/backend-messages.js";
@@ -16,7 +15,9 @@ import { SQLSTATE } from "./protocol/codes.js";
 import { FrameReader, ProtocolError, type Frame } from "./protocol/frame-reader.js";
 import { readBind, readExecute, readParse, readQuery, readTargeted, resultFormatAt } from "./protocol/frontend-messages.js";
 import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
-import { gateStatement, type GateSession } from "./statement-gate.js";
+import { gateStatement, preview, type GateSession } from "./statement-gate.js";
+import { SqlDefinitions, withDefinitions } from "./sql-definitions.js";
+import type { ResolvedMask } from "./row-masker.js";
 import type { HoldControl } from "./approval-hold.js";
 import { withholdValues } from "./error-withholding.js";
 import { unreadableClientEncoding } from "./client-encoding.js";
@@ -43,9 +44,12 @@ export class Relay {
   private readonly pending: Pending[] = [];
   private readonly statements = new Map<string, PreparedStatement>();
   private readonly portals = new Map<string, Portal>();
-  /** After a denied extended-protocol message, everything up to Sync is discarded, as a server does. */
-  private discardError: ErrorFields | undefined;
+  /** SQL PREPARE and DECLARE of this session: what a later EXECUTE or FETCH runs. */
+  private readonly definitions = new SqlDefinitions();
+  /** After a refused extended-protocol message, everything up to Sync is discarded, as a server does. */
   private discarding = false;
+  /** The server sent a FATAL error: its closing the connection is expected, and it has said why. */
+  private serverEnded = false;
   private status = "I";
   /** Set once a decision says the caller has masked columns: the server's runtime messages are withheld. */
   private withhold = false;
@@ -94,15 +98,21 @@ export class Relay {
     this.client.on("close", () => this.close("client disconnected"));
     this.client.on("error", () => this.close("client connection failed"));
     this.upstream.on("data", (chunk: Buffer) => this.fromUpstream(chunk));
-    this.upstream.on("close", () => this.fail({ severity: "FATAL", code: SQLSTATE.connectionFailure, message: "Portcullis: the target closed the connection" }, "target disconnected"));
+    this.upstream.on("close", () => this.upstreamClosed());
     this.upstream.on("error", () => undefined);
     this.client.on("drain", () => this.resume("client-drain", this.upstream));
     this.upstream.on("drain", () => this.resume("upstream-drain", this.client));
     // Either side may have gone while the gateway logged in upstream: its "close" has already fired.
     if (this.client.destroyed) return this.close("client disconnected");
-    if (this.upstream.destroyed) return this.fail({ severity: "FATAL", code: SQLSTATE.connectionFailure, message: "Portcullis: the target closed the connection" }, "target disconnected");
+    if (this.upstream.destroyed) return this.upstreamClosed();
     this.inbox.push(...queued);
     void this.pump();
+  }
+
+  /** The target closed the connection: after its own FATAL the client has its reason, and gets no second one. */
+  private upstreamClosed(): void {
+    if (this.serverEnded) return this.close("the target ended the session");
+    this.fail({ severity: "FATAL", code: SQLSTATE.connectionFailure, message: "Portcullis: the target closed the connection" }, "target disconnected");
   }
 
   // ---- client → upstream -------------------------------------------------------------------
@@ -166,10 +176,14 @@ export class Relay {
         const statement = this.statements.get(bind.statement);
         // A statement prepared with SQL PREPARE shares the server's names but was never decided here
         // with its result columns: binding it through the protocol would skip its masks.
-        if (!statement) return this.discard(denial(`prepared statement "${bind.statement}" was not prepared with a Parse message in this session`));
+        if (!statement) {
+          // Followed exactly, a name unknown here is unknown to the server too: answered as it would be.
+          if (!this.definitions.hasPrepared(bind.statement)) return this.discard({ code: "26000", message: `prepared statement "${bind.statement}" does not exist` });
+          return this.discard(denial(`prepared statement "${bind.statement}" was not prepared with a Parse message in this session`));
+        }
         const portal: Portal = { statement, formats: bind.resultFormats, cycle: this.cycle };
         this.portals.set(bind.portal, portal);
-        this.forward(frame, { kind: "bind" });
+        this.forward(frame, { kind: "bind", name: bind.portal, portal });
         return undefined;
       }
       case "D": {
@@ -188,9 +202,11 @@ export class Relay {
         const portal = this.portals.get(name);
         // A SQL cursor (DECLARE, or a function's refcursor) is a portal too: only portals bound here, in a
         // transaction still open, have known masks.
+        if (!portal && !this.definitions.hasCursor(name)) {
+          return this.discard({ code: "34000", message: `portal "${name}" does not exist`, detail: "Portcullis knows no portal or cursor of that name in this session" });
+        }
         if (!portal || (portal.cycle ?? 0) < this.idleThrough) return this.discard(denial(`portal "${name}" was not bound with a Bind message in this transaction`));
-        this.forward(frame, { kind: "execute", portal, rows: 0, started: performance.now() });
-        return undefined;
+        return this.execute(frame, portal);
       }
       case "C": {
         const target = readTargeted(frame.body);
@@ -199,13 +215,10 @@ export class Relay {
         this.forward(frame, { kind: "close" });
         return undefined;
       }
-      case "S": {
-        const injectError = this.discardError;
+      case "S":
         this.discarding = false;
-        this.discardError = undefined;
-        this.forward(frame, injectError ? { kind: "sync", injectError } : { kind: "sync" });
+        this.forward(frame, { kind: "sync" });
         return undefined;
-      }
       case "H":
       case "d":
       case "c":
@@ -245,14 +258,43 @@ export class Relay {
   }
 
   private async query(sql: string, frame: Frame): Promise<void> {
-    const gate = await gateStatement(this.context, this.who, sql, () => this.holdControl());
+    // EXECUTE and FETCH run what was prepared or declared earlier: that is decided with them, each time.
+    let text = sql;
+    let definitions = 0;
+    if (/execute|fetch|move/i.test(sql)) {
+      const used = this.definitions.usedBy(preview(this.context, this.who, sql).action.statements, (name) => this.statements.get(name)?.sql);
+      if ("unknown" in used) return this.refuse(denial(`${used.unknown} was not prepared in this session through Portcullis`));
+      text = withDefinitions(used.texts, sql);
+      definitions = used.texts.length;
+    }
+    const gate = await gateStatement(this.context, this.who, text, () => this.holdControl());
     // The wait (if any) is over: a later cancel is for the server again.
     this.hold = undefined;
     if (this.closed) return;
     if (!gate.ok) return this.refuse(gate.error);
     if (gate.sensitive) this.withhold = true;
-    this.forgetRedefined(gate.verdict);
-    this.forward(frame, { kind: "query", sql, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now() });
+    const statements = gate.verdict.action.statements.slice(definitions);
+    this.forward(frame, { kind: "query", sql: text, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now(), statements, completedStatements: 0 });
+  }
+
+  /** Every execution is decided on the statement it runs, audited, and consumes an approval of its own. */
+  private async execute(frame: Frame, portal: Portal): Promise<void> {
+    const statement = portal.statement;
+    let masks: ResolvedMask[] = statement.masks;
+    if (statement.decidedForCycle !== this.cycle) {
+      const gate = await gateStatement(this.context, this.who, statement.sql, () => this.holdControl());
+      this.hold = undefined;
+      if (this.closed) return;
+      if (!gate.ok) return this.discard(gate.error);
+      if (gate.sensitive) this.withhold = true;
+      masks = gate.masks;
+      // Rows can only be masked by columns the server described when the statement was prepared.
+      if (masks.length > 0 && !statement.fields && statement.masks.length === 0) {
+        return this.discard(denial("the policy now masks columns of this prepared statement: prepare it again"));
+      }
+    }
+    statement.decidedForCycle = undefined;
+    this.forward(frame, { kind: "execute", portal, masks, rows: 0, started: performance.now() });
   }
 
   private async parse(frame: Frame): Promise<void> {
@@ -263,19 +305,18 @@ export class Relay {
       this.discard({ code: "42P05", message: `prepared statement "${message.name}" already exists` });
       return;
     }
-    const gate = await gateStatement(this.context, this.who, message.text, () => this.holdControl());
+    const gate = await gateStatement(this.context, this.who, message.text, () => this.holdControl(), "prepare");
     this.hold = undefined;
     if (this.closed) return;
     if (!gate.ok) {
-      this.discarding = true;
-      this.discardError = gate.error;
+      this.discard(gate.error);
       return;
     }
     if (gate.sensitive) this.withhold = true;
     const statement: PreparedStatement = { sql: message.text, masks: gate.masks, ddl: gate.ddl };
-    this.forgetRedefined(gate.verdict);
+    if (gate.verdict.effect !== "approval") statement.decidedForCycle = this.cycle;
     this.statements.set(message.name, statement);
-    this.forward(frame, { kind: "parse" });
+    this.forward(frame, { kind: "parse", name: message.name, statement });
     // Masking needs the statement's result columns even when the client never asks for them.
     if (gate.masks.length > 0) {
       const describe = new MessageWriter().byte(0x53).cstring(message.name).finish("D");
@@ -284,34 +325,29 @@ export class Relay {
     }
   }
 
-  /** An extended-protocol message refused here: the error comes at the next Sync, and everything until then is skipped. */
+  /**
+   * An extended-protocol message refused here. The server must fail exactly as if the message had
+   * failed on it: skip to Sync, roll back the implicit transaction, fail a transaction block. So it is
+   * sent a Parse that cannot parse (it defines and runs nothing), and its error is replaced by this one.
+   * Everything the client sends until Sync is skipped, as the server would skip it.
+   */
   private discard(error: ErrorFields): undefined {
     this.discarding = true;
-    this.discardError = error;
+    const failing = new MessageWriter().cstring("portcullis_refused").cstring(REFUSED_TEXT).int16(0).finish("P");
+    this.send(this.upstream, failing, "upstream-drain", this.client);
+    this.expect({ kind: "parse", replaceError: error });
     return undefined;
   }
 
-  /** SQL PREPARE creates a statement under a name the gateway may still hold from a Parse (deallocated since). */
-  private forgetRedefined(verdict: Verdict): void {
-    for (const statement of verdict.action.statements) {
-      if (statement.command === "PREPARE" && statement.prepared_name) this.statements.delete(statement.prepared_name);
-    }
-  }
-
   /**
-   * A denied Query or FunctionCall: the client gets the error and a ReadyForQuery. With responses
-   * still outstanding upstream, a Sync goes up instead so the error lands after them, in order.
+   * A denied Query or FunctionCall. The server runs a stand-in that fails at parse time, so its
+   * transaction ends up exactly as after an error of its own (failed inside a block, rolled back when
+   * implicit) and its ReadyForQuery reports that; the client sees this error in place of the stand-in's.
    */
   private refuse(error: ErrorFields): void {
-    if (this.pending.length === 0) {
-      this.client.cork();
-      this.send(this.client, errorResponse(error), "client-drain", this.upstream);
-      this.send(this.client, readyForQuery(this.status), "client-drain", this.upstream);
-      this.client.uncork();
-      return;
-    }
-    this.send(this.upstream, new MessageWriter(0).finish("S"), "upstream-drain", this.client);
-    this.expect({ kind: "sync", injectError: error });
+    const failing = new MessageWriter().cstring(REFUSED_TEXT).finish("Q");
+    this.send(this.upstream, failing, "upstream-drain", this.client);
+    this.expect({ kind: "query", sql: REFUSED_TEXT, masks: [], ddl: false, plan: [], rows: 0, started: performance.now(), statements: [], completedStatements: 0, replaceError: error });
   }
 
   private forward(frame: Frame, expect: Pending | undefined): void {
@@ -391,13 +427,19 @@ export class Relay {
       case "s":
         this.complete(frame, head);
         return frame.raw;
-      case "E":
-        // After an error the server skips the rest of the extended cycle up to Sync.
+      case "E": {
+        const fields = readErrorFields(frame.body);
+        if ((fields.V ?? fields.S) === "FATAL") this.serverEnded = true;
+        // A stand-in the gateway had fail for a refused request: the client gets the refusal.
+        const replaced = head && (head.kind === "query" || head.kind === "parse") && head.replaceError ? errorResponse(head.replaceError) : undefined;
+        // After an error the server skips the rest of the extended cycle up to Sync: what it skipped
+        // (or failed) defined nothing on it, so the gateway forgets it too.
         if (head && isExtended(head)) {
-          while (this.pending[0] && this.pending[0].kind !== "sync") this.pending.shift();
+          while (this.pending[0] && this.pending[0].kind !== "sync") this.forgetFailed(this.pending.shift()!);
           if (this.pending.length === 0) this.skippingToSync = true;
         }
-        return (this.withhold && withholdValues("E", frame.body)) || frame.raw;
+        return replaced ?? ((this.withhold && withholdValues("E", frame.body)) || frame.raw);
+      }
       case "N":
         return (this.withhold && withholdValues("N", frame.body)) || frame.raw;
       case "S": {
@@ -415,6 +457,12 @@ export class Relay {
       default:
         return frame.raw;
     }
+  }
+
+  /** A Parse or Bind the server failed or skipped: its statement or portal does not exist there. */
+  private forgetFailed(entry: Pending): void {
+    if (entry.kind === "parse" && entry.name !== undefined && this.statements.get(entry.name) === entry.statement) this.statements.delete(entry.name);
+    if (entry.kind === "bind" && entry.name !== undefined && this.portals.get(entry.name) === entry.portal) this.portals.delete(entry.name);
   }
 
   private rowDescription(frame: Frame, head: Pending | undefined): Buffer | undefined {
@@ -448,14 +496,15 @@ export class Relay {
     if (head?.kind === "execute") {
       head.rows += 1;
       const portal = head.portal;
-      if (!portal.plan) {
-        if (portal.statement.masks.length > 0 && !portal.statement.fields) {
+      if (!head.plan) {
+        if (head.masks.length > 0 && !portal.statement.fields) {
           // Rows whose columns are unknown cannot be masked: never pass them through.
           throw new Error("result columns of a masked statement are unknown");
         }
-        portal.plan = planColumns(portal.statement.fields ?? [], portal.statement.masks, (i) => resultFormatAt(portal.formats, i));
+        // The masks are this execution's decision's, not the Parse's: the policy may have changed since.
+        head.plan = planColumns(portal.statement.fields ?? [], head.masks, (i) => resultFormatAt(portal.formats, i));
       }
-      return portal.plan.length > 0 ? maskRow(frame.body, portal.plan, (r, v) => this.context.mask(r, v), this.decode) : frame.raw;
+      return head.plan.length > 0 ? maskRow(frame.body, head.plan, (r, v) => this.context.mask(r, v), this.decode) : frame.raw;
     }
     return frame.raw;
   }
@@ -463,9 +512,12 @@ export class Relay {
   private complete(frame: Frame, head: Pending | undefined): void {
     if (head?.kind === "execute") {
       this.pending.shift();
-      this.result(head.portal.statement.sql, frame, head.rows, head.portal.plan?.map((m) => m.rule.column) ?? [], head.started);
+      this.result(head.portal.statement.sql, frame, head.rows, head.plan?.map((m) => m.rule.column) ?? [], head.started);
       if (head.portal.statement.ddl) this.context.catalog(this.who.target).invalidate();
     } else if (head?.kind === "query") {
+      // Definitions count once the server has done them (a failed PREPARE defines nothing).
+      const statement = frame.type === "C" ? head.statements[head.completedStatements++] : undefined;
+      if (statement) this.definitions.completed(statement, readCommandTag(frame.body), this.statements, this.portals);
       this.result(head.sql, frame, head.rows, head.plan.map((m) => m.rule.column), head.started);
       head.plan = [];
       head.rows = 0;
@@ -476,19 +528,15 @@ export class Relay {
     this.status = String.fromCharCode(frame.body[0] ?? 0x49);
     this.completed += 1;
     if (this.status === "I") this.idleThrough = this.completed;
-    let injected: ErrorFields | undefined;
     while (this.pending.length > 0) {
       const entry = this.pending.shift()!;
-      if (entry.kind === "sync") {
-        injected = entry.injectError;
-        break;
-      }
+      if (entry.kind === "sync") break;
       if (entry.kind === "query") {
         if (entry.ddl) this.context.catalog(this.who.target).invalidate();
         break;
       }
     }
-    return injected ? Buffer.concat([errorResponse(injected), frame.raw]) : frame.raw;
+    return frame.raw;
   }
 
   private result(sql: string, frame: Frame, rows: number, masked: string[], started: number): void {
@@ -539,6 +587,9 @@ export class Relay {
     this.onClosed(reason);
   }
 }
+
+/** The stand-in a refused request is replaced with upstream: it fails to parse, so nothing runs. */
+const REFUSED_TEXT = "Portcullis refused this request";
 
 function denial(reason: string): ErrorFields {
   return { code: SQLSTATE.insufficientPrivilege, message: `Portcullis denied this request: ${reason}` };

@@ -20,12 +20,23 @@ export interface GateSession {
 }
 
 /**
- * Decides one request (the text of a Query or Parse message) and records the decision durably before
- * anything is forwarded. Every failure on the way is a denial with a reason the client can read.
+ * `run`: the request runs now (a Query, an Execute, SQL EXECUTE or FETCH). `prepare`: it only defines
+ * something that runs later (a Parse message): nothing runs, so a statement that needs an approval is
+ * prepared without one, and asks for its approval each time it is executed.
  */
-export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string, hold?: () => HoldControl): Promise<GateResult> {
+export type GatePhase = "run" | "prepare";
+
+/**
+ * Decides one request (the text of a Query or Parse message, or what an execution runs) and records the
+ * decision durably before anything is forwarded. Every failure on the way is a denial with a reason the
+ * client can read.
+ */
+export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string, hold?: () => HoldControl, phase: GatePhase = "run"): Promise<GateResult> {
   let verdict = evaluate(context, who, sql);
   const desk = context.approvals;
+  // SQL PREPARE alone, like a Parse, runs nothing: its approval is asked for by each EXECUTE of it.
+  const prepareOnly = verdict.effect === "approval" && (phase === "prepare" || onlyPrepares(verdict));
+  if (prepareOnly) return settle(context, who, sql, verdict, true);
   // An earlier approval (a ticket) can only change a decision that requires one: the approval store is
   // asked then, not on every statement.
   if (desk && verdict.effect === "approval") {
@@ -42,6 +53,11 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
   return awaitApproval(desk, who, sql, result.verdict, hold, (approved) => settle(context, who, sql, evaluate(context, who, sql, approved)));
 }
 
+/** What the policy makes of `sql`, without recording it: for reading the action document first. */
+export function preview(context: PostgresGatewayContext, who: GateSession, sql: string): Verdict {
+  return evaluate(context, who, sql);
+}
+
 function evaluate(context: PostgresGatewayContext, who: GateSession, sql: string, grant?: ApprovalGrant): Verdict {
   return context.decide({
     identity: who.identity,
@@ -52,11 +68,19 @@ function evaluate(context: PostgresGatewayContext, who: GateSession, sql: string
   });
 }
 
-/** Checks what the policy cannot see, records the decision, and turns it into what the relay does. */
-async function settle(context: PostgresGatewayContext, who: GateSession, sql: string, decided: Verdict): Promise<GateResult> {
+function onlyPrepares(verdict: Verdict): boolean {
+  const statements = verdict.action.statements;
+  return statements.length > 0 && statements.every((s) => s.command === "PREPARE");
+}
+
+/**
+ * Checks what the policy cannot see, records the decision, and turns it into what the relay does.
+ * `prepareOnly`: a decision that requires approval lets the statement be prepared (not run).
+ */
+async function settle(context: PostgresGatewayContext, who: GateSession, sql: string, decided: Verdict, prepareOnly = false): Promise<GateResult> {
   let verdict = decided;
   let sensitive = false;
-  if (verdict.effect === "allow" || verdict.effect === "mask") {
+  if (verdict.effect === "allow" || verdict.effect === "mask" || (prepareOnly && verdict.effect === "approval")) {
     // What the text does not show (views, functions, inheritance) is checked before the decision is recorded.
     try {
       const guard = await guardStatement(context, who, verdict);
@@ -75,8 +99,9 @@ async function settle(context: PostgresGatewayContext, who: GateSession, sql: st
   }
   switch (verdict.effect) {
     case "deny":
-      return { ok: false, verdict, error: denial(verdict.decision.reasons.join("; ") || "denied by policy") };
+      return { ok: false, verdict, error: refusalOf(verdict) };
     case "approval": {
+      if (prepareOnly) break;
       const approval = verdict.decision.approval;
       const who = approval?.approvers?.join(", ") ?? "an approver";
       const reason = approval?.reason ?? verdict.decision.reasons.join("; ");
@@ -90,7 +115,7 @@ async function settle(context: PostgresGatewayContext, who: GateSession, sql: st
       break;
   }
   const ddl = verdict.action.statements.some((s) => s.category === "ddl");
-  if (verdict.effect === "allow") return { ok: true, verdict, masks: [], ddl, sensitive };
+  if ((verdict.decision.mask ?? []).length === 0) return { ok: true, verdict, masks: [], ddl, sensitive };
   try {
     const catalog = context.catalog(who.target);
     const masks: ResolvedMask[] = [];
@@ -111,6 +136,18 @@ function deniedBy(verdict: Verdict, reasons: string[]): Verdict {
   const decision: Verdict["decision"] = { allow: false, reasons };
   if (verdict.decision.policy_revision !== undefined) decision.policy_revision = verdict.decision.policy_revision;
   return { ...verdict, effect: "deny", decision };
+}
+
+/**
+ * A statement that does not parse is answered as the server would answer it: 42601 at its position
+ * (1-based, in characters). Any other denial is 42501 with the policy's reasons.
+ */
+function refusalOf(verdict: Verdict): ErrorFields {
+  const parseError = verdict.action.parse_error;
+  if (parseError && /syntax error|unterminated|invalid|zero-length/i.test(parseError.message)) {
+    return { code: SQLSTATE.syntaxError, message: parseError.message, position: parseError.position + 1, detail: `Portcullis denied this statement: ${verdict.decision.reasons.join("; ")}` };
+  }
+  return denial(verdict.decision.reasons.join("; ") || "denied by policy");
 }
 
 function denial(reason: string): ErrorFields {

@@ -65,14 +65,24 @@ test("masked columns are masked in binary-format results", async () => {
   assert.is(row.ssn, "*******4321");
 });
 
-test("a transaction with a denial inside still commits what was allowed", async () => {
+test("a denial inside a transaction block fails it as a server error would: nothing commits", async () => {
   await client.query("BEGIN");
   await client.query("INSERT INTO orders (id, user_id, amount, note) VALUES ($1, 1, 5, 'tx')", [100]);
-  await client.query("DELETE FROM orders").catch(() => undefined);
-  await client.query("COMMIT");
+  const denied = await client.query("DELETE FROM orders").then(
+    () => undefined,
+    (error: { code?: string }) => error.code,
+  );
+  assert.is(denied, "42501");
+  // The server's own transaction is failed: the next statement is refused by the server itself.
+  const next = await client.query("SELECT 1").then(
+    () => undefined,
+    (error: { code?: string }) => error.code,
+  );
+  assert.is(next, "25P02");
+  const commit = await client.query("COMMIT");
+  assert.is(commit.command, "ROLLBACK");
   const r = await client.query("SELECT note FROM orders WHERE id = 100");
-  assert.equal(r.rows, [{ note: "tx" }]);
-  await client.query("DELETE FROM orders WHERE id = 100");
+  assert.equal(r.rows, []);
 });
 
 test("pipelined queries from several clients at once all get their own answers", async () => {

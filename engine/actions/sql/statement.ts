@@ -80,6 +80,9 @@ class StatementVisitor {
         const inner = this.visit(f.query);
         return { command: "DECLARE CURSOR", category: "cursor", extras: { ...inner.extras, cursor_name: str(f.portalname) ?? "" } };
       }
+      case "DeallocateStmt":
+        // DEALLOCATE ALL has no name: `prepared_name` is then absent.
+        return { ...UTILITY_COMMANDS[type]!, extras: str(f.name) !== undefined ? { prepared_name: str(f.name)! } : {} };
       case "FetchStmt":
       case "ClosePortalStmt":
         return { ...UTILITY_COMMANDS[type]!, extras: { cursor_name: str(f.portalname) ?? "" } };

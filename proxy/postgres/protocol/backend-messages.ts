@@ -9,6 +9,8 @@ export interface ErrorFields {
   message: string;
   detail?: string;
   hint?: string;
+  /** 1-based character position in the statement text, as the server reports a syntax error's. */
+  position?: number;
 }
 
 export function errorResponse(fields: ErrorFields): Buffer {
@@ -27,6 +29,7 @@ function noticeLike(type: string, severity: string, fields: ErrorFields): Buffer
   w.byte(0x4d).cstring(fields.message); // M
   if (fields.detail) w.byte(0x44).cstring(fields.detail); // D
   if (fields.hint) w.byte(0x48).cstring(fields.hint); // H
+  if (fields.position !== undefined) w.byte(0x50).cstring(String(fields.position)); // P
   w.byte(0);
   return w.finish(type);
 }

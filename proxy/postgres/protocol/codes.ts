@@ -10,6 +10,7 @@ export const FRONTEND_TYPES: ReadonlySet<string> = new Set(["Q", "P", "B", "E", 
 
 export const SQLSTATE = {
   insufficientPrivilege: "42501",
+  syntaxError: "42601",
   invalidPassword: "28P01",
   invalidAuthorization: "28000",
   protocolViolation: "08P01",
