@@ -140,7 +140,7 @@ test("an upstream backend killed mid-session: the client gets an error, the gate
     () => assert.unreachable("a query on the dead session must fail"),
     () => undefined,
   );
-  await waitFor(() => g.events.some((e) => e.type === "session_end" && e.reason === "target disconnected"), 3000);
+  await waitFor(() => g.events.some((e) => e.type === "session_end" && e.reason === "the target ended the session"), 3000);
   const fresh = await psql(await g.env(), "SELECT count(*) FROM orders");
   assert.is(fresh.stderr, "");
   assert.is(fresh.stdout.trim(), "20");
