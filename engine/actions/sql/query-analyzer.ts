@@ -120,7 +120,7 @@ export class QueryAnalyzer {
   /** Sources of a column reference (`c`, `t.c`, `s.t.c`). */
   resolve(names: string[], scope: Scope): Source[] {
     const column = names[names.length - 1]!;
-    if (names.length === 1) return scope.column(column);
+    if (names.length === 1) return scope.column(column, this.catalog);
     const qualifier = names.slice(0, -1);
     const entry = scope.entry(qualifier);
     if (column === "*") {
@@ -288,14 +288,16 @@ export class QueryAnalyzer {
   insert(f: Fields, parent: Scope | undefined): OutputColumn[] {
     const scope = new Scope(parent);
     this.withClause(f.withClause, scope);
+    // Rows inserted from a query copy values into another table, out of reach of masking. The target is
+    // not in that query's namespace: its names resolve without it.
+    const rows = this.queryLike(f.selectStmt, scope).flatMap((o) => o.sources);
     const target = this.writeTarget(f.relation, scope);
     if (target) this.effects.writes.push({ command: "INSERT", table: target.table, where_bounded: null });
     for (const col of list(f.cols)) {
       const name = str(fieldsOf(col, "ResTarget")?.name);
       if (name && target) this.effects.column(target.table, name, "write");
     }
-    // Rows inserted from a query copy values into another table, out of reach of masking.
-    this.effects.consume(this.queryLike(f.selectStmt, scope).flatMap((o) => o.sources), "derived");
+    this.effects.consume(rows, "derived");
     const conflict = isObject(f.onConflictClause) ? (fieldsOf(f.onConflictClause, "OnConflictClause") ?? f.onConflictClause) : undefined;
     if (conflict) {
       // `excluded` is the row proposed for insertion: its columns change with every proposed row.

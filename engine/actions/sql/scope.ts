@@ -1,3 +1,4 @@
+import type { CatalogIndex } from "./catalog.js";
 import type { RelationName } from "./types.js";
 import { asDerived, type OutputColumn, type Source } from "./lineage.js";
 
@@ -44,36 +45,62 @@ export class Scope {
 
   /**
    * Sources of an unqualified column name. PostgreSQL resolves it against the innermost level that has
-   * it; without the catalog we cannot know which base table has it, so every base table of that level
-   * is a candidate (conservative: a sensitive column is never attributed to nobody). A name that is also
-   * a range alias may be a whole-row reference, which is recorded as well.
+   * it, and only when no relation of that level has the column does it look at the enclosing level (an
+   * outer reference: `SELECT (SELECT email FROM orders) FROM users` reads users.email). A base table
+   * the catalog describes has the column or not; one it does not describe (or with no catalog) may
+   * have it, and may not: then the name counts for that table AND for every outer level it could reach
+   * (conservative: a sensitive column is never attributed to nobody, nor only to the wrong table). A
+   * name that is also a range alias may be a whole-row reference, which is recorded as well.
    */
-  column(name: string): Source[] {
+  column(name: string, catalog?: CatalogIndex): Source[] {
+    const found: Source[] = [];
     for (let s: Scope | undefined = this; s; s = s.parent) {
       const sources: Source[] = [];
       // Outputs the text does not name (`upper(ssn)` is called "upper" by the server) may be this column.
       const unnamed: Source[] = [];
-      let tables = 0;
+      let certain = false;
+      let possible = false;
       for (const e of s.entries) {
         if (e.kind === "table") {
-          tables += 1;
+          const has = tableHas(e.table, name, catalog);
+          if (has === false) continue;
           sources.push({ table: e.table, column: name, derived: false });
+          if (has === true) certain = true;
+          else possible = true;
         } else {
           const named = e.outputs.filter((o) => o.name === name);
           for (const o of named) sources.push(...o.sources);
-          if (named.length === 0) {
-            sources.push(...fromStars(e.outputs, name));
+          if (named.length > 0) certain = true;
+          else {
+            const viaStar = fromStars(e.outputs, name);
+            sources.push(...viaStar);
+            if (viaStar.length > 0) possible = true;
             for (const o of e.outputs) if (o.name === null) unnamed.push(...o.sources);
           }
         }
         if (e.alias === name) sources.push(...asDerived(starOf(e)));
       }
-      if (sources.length > 0 || tables > 0) return [...sources, ...unnamed];
+      found.push(...sources);
+      if (certain) return [...found, ...unnamed];
+      if (possible) {
+        // Maybe here, maybe further out: keep looking, keeping what may be this column.
+        found.push(...unnamed);
+        continue;
+      }
       // Only a guess: keep the name as well, so a column of that name is still matched by name alone.
-      if (unnamed.length > 0) return [...unnamed, { table: null, column: name, derived: false }];
+      if (unnamed.length > 0) return [...found, ...unnamed, { table: null, column: name, derived: false }];
     }
-    return [{ table: null, column: name, derived: false }];
+    return found.length > 0 ? found : [{ table: null, column: name, derived: false }];
   }
+}
+
+/** Whether a base table has a column: known from the catalog, or undefined when it cannot be told. */
+function tableHas(table: RelationName, column: string, catalog: CatalogIndex | undefined): boolean | undefined {
+  if (!catalog) return undefined;
+  const relations = catalog.relations(table.schema, table.name);
+  // Several candidates (or none: a table created since the catalog was read): it cannot be told.
+  if (relations.length !== 1) return undefined;
+  return relations[0]!.columns.includes(column);
 }
 
 export function starOf(entry: RangeEntry): Source[] {
