@@ -8,6 +8,7 @@ import {
 } from "./commands.js";
 import type { CatalogIndex } from "./catalog.js";
 import { Effects } from "./lineage.js";
+import { booleanOption, EXPLAIN_OPTIONS, UnknownOptionError } from "./option-values.js";
 import type { PgNode } from "./parser.js";
 import { QueryAnalyzer } from "./query-analyzer.js";
 import { Scope } from "./scope.js";
@@ -174,11 +175,10 @@ class StatementVisitor {
     let analyze = false;
     for (const option of list(f.options)) {
       const def = fieldsOf(option, "DefElem");
-      if (str(def?.defname) !== "analyze") continue;
-      const arg = def?.arg;
-      const boolean = fieldsOf(arg, "Boolean") ?? fieldsOf(fieldsOf(arg, "A_Const")?.boolval, "Boolean");
-      const text = str(fieldsOf(arg, "String")?.sval);
-      analyze = arg === undefined || boolean?.boolval === true || (text !== undefined && !["false", "off", "0"].includes(text));
+      const name = str(def?.defname) ?? "";
+      if (!EXPLAIN_OPTIONS.has(name)) throw new UnknownOptionError("EXPLAIN", name);
+      // The last mention wins, as on the server; a value the server would refuse counts as running.
+      if (name === "analyze") analyze = booleanOption(def?.arg) ?? true;
     }
     // The explained statement's effects are recorded either way: EXPLAIN ANALYZE runs it.
     const inner = this.visit(f.query);
