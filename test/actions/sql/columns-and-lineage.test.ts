@@ -27,7 +27,8 @@ test("an unqualified column with two tables in FROM is attributed to both (never
 test("SELECT * and t.* carry every column of their tables", () => {
   assert.equal(columns(one("SELECT * FROM users")), ["users.* output"]);
   assert.equal(columns(one("SELECT u.* FROM users u, orders o")), ["users.* output"]);
-  assert.equal(columns(one("SELECT * FROM users JOIN orders USING (id)")), ["orders.* output", "users.* output"]);
+  // USING (id) compares both sides' id: a filter on each.
+  assert.equal(columns(one("SELECT * FROM users JOIN orders USING (id)")), ["orders.* output", "orders.id filter", "users.* output", "users.id filter"]);
   assert.equal(columns(one("TABLE users")), ["users.* output"]);
 });
 
@@ -81,23 +82,31 @@ test("subqueries and CTEs in FROM keep the lineage of what they return", () => {
 });
 
 test("a scalar or ARRAY subquery in the SELECT list is derived; IN and EXISTS subqueries only filter", () => {
+  // Without the catalog, `users` may lack `email` and `id`: then the server reads them from the outer
+  // `orders`, so both are candidates (with the catalog only the one that has the column is).
   assert.equal(columns(one("SELECT (SELECT email FROM users WHERE id = o.user_id) FROM orders o")), [
+    "orders.email derived",
+    "orders.id filter",
     "orders.user_id filter",
     "users.email derived",
     "users.id filter",
   ]);
   assert.equal(columns(one("SELECT ARRAY(SELECT email FROM users)")), ["users.email derived"]);
+  // Without the catalog, user_id and total may be outer references to users: candidates too.
   assert.equal(columns(one("SELECT name FROM users WHERE id IN (SELECT user_id FROM orders WHERE total > 5)")), [
     "orders.total filter",
     "orders.user_id filter",
     "users.id filter",
     "users.name output",
+    "users.total filter",
+    "users.user_id filter",
   ]);
   assert.equal(columns(one("SELECT * FROM users WHERE EXISTS (SELECT ssn FROM secrets WHERE secrets.uid = users.id)")), [
     "secrets.ssn filter",
     "secrets.uid filter",
     "users.* output",
     "users.id filter",
+    "users.ssn filter",
   ]);
 });
 
@@ -119,7 +128,7 @@ test("an aliased join is a relation of its own: j.col and j.* reach both sides",
     "users.ssn output",
   ]);
   assert.equal(columns(one("SELECT j.* FROM (users u JOIN orders o ON true) AS j")), ["orders.* output", "users.* output"]);
-  assert.equal(columns(one("SELECT x.id FROM users JOIN orders USING (id) AS x")), ["orders.id output", "users.id output"]);
+  assert.equal(columns(one("SELECT x.id FROM users JOIN orders USING (id) AS x")), ["orders.id filter", "orders.id output", "users.id filter", "users.id output"]);
 });
 
 test("column alias lists that rename unknown columns (`t(a)` over a table or a `*`) stay traced to the table", () => {
