@@ -1,7 +1,9 @@
 import type { Verdict } from "../../engine/decide.js";
 import type { ApprovalGrant, Identity, SessionInfo } from "../../engine/policy/types.js";
+import type { TargetFacts } from "../../engine/actions/index.js";
 import { awaitApproval, type HoldControl } from "./approval-hold.js";
 import type { PostgresGatewayContext } from "./context.js";
+import { decidedOnStaleNames, targetFacts } from "./catalog-snapshot.js";
 import { guardStatement } from "./masking-guard.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
@@ -32,7 +34,10 @@ export type GatePhase = "run" | "prepare";
  * client can read.
  */
 export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string, hold?: () => HoldControl, phase: GatePhase = "run"): Promise<GateResult> {
-  let verdict = evaluate(context, who, sql);
+  // Names are resolved against the target's catalog, as the server resolves them.
+  let facts = await targetFacts(context.catalog(who.target), who.session, sql, (line) => context.log(line));
+  let verdict = evaluate(context, who, sql, undefined, facts);
+  if (decidedOnStaleNames(facts, who.session, verdict)) verdict = evaluate(context, who, sql, undefined, (facts = { catalog: facts.catalog!.uncertainSearchPath() }));
   const desk = context.approvals;
   // SQL PREPARE alone, like a Parse, runs nothing: its approval is asked for by each EXECUTE of it.
   const prepareOnly = verdict.effect === "approval" && (phase === "prepare" || onlyPrepares(verdict));
@@ -46,20 +51,21 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
     } catch (error) {
       context.log(`approval lookup failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (grant) verdict = evaluate(context, who, sql, grant);
+    if (grant) verdict = evaluate(context, who, sql, grant, facts);
   }
   const result = await settle(context, who, sql, verdict);
   if (!desk || result.ok || result.verdict?.effect !== "approval") return result;
-  return awaitApproval(desk, who, sql, result.verdict, hold, (approved) => settle(context, who, sql, evaluate(context, who, sql, approved)));
+  return awaitApproval(desk, who, sql, result.verdict, hold, (approved) => settle(context, who, sql, evaluate(context, who, sql, approved, facts)));
 }
 
-/** What the policy makes of `sql`, without recording it: for reading the action document first. */
+/** What the policy makes of `sql` from the text alone, without recording it: for reading its action document. */
 export function preview(context: PostgresGatewayContext, who: GateSession, sql: string): Verdict {
-  return evaluate(context, who, sql);
+  return evaluate(context, who, sql, undefined, {});
 }
 
-function evaluate(context: PostgresGatewayContext, who: GateSession, sql: string, grant?: ApprovalGrant): Verdict {
+function evaluate(context: PostgresGatewayContext, who: GateSession, sql: string, grant: ApprovalGrant | undefined, facts: TargetFacts): Verdict {
   return context.decide({
+    facts,
     identity: who.identity,
     session: who.session,
     target: { name: who.target.name, type: "postgres", tags: who.target.tags },

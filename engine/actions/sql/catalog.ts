@@ -41,8 +41,16 @@ export class CatalogIndex {
   private readonly relationsByName = new Map<string, CatalogRelation[]>();
   private readonly functionsByName = new Map<string, CatalogFunction[]>();
 
-  constructor(catalog: SqlCatalog) {
+  /**
+   * False when the session the statement runs in may look unqualified names up elsewhere than
+   * `searchPath` says (it changed search_path, or may have made temporary tables the catalog snapshot
+   * cannot see): unqualified relation names are then not resolved through the catalog at all.
+   */
+  readonly searchPathCertain: boolean;
+
+  constructor(catalog: SqlCatalog, searchPathCertain = true) {
     this.catalog = catalog;
+    this.searchPathCertain = searchPathCertain;
     for (const r of catalog.relations) push(this.relationsByName, r.name, r);
     for (const f of catalog.functions) push(this.functionsByName, f.name, f);
   }
@@ -60,6 +68,14 @@ export class CatalogIndex {
       if (hit.length > 0) return hit;
     }
     return [];
+  }
+
+  /** The same catalog, for a session whose unqualified names may resolve elsewhere (shares the index). */
+  uncertainSearchPath(): CatalogIndex {
+    if (!this.searchPathCertain) return this;
+    const copy = Object.create(CatalogIndex.prototype) as CatalogIndex;
+    Object.assign(copy, this, { searchPathCertain: false });
+    return copy;
   }
 
   /** Every function of that name (all overloads) in `schema`, or anywhere when unqualified. */

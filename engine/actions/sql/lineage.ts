@@ -9,6 +9,12 @@ export interface Source {
   table: RelationName | null;
   column: string;
   derived: boolean;
+  /**
+   * Set when the reference may name this column but the catalog could not confirm it (an unknown
+   * relation, or no catalog): it counts for everything a column can reveal, never as proof that a
+   * statement depends on this table's row.
+   */
+  uncertain?: boolean;
 }
 
 export interface OutputColumn {

@@ -6,7 +6,7 @@ import { isBuiltinOperator, isBuiltinType, mayBeVolatile, sideEffectOf } from ".
 import { boundsTarget, isLiteralRows, literalAliases, type BoundContext } from "./write-bounds.js";
 import { asDerived, Effects, type OutputColumn, type Source } from "./lineage.js";
 import { dependencyOrder } from "./cte-order.js";
-import { columnOf, renameOutputs, Scope, starOf, type RangeEntry } from "./scope.js";
+import { columnOf, renameOutputs, Scope, starColumns, starOf, type RangeEntry } from "./scope.js";
 import type { RelationName } from "./types.js";
 
 type Fields = Record<string, unknown>;
@@ -114,13 +114,26 @@ export class QueryAnalyzer {
     if (qualifier.length > 0 && entries.length === 0) {
       return [{ name: "*", sources: [{ table: relationFromQualifier(qualifier), column: "*", derived: false }] }];
     }
-    return entries.flatMap((e) => (e.kind === "table" ? [{ name: "*", sources: starOf(e) }] : e.outputs));
+    return entries.flatMap(starColumns);
+  }
+
+  /**
+   * The real columns of a relation the statement names, when the catalog knows it for certain: one
+   * relation of that name, and for an unqualified name a search path the catalog vouches for (a session
+   * that changed it or made temporary tables may see another relation under that name).
+   */
+  private relationColumns(relation: RelationName): string[] | undefined {
+    const catalog = this.catalog;
+    if (!catalog) return undefined;
+    if (relation.schema === null && !catalog.searchPathCertain) return undefined;
+    const found = catalog.relations(relation.schema, relation.name);
+    return found.length === 1 ? found[0]!.columns : undefined;
   }
 
   /** Sources of a column reference (`c`, `t.c`, `s.t.c`). */
   resolve(names: string[], scope: Scope): Source[] {
     const column = names[names.length - 1]!;
-    if (names.length === 1) return scope.column(column, this.catalog);
+    if (names.length === 1) return scope.column(column);
     const qualifier = names.slice(0, -1);
     const entry = scope.entry(qualifier);
     if (column === "*") {
@@ -162,8 +175,13 @@ export class QueryAnalyzer {
       } else {
         this.effects.table(relation, "read");
         const renamed = aliasColumns(f);
-        // `FROM users AS t(a, b)` renames the table's first columns, which only the catalog could name.
-        if (renamed.length === 0) scope.entries.push({ kind: "table", alias, table: relation });
+        const columns = this.relationColumns(relation);
+        // `FROM users AS t(a, b)` renames the table's first columns, by position: the catalog names them.
+        if (columns !== undefined && renamed.length > 0) {
+          const outputs = columns.map((c, i) => ({ name: renamed[i] ?? c, sources: [{ table: relation, column: c, derived: false }] }));
+          scope.entries.push({ kind: "derived", alias, outputs });
+        } else if (columns !== undefined) scope.entries.push({ kind: "table", alias, table: relation, columns });
+        else if (renamed.length === 0) scope.entries.push({ kind: "table", alias, table: relation });
         else scope.entries.push({ kind: "derived", alias, outputs: renameOutputs([{ name: "*", sources: [{ table: relation, column: "*", derived: false }] }], renamed) });
       }
       return;
@@ -178,6 +196,8 @@ export class QueryAnalyzer {
       this.range(f.larg, scope);
       this.range(f.rarg, scope);
       this.expr(f.quals, scope, "filter");
+      // USING (k) and NATURAL compare the join columns of both sides: each side's column is read.
+      this.joinColumns(f, scope.entries.slice(first));
       // An aliased join (`(a JOIN b) AS j`, `JOIN b USING (k) AS j`) is a relation of its own: `j.c` and
       // `j.*` reach the columns of both sides.
       const joined = scope.entries.slice(first).flatMap((e): OutputColumn[] => (e.kind === "table" ? [{ name: "*", sources: starOf(e) }] : e.outputs));
@@ -197,6 +217,27 @@ export class QueryAnalyzer {
     // Set-returning functions, XMLTABLE, JSON_TABLE: whatever they read is computed, hence derived.
     const sources = this.expr(item, scope, "derived");
     scope.entries.push({ kind: "derived", alias: aliasOf(f) ?? functionAlias(f) ?? "", outputs: asOutputs(sources) });
+  }
+
+  /** The columns a USING list or NATURAL join compares, recorded as filters on both sides. */
+  private joinColumns(f: Fields, sides: RangeEntry[]): void {
+    let names = list(f.usingClause).flatMap((item) => {
+      const name = str(fieldsOf(item, "String")?.sval);
+      return name ? [name] : [];
+    });
+    if (f.isNatural === true && sides.length >= 2) {
+      // The common column names of both sides; a side the catalog does not know makes every name a candidate.
+      const known = (e: RangeEntry): string[] | undefined =>
+        e.kind === "table" ? e.columns : e.outputs.some((o) => o.name === null || o.name === "*") ? undefined : e.outputs.map((o) => o.name!);
+      const sets = sides.map(known);
+      if (sets.every((c) => c !== undefined)) {
+        const [left, ...rest] = sets as string[][];
+        names = left!.filter((c) => rest.some((r) => r.includes(c)));
+      } else {
+        for (const e of sides) this.filter(starOf(e).map((v) => ({ ...v, uncertain: true })));
+      }
+    }
+    for (const name of names) for (const e of sides) this.filter(columnOf(e, name));
   }
 
   /**

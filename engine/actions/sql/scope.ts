@@ -1,10 +1,10 @@
-import type { CatalogIndex } from "./catalog.js";
 import type { RelationName } from "./types.js";
 import { asDerived, type OutputColumn, type Source } from "./lineage.js";
 
 /** One entry of a FROM list: a base table, or a derived relation (subquery, CTE, VALUES, function). */
 export type RangeEntry =
-  | { kind: "table"; alias: string; table: RelationName }
+  /** `columns`: the relation's real columns in order, when the catalog knows it; undefined when not. */
+  | { kind: "table"; alias: string; table: RelationName; columns?: string[] }
   | { kind: "derived"; alias: string; outputs: OutputColumn[] };
 
 /** The names visible at one query level; `parent` is the enclosing level (correlated references). */
@@ -44,63 +44,56 @@ export class Scope {
   }
 
   /**
-   * Sources of an unqualified column name. PostgreSQL resolves it against the innermost level that has
-   * it, and only when no relation of that level has the column does it look at the enclosing level (an
-   * outer reference: `SELECT (SELECT email FROM orders) FROM users` reads users.email). A base table
-   * the catalog describes has the column or not; one it does not describe (or with no catalog) may
-   * have it, and may not: then the name counts for that table AND for every outer level it could reach
-   * (conservative: a sensitive column is never attributed to nobody, nor only to the wrong table). A
-   * name that is also a range alias may be a whole-row reference, which is recorded as well.
+   * Sources of an unqualified column name, as the server resolves it: the innermost level that has a
+   * relation with that column wins; when no relation of a level has it, the name is an outer reference to
+   * the next level out. A relation whose columns the catalog does not know (or no catalog at all) may or
+   * may not have it: it is a candidate, and the search goes on outwards as well, so the name is attributed
+   * to every relation it could denote at every level it could reach, never to nobody.
+   * A name that is also a range alias may be a whole-row reference, which is recorded as well.
    */
-  column(name: string, catalog?: CatalogIndex): Source[] {
+  column(name: string): Source[] {
     const found: Source[] = [];
+    let named = false;
     for (let s: Scope | undefined = this; s; s = s.parent) {
-      const sources: Source[] = [];
-      // Outputs the text does not name (`upper(ssn)` is called "upper" by the server) may be this column.
-      const unnamed: Source[] = [];
       let certain = false;
-      let possible = false;
+      const level: Source[] = [];
       for (const e of s.entries) {
         if (e.kind === "table") {
-          const has = tableHas(e.table, name, catalog);
-          if (has === false) continue;
-          sources.push({ table: e.table, column: name, derived: false });
-          if (has === true) certain = true;
-          else possible = true;
+          if (e.columns === undefined) {
+            named = true;
+            level.push({ table: e.table, column: name, derived: false });
+          } else if (e.columns.includes(name)) {
+            certain = true;
+            level.push({ table: e.table, column: name, derived: false });
+          }
         } else {
-          const named = e.outputs.filter((o) => o.name === name);
-          for (const o of named) sources.push(...o.sources);
-          if (named.length > 0) certain = true;
-          else {
+          const outputs = e.outputs.filter((o) => o.name === name);
+          if (outputs.length > 0) {
+            certain = true;
+            for (const o of outputs) level.push(...o.sources);
+          } else {
+            // A `t.*` of an unknown relation, or an output the text does not name (`upper(ssn)` is
+            // called "upper" by the server), may be this column.
             const viaStar = fromStars(e.outputs, name);
-            sources.push(...viaStar);
-            if (viaStar.length > 0) possible = true;
-            for (const o of e.outputs) if (o.name === null) unnamed.push(...o.sources);
+            if (viaStar.length > 0) named = true;
+            level.push(...viaStar);
+            for (const o of e.outputs) if (o.name === null) level.push(...o.sources);
           }
         }
-        if (e.alias === name) sources.push(...asDerived(starOf(e)));
+        if (e.alias === name) {
+          named = true;
+          level.push(...asDerived(starOf(e)));
+        }
       }
-      found.push(...sources);
-      if (certain) return [...found, ...unnamed];
-      if (possible) {
-        // Maybe here, maybe further out: keep looking, keeping what may be this column.
-        found.push(...unnamed);
-        continue;
-      }
-      // Only a guess: keep the name as well, so a column of that name is still matched by name alone.
-      if (unnamed.length > 0) return [...found, ...unnamed, { table: null, column: name, derived: false }];
+      // Candidates past the first level that had any are reached only because that level's might not
+      // have the column: they may be the column, but do not prove the statement depends on their row.
+      found.push(...(found.length > 0 ? level.map((v) => ({ ...v, uncertain: true })) : level));
+      if (certain) return found;
     }
-    return found.length > 0 ? found : [{ table: null, column: name, derived: false }];
+    // Only a guess: keep the name as well, so a column of that name is still matched by name alone.
+    if (!named) found.push({ table: null, column: name, derived: false, uncertain: true });
+    return found;
   }
-}
-
-/** Whether a base table has a column: known from the catalog, or undefined when it cannot be told. */
-function tableHas(table: RelationName, column: string, catalog: CatalogIndex | undefined): boolean | undefined {
-  if (!catalog) return undefined;
-  const relations = catalog.relations(table.schema, table.name);
-  // Several candidates (or none: a table created since the catalog was read): it cannot be told.
-  if (relations.length !== 1) return undefined;
-  return relations[0]!.columns.includes(column);
 }
 
 export function starOf(entry: RangeEntry): Source[] {
@@ -138,4 +131,11 @@ export function renameOutputs(outputs: OutputColumn[], names: string[]): OutputC
   if (star === -1 || star >= names.length) return outputs.map((o, i) => (i < names.length ? { ...o, name: names[i]! } : o));
   const known = outputs.slice(0, star).map((o, i) => ({ ...o, name: names[i]! }));
   return [...known, { name: null, sources: outputs.slice(star).flatMap((o) => o.sources) }];
+}
+
+/** `*` of an entry as output columns: a table the catalog knows expands to its real columns, in order. */
+export function starColumns(entry: RangeEntry): OutputColumn[] {
+  if (entry.kind === "derived") return entry.outputs;
+  if (entry.columns === undefined) return [{ name: "*", sources: starOf(entry) }];
+  return entry.columns.map((c) => ({ name: c, sources: [{ table: entry.table, column: c, derived: false }] }));
 }

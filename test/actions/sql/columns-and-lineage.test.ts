@@ -27,7 +27,8 @@ test("an unqualified column with two tables in FROM is attributed to both (never
 test("SELECT * and t.* carry every column of their tables", () => {
   assert.equal(columns(one("SELECT * FROM users")), ["users.* output"]);
   assert.equal(columns(one("SELECT u.* FROM users u, orders o")), ["users.* output"]);
-  assert.equal(columns(one("SELECT * FROM users JOIN orders USING (id)")), ["orders.* output", "users.* output"]);
+  // USING (id) compares both sides' id: a filter on each.
+  assert.equal(columns(one("SELECT * FROM users JOIN orders USING (id)")), ["orders.* output", "orders.id filter", "users.* output", "users.id filter"]);
   assert.equal(columns(one("TABLE users")), ["users.* output"]);
 });
 
@@ -81,8 +82,8 @@ test("subqueries and CTEs in FROM keep the lineage of what they return", () => {
 });
 
 test("a scalar or ARRAY subquery in the SELECT list is derived; IN and EXISTS subqueries only filter", () => {
-  // Without the catalog, orders may have an email or an id of its own as well: the unqualified names
-  // count for both levels (PostgreSQL looks outward only when the inner table lacks the column).
+  // Without the catalog, `users` may lack `email` and `id`: then the server reads them from the outer
+  // `orders`, so both are candidates (with the catalog only the one that has the column is).
   assert.equal(columns(one("SELECT (SELECT email FROM users WHERE id = o.user_id) FROM orders o")), [
     "orders.email derived",
     "orders.id filter",
@@ -91,6 +92,7 @@ test("a scalar or ARRAY subquery in the SELECT list is derived; IN and EXISTS su
     "users.id filter",
   ]);
   assert.equal(columns(one("SELECT ARRAY(SELECT email FROM users)")), ["users.email derived"]);
+  // Without the catalog, user_id and total may be outer references to users: candidates too.
   assert.equal(columns(one("SELECT name FROM users WHERE id IN (SELECT user_id FROM orders WHERE total > 5)")), [
     "orders.total filter",
     "orders.user_id filter",
@@ -126,7 +128,7 @@ test("an aliased join is a relation of its own: j.col and j.* reach both sides",
     "users.ssn output",
   ]);
   assert.equal(columns(one("SELECT j.* FROM (users u JOIN orders o ON true) AS j")), ["orders.* output", "users.* output"]);
-  assert.equal(columns(one("SELECT x.id FROM users JOIN orders USING (id) AS x")), ["orders.id output", "users.id output"]);
+  assert.equal(columns(one("SELECT x.id FROM users JOIN orders USING (id) AS x")), ["orders.id filter", "orders.id output", "users.id filter", "users.id output"]);
 });
 
 test("column alias lists that rename unknown columns (`t(a)` over a table or a `*`) stay traced to the table", () => {
