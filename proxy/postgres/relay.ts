@@ -361,7 +361,11 @@ export class Relay {
    */
   private expect(entry: Pending): void {
     if (entry.kind === "sync") this.skippingToSync = false;
-    else if (this.skippingToSync) return;
+    else if (this.skippingToSync) {
+      // The server skips it: a Parse or Bind sent now defines nothing there.
+      this.forgetFailed(entry);
+      return;
+    }
     this.pending.push(entry);
     if (entry.kind === "query" || entry.kind === "sync") this.cycle += 1;
   }
