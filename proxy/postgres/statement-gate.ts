@@ -86,7 +86,7 @@ function onlyPrepares(verdict: Verdict): boolean {
 async function settle(context: PostgresGatewayContext, who: GateSession, sql: string, decided: Verdict, prepareOnly = false): Promise<GateResult> {
   let verdict = decided;
   let sensitive = false;
-  if (verdict.effect === "allow" || verdict.effect === "mask" || (prepareOnly && verdict.effect === "approval")) {
+  if (verdict.effect === "allow" || verdict.effect === "mask" || prepareOnly) {
     // What the text does not show (views, functions, inheritance) is checked before the decision is recorded.
     try {
       const guard = await guardStatement(context, who, verdict);

@@ -1,16 +1,13 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { resolveConfig } from "../../engine/config/load.js";
 import type { ApprovalRequest } from "../../engine/approvals/types.js";
 import type { Identity } from "../../engine/policy/types.js";
-import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
-import { DEMO_SCHEMA } from "../support/pg-gateway.js";
-import { startPostgres, type RunningPostgres } from "../support/postgres.js";
+import type { RunningGateway } from "../../proxy/gateway/gateway.js";
+import { pendingFor as pendingForIn, startApprovalGateway, type ApprovalGateway } from "../support/approval-gateway.js";
+import type { RunningPostgres } from "../support/postgres.js";
 
 /**
  * An approval covers one execution of the approved statement: executing a prepared statement again
@@ -25,6 +22,7 @@ const ALICE: Identity = { subject: "alice", issuer: "https://idp.test", groups: 
 let server: RunningPostgres;
 let gateway: RunningGateway;
 let dir: string;
+let running: ApprovalGateway | undefined;
 
 async function connect(who: Identity): Promise<pg.Client> {
   const token = (await gateway.identity.tokens.issue(who)).token;
@@ -56,38 +54,15 @@ function ticketOf(error: { message: string } | undefined): string {
   return id!;
 }
 
-async function pendingFor(subject: string): Promise<ApprovalRequest> {
-  for (let i = 0; i < 200; i++) {
-    const found = (await gateway.approvals.list({ status: "pending" })).find((r) => r.requester.subject === subject);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no pending approval for ${subject}`);
-}
+const pendingFor = (subject: string): Promise<ApprovalRequest> => pendingForIn(gateway, subject);
 
 test.before(async () => {
-  server = await startPostgres({ users: [{ name: "gateway", password: randomBytes(8).toString("hex") }], initSql: DEMO_SCHEMA });
-  const password = randomBytes(12).toString("hex");
-  await server.createRole("gw_prod", password);
-  await server.query("GRANT ALL ON ALL TABLES IN SCHEMA public TO gw_prod");
-  await server.query("ALTER TABLE orders OWNER TO gw_prod");
-  dir = mkdtempSync(join(tmpdir(), "portcullis-executions-"));
-  const config = resolveConfig(
-    {
-      state_dir: dir,
-      listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0" },
-      policy: { watch: false },
-      postgres: { targets: [{ name: "shop", tags: { env: "prod" }, host: server.host, port: server.port, database: server.database, user: "gw_prod", password, tls: "disable" }] },
-    },
-    dir,
-  );
-  gateway = await startGateway(config, () => undefined);
+  running = await startApprovalGateway();
+  ({ server, gateway, dir } = running);
 });
 
 test.after(async () => {
-  await gateway?.close();
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 test("a ticket approved for a named prepared TRUNCATE runs it once; each further Execute needs a new approval", async () => {

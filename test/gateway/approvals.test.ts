@@ -1,15 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { resolveConfig } from "../../engine/config/load.js";
 import type { ApprovalRequest } from "../../engine/approvals/types.js";
 import type { Identity } from "../../engine/policy/types.js";
-import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
-import { DEMO_SCHEMA } from "../support/pg-gateway.js";
-import { startPostgres, type RunningPostgres } from "../support/postgres.js";
+import type { RunningGateway } from "../../proxy/gateway/gateway.js";
+import { pendingFor as pendingForIn, startApprovalGateway, type ApprovalGateway } from "../support/approval-gateway.js";
+import type { RunningPostgres } from "../support/postgres.js";
 import { psql, psqlInBackground } from "../support/run.js";
 
 const ALICE: Identity = { subject: "alice", issuer: "https://idp.test", groups: ["engineering"], kind: "human", claims: {} };
@@ -19,45 +15,22 @@ const DEPLOYER: Identity = { subject: "ci-deploy", issuer: "https://ci.test", gr
 let pg: RunningPostgres;
 let gateway: RunningGateway;
 let dir: string;
+let running: ApprovalGateway | undefined;
 
 async function env(who: Identity): Promise<NodeJS.ProcessEnv> {
   const token = (await gateway.identity.tokens.issue(who)).token;
   return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.postgres.port), PGUSER: who.subject, PGDATABASE: "shop", PGPASSWORD: token, PGSSLMODE: "disable" };
 }
 
-async function pendingFor(subject: string): Promise<ApprovalRequest> {
-  for (let i = 0; i < 200; i++) {
-    const found = (await gateway.approvals.list({ status: "pending" })).find((r) => r.requester.subject === subject);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no pending approval for ${subject}`);
-}
+const pendingFor = (subject: string): Promise<ApprovalRequest> => pendingForIn(gateway, subject);
 
 test.before(async () => {
-  pg = await startPostgres({ users: [{ name: "gateway", password: randomBytes(8).toString("hex") }], initSql: DEMO_SCHEMA });
-  const password = randomBytes(12).toString("hex");
-  await pg.createRole("gw_prod", password);
-  await pg.query("GRANT ALL ON ALL TABLES IN SCHEMA public TO gw_prod");
-  await pg.query("ALTER TABLE orders OWNER TO gw_prod");
-  await pg.query("GRANT CREATE ON SCHEMA public TO gw_prod");
-  dir = mkdtempSync(join(tmpdir(), "portcullis-approvals-"));
-  const config = resolveConfig(
-    {
-      state_dir: dir,
-      listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0" },
-      policy: { watch: false },
-      postgres: { targets: [{ name: "shop", tags: { env: "prod" }, host: pg.host, port: pg.port, database: pg.database, user: "gw_prod", password, tls: "disable" }] },
-    },
-    dir,
-  );
-  gateway = await startGateway(config, () => undefined);
+  running = await startApprovalGateway();
+  ({ server: pg, gateway, dir } = running);
 });
 
 test.after(async () => {
-  await gateway?.close();
-  await pg?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 test("a person's TRUNCATE on prod waits on the wire until a DBA approves, then runs", async () => {

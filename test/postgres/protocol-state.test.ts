@@ -6,7 +6,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../support/run.js";
-import { errorsIn, queryMessage, wireLogin, type BackendMessage, type WireClient } from "../support/pg-wire.js";
+import { errorsIn, firstColumns, queryMessage, wireLogin, type WireClient } from "../support/pg-wire.js";
 
 /**
  * The gateway's view of prepared statements follows the server's: a statement exists once the server
@@ -27,9 +27,7 @@ test.after(async () => {
 
 const session = (): Promise<WireClient> => wireLogin(g.gateway.port, { user: "alice", database: "demo", password: token });
 
-function values(messages: BackendMessage[]): string[] {
-  return messages.filter((m) => m.type === "D").map((m) => m.body.toString("utf8", 6));
-}
+const values = firstColumns;
 
 test("a Parse the server rejected leaves its name free", async () => {
   const c = await session();

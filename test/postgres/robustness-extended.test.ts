@@ -2,7 +2,7 @@ import { serialize } from "pg-protocol";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startGatewayUnderTest, type GatewayUnderTest } from "../support/pg-gateway.js";
-import { errorsIn, queryMessage, wireLogin, type BackendMessage, type WireClient } from "../support/pg-wire.js";
+import { errorsIn, firstColumns, queryMessage, wireLogin, type WireClient } from "../support/pg-wire.js";
 
 /**
  * Prepared statements and portals share their names with SQL PREPARE and SQL cursors on the server.
@@ -26,9 +26,7 @@ test.after(async () => {
 
 const session = (): Promise<WireClient> => wireLogin(g.gateway.port, { user: "alice", database: "demo", password: token });
 
-function values(messages: BackendMessage[]): string[] {
-  return messages.filter((m) => m.type === "D").map((m) => m.body.toString("utf8", 6));
-}
+const values = firstColumns;
 
 function assertNoSecret(client: WireClient): void {
   const bytes = client.bytes.toString("latin1");

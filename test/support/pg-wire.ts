@@ -49,6 +49,11 @@ export function errorsIn(messages: BackendMessage[]): ServerError[] {
 }
 
 /** A typed frontend message: type byte, int32 length, body. */
+/** The first column of each DataRow, as text (one-column results). */
+export function firstColumns(messages: BackendMessage[]): string[] {
+  return messages.filter((m) => m.type === "D").map((m) => m.body.toString("utf8", 6));
+}
+
 export function frontendMessage(type: string, body: Buffer = Buffer.alloc(0)): Buffer {
   const head = Buffer.alloc(5);
   head.write(type, 0, "latin1");
