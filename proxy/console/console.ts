@@ -16,6 +16,7 @@ import { ConsoleSignIn } from "./sign-in.js";
 import { CookieSigner } from "./signed-cookie.js";
 
 const DEFAULT_SESSION_TTL_SECONDS = 8 * 3600;
+const DEFAULT_SESSION_IDLE_SECONDS = 30 * 60;
 
 /** What every console handler shares. */
 export interface ConsoleContext {
@@ -70,7 +71,11 @@ export function createConsole(options: ConsoleOptions): WebConsole {
     origin: new URL(publicUrl).origin,
     sessions: new ConsoleSessions(new CookieSigner(options.cookieKey ?? randomBytes(32)), {
       secure: publicUrl.startsWith("https:"),
-      ttlSeconds: options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
+      absoluteSeconds: positive(options.sessionTtlSeconds, DEFAULT_SESSION_TTL_SECONDS, "sessionTtlSeconds"),
+      idleSeconds: positive(options.sessionIdleSeconds, DEFAULT_SESSION_IDLE_SECONDS, "sessionIdleSeconds"),
+      // The gateway's own revocations, exactly as they apply to tokens: revoking a person (or the id
+      // token they signed in with) ends their console sessions begun until then.
+      revoked: (identity, tokenId, startedAt) => options.identity.revocations.check(identity, tokenId, startedAt),
     }),
     signIn: new ConsoleSignIn(options.client, redirectUri, options.identity),
     log: options.log ?? (() => undefined),
@@ -113,7 +118,7 @@ async function dispatch(ctx: ConsoleContext, routes: Route[], assets: Map<string
     form = await readForm(req);
     if (!csrfMatches(session, form.get("csrf"))) throw new HttpError(403, "forbidden", "This form has expired or did not come from this console session. Reload the page and try again.");
   }
-  if (method === "POST" && path === "/console/logout") return logout(ctx, res);
+  if (method === "POST" && path === "/console/logout") return logout(ctx, req, res);
 
   for (const route of routes) {
     if (route.method !== method) continue;
@@ -129,6 +134,12 @@ async function dispatch(ctx: ConsoleContext, routes: Route[], assets: Map<string
   const known = routes.some((r) => r.path.test(path)) || path === "/console/logout";
   if (known) throw new HttpError(405, "invalid_request", `${method} is not allowed on ${path}`);
   return sendHtml(res, 404, messagePage("not-found", "Not found", `There is no console page ${path}.`, { viewer }));
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`the console's ${name} must be a positive whole number of seconds`);
+  return value;
 }
 
 function decoded(text: string): string {

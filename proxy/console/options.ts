@@ -44,9 +44,11 @@ export interface ConsoleOptions {
    * approvers the serving policy names (`settings.approvals.approvers` in its data, e.g. group:dba).
    */
   viewerGroups?: string[];
-  /** Signs the console's cookies (at least 32 bytes). Default: random, so sessions end when the gateway restarts. */
+  /** Signs the sign-in transaction cookie (at least 32 bytes). Default: random. Sessions live in memory and end when the gateway restarts. */
   cookieKey?: Buffer;
-  /** How long a console session lasts (default 8 hours). */
+  /** How long a console session lasts at most after sign-in (default 8 hours). */
   sessionTtlSeconds?: number;
+  /** A console session ends after this long without a request (default 30 minutes). */
+  sessionIdleSeconds?: number;
   log?: (line: string) => void;
 }

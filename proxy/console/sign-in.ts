@@ -1,7 +1,7 @@
 import * as oidc from "openid-client";
 import { messageOf } from "../../engine/errors.js";
 import type { IdentityService } from "../../engine/identity/identity-service.js";
-import type { Identity } from "../../engine/policy/types.js";
+import type { SignInResult } from "./console-session.js";
 import type { ConsoleClient } from "./options.js";
 
 export const DEFAULT_CONSOLE_SCOPES = ["openid", "email", "profile", "groups"];
@@ -60,7 +60,7 @@ export class ConsoleSignIn {
   }
 
   /** Redeems the code the provider sent back to `callbackUrl` and returns who signed in. */
-  async complete(callbackUrl: URL, transaction: LoginTransaction): Promise<Identity> {
+  async complete(callbackUrl: URL, transaction: LoginTransaction): Promise<SignInResult> {
     const error = callbackUrl.searchParams.get("error");
     if (error) {
       const description = callbackUrl.searchParams.get("error_description") ?? "";
@@ -88,7 +88,7 @@ export class ConsoleSignIn {
         `id token refused (${verified.code}): ${verified.detail}; the issuer ${this.client.issuer} must be a trusted issuer whose audience includes ${this.client.clientId}`,
       );
     }
-    return verified.identity;
+    return { identity: verified.identity, tokenId: verified.tokenId };
   }
 
   /** Discovery, done on first use and again after a failure (the provider may start after the gateway). */

@@ -3,8 +3,8 @@ import type { IncomingMessage } from "node:http";
 
 /**
  * Cookies whose value is JSON signed with HMAC-SHA256: `base64url(json).base64url(mac)`. The MAC covers
- * the cookie's name too, so one kind of cookie (the sign-in transaction) can never be replayed as
- * another (the session). Every value carries `exp` (epoch seconds) and is refused once past it,
+ * the cookie's name too, so a value signed for one cookie can never be replayed as another. The console
+ * signs only its short-lived sign-in transaction this way; sessions live on the gateway (console-session.ts). Every value carries `exp` (epoch seconds) and is refused once past it,
  * whatever the browser does with the cookie's own expiry.
  */
 export class CookieSigner {
@@ -63,12 +63,11 @@ export interface CookieOptions {
   /** Seconds; 0 deletes the cookie. */
   maxAge: number;
   secure: boolean;
+  /** Strict for the session (never sent on a request another site starts); Lax for the sign-in transaction, which the provider's redirect back must carry. */
+  sameSite: "Strict" | "Lax";
 }
 
-/**
- * A Set-Cookie line for the console: always HttpOnly (no script reads it) and SameSite=Lax (sent on a
- * top-level navigation back from the identity provider, never on another site's POST or fetch).
- */
+/** A Set-Cookie line for the console: always HttpOnly, so no script reads it. */
 export function setCookie(name: string, value: string, options: CookieOptions): string {
-  return [`${name}=${value}`, `Path=${options.path}`, `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`, "HttpOnly", "SameSite=Lax", ...(options.secure ? ["Secure"] : [])].join("; ");
+  return [`${name}=${value}`, `Path=${options.path}`, `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`, "HttpOnly", `SameSite=${options.sameSite}`, ...(options.secure ? ["Secure"] : [])].join("; ");
 }

@@ -56,7 +56,7 @@ test("dana signs in through the provider's login page", async () => {
   const cookie = (await context.cookies(`${t.url}/console/`)).find((c) => c.name === "portcullis_console");
   assert.ok(cookie, "the session cookie is set");
   assert.is(cookie.httpOnly, true);
-  assert.is(cookie.sameSite, "Lax");
+  assert.is(cookie.sameSite, "Strict");
   assert.is(cookie.path, "/console/");
   assert.is(await page.evaluate<boolean>("document.cookie.includes('portcullis_console')"), false, "no script can read the session");
 });

@@ -1,7 +1,7 @@
 /**
  * Just enough of a browser for a test to click through HTML sign-in pages with fetch: a cookie jar
- * that honours cookie paths and deletions, redirects followed by hand (so cookies set on a 303 are
- * kept), and HTML forms read back into their fields. Loopback only, like every test.
+ * that honours cookie paths and deletions, redirects and meta refreshes followed by hand (so cookies
+ * set on a 303 are kept), and HTML forms read back into their fields. Loopback only, like every test.
  */
 
 interface Cookie {
@@ -67,6 +67,14 @@ export class Browser {
         continue;
       }
       const html = await res.text();
+      // A `<meta http-equiv="refresh" content="0;url=…">` page moves on by itself, as a browser's would.
+      const refresh = /<meta http-equiv="refresh" content="0;url=([^"]*)"/i.exec(html)?.[1];
+      if (refresh !== undefined) {
+        current = new URL(decode(refresh), current);
+        currentMethod = "GET";
+        currentBody = undefined;
+        continue;
+      }
       return { url: current.href, status: res.status, html, kind: /<meta name="portcullis-page" content="([^"]*)"/.exec(html)?.[1] };
     }
     throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);

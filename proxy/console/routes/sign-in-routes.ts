@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ConsoleContext } from "../console.js";
+import { escapeHtml } from "../html.js";
 import { messagePage } from "../pages/message-page.js";
 import { redirect, sendHtml } from "../respond.js";
 import { SignInError } from "../sign-in.js";
@@ -12,7 +13,7 @@ const HOME = "/console/approvals";
  * person can sign in as somebody else.
  */
 export async function login(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const next = safeNext(url.searchParams.get("next"));
+  const next = safeNext(url.searchParams.get("next"), ctx.origin);
   if (ctx.sessions.read(req) && url.searchParams.get("switch") === null) return redirect(res, next);
   try {
     const { url: authorization, transaction } = await ctx.signIn.begin(next);
@@ -32,18 +33,32 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
     });
   }
   try {
-    const identity = await ctx.signIn.complete(url, transaction);
-    ctx.log(`console: ${identity.subject} (${identity.issuer}) signed in`);
-    redirect(res, safeNext(transaction.next), { "set-cookie": [ctx.sessions.endLogin(), ctx.sessions.start(identity)] });
+    const signedIn = await ctx.signIn.complete(url, transaction);
+    ctx.log(`console: ${signedIn.identity.subject} (${signedIn.identity.issuer}) signed in`);
+    continueTo(res, safeNext(transaction.next, ctx.origin), [ctx.sessions.endLogin(), ctx.sessions.start(signedIn)]);
   } catch (error) {
     signInFailed(ctx, res, error);
   }
 }
 
-/** `POST /console/logout` (CSRF-checked by the dispatcher). */
-export function logout(ctx: ConsoleContext, res: ServerResponse): void {
+/**
+ * The callback's answer: a page that moves on to `next` by itself. Not a redirect: the browser came
+ * here from the provider, a cross-site navigation, and would carry that through a redirect and leave
+ * the new SameSite=Strict session cookie behind; a navigation this page starts is same-site.
+ */
+function continueTo(res: ServerResponse, next: string, cookies: string[]): void {
+  const href = escapeHtml(next);
+  const body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="portcullis-page" content="signed-in"><meta http-equiv="refresh" content="0;url=${href}"><title>Signed in · Portcullis</title></head>
+<body><p>Signed in. <a id="continue" href="${href}">Continue to the console</a>.</p></body></html>
+`;
+  sendHtml(res, 200, body, { "set-cookie": cookies });
+}
+
+/** `POST /console/logout` (CSRF-checked by the dispatcher): the session ends on the gateway, not just in this browser. */
+export function logout(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse): void {
   const page = messagePage("signed-out", "Signed out", "You are signed out of the Portcullis console.", { signIn: "/console/login?switch=1" });
-  sendHtml(res, 200, page, { "set-cookie": ctx.sessions.end() });
+  sendHtml(res, 200, page, { "set-cookie": ctx.sessions.end(req) });
 }
 
 function signInFailed(ctx: ConsoleContext, res: ServerResponse, error: unknown): void {
@@ -52,8 +67,21 @@ function signInFailed(ctx: ConsoleContext, res: ServerResponse, error: unknown):
   sendHtml(res, 401, messagePage("sign-in-failed", "Sign-in failed", error.message, { signIn: true }), { "set-cookie": ctx.sessions.endLogin() });
 }
 
-/** Only a console page may be returned to: never another site (`//evil`, `https://…`) or another path. */
-function safeNext(next: string | null): string {
-  if (!next || !next.startsWith("/console/") || next.startsWith("/console//") || /[\\\r\n]/.test(next)) return HOME;
-  return next;
+/**
+ * Where to go after sign-in: only a console page of this origin, never another site (`//evil`,
+ * `/\evil`, `https://…`), another path (`/console/../x`) or anything with control characters; else
+ * the console's home. The answer is the URL parser's own serialisation, percent-encoded ASCII, so any
+ * character (`€`, raw UTF-8) can go in a Location header.
+ */
+export function safeNext(next: string | null, origin: string): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || /[\\\u0000-\u001f\u007f]/.test(next)) return HOME;
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return HOME;
+  }
+  if (url.origin !== origin || !url.pathname.startsWith("/console/") || url.pathname.startsWith("/console//")) return HOME;
+  const target = url.pathname + url.search;
+  return /^[\x21-\x7e]+$/.test(target) ? target : HOME;
 }
