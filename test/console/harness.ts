@@ -15,6 +15,7 @@ import { startIdentityProvider, type RunningIdentityProvider } from "../../proxy
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
 import { DEMO_SCHEMA } from "../support/pg-gateway.js";
 import { startPostgres, type RunningPostgres } from "../support/postgres.js";
+import { startTlsFront } from "./tls-front.js";
 
 /**
  * The whole console on real parts: the demo OpenID provider (its real sign-in pages), a throwaway
@@ -30,7 +31,7 @@ export interface ConsoleUnderTest {
   policyDir: string;
   approvals: ApprovalService;
   console: WebConsole;
-  /** The gateway's HTTP listener, e.g. http://127.0.0.1:41234. */
+  /** Where people reach the console: the gateway's HTTP listener (http://127.0.0.1:41234), or the TLS front's https URL. */
   url: string;
   target: Target;
   /** The identity the gateway sees for a demo user (what their tokens carry). */
@@ -42,7 +43,12 @@ export interface ConsoleUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startConsoleUnderTest(): Promise<ConsoleUnderTest> {
+export interface ConsoleUnderTestOptions {
+  /** Serve the console over TLS: a TLS-terminating front (tls-front.ts) before the gateway's HTTP listener is its public URL. */
+  tls?: boolean;
+}
+
+export async function startConsoleUnderTest(options: ConsoleUnderTestOptions = {}): Promise<ConsoleUnderTest> {
   const logs: string[] = [];
   const log = (line: string): void => void logs.push(line);
   const stops: Array<() => Promise<void>> = [];
@@ -75,8 +81,14 @@ export async function startConsoleUnderTest(): Promise<ConsoleUnderTest> {
     const gateway = await startGateway(config, log);
     stops.push(() => gateway.close());
     const approvals = gateway.approvals;
+    let publicUrl = gateway.http.url;
+    if (options.tls) {
+      const front = await startTlsFront(gateway.http.url);
+      stops.push(() => front.close());
+      publicUrl = front.url;
+    }
     const webConsole = createConsole({
-      publicUrl: gateway.http.url,
+      publicUrl,
       client: { issuer: idp.issuer, clientId: idp.consoleClient.id, clientSecret: idp.consoleClient.secret },
       identity: gateway.identity,
       policy: gateway.engine.policy,
@@ -101,7 +113,7 @@ export async function startConsoleUnderTest(): Promise<ConsoleUnderTest> {
       policyDir,
       approvals,
       console: webConsole,
-      url: gateway.http.url,
+      url: publicUrl,
       target,
       identityOf,
       async psqlEnv(username) {
