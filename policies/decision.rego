@@ -81,3 +81,12 @@ mask_reasons := [reason |
 	some entry in masks
 	reason := sprintf("column %s is masked for you (%s)", [entry.column, entry.strategy])
 ]
+
+# masked_columns answers, once per session, which columns are masked for the caller (input: identity,
+# session, target; no action). The gateway needs it where it cannot trace a value to its column: a
+# view, a function defined in the database, the server's error messages. A policy without this rule
+# still builds, and the gateway then treats every column as masked in those places (fail closed).
+masked_columns := [sql.mask_entry(sensitive) |
+	sql.masked_for_caller
+	some sensitive in settings.masking_columns
+]

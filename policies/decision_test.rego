@@ -101,3 +101,16 @@ test_an_undefined_approval_fails_closed if {
 }
 
 undefined_concat(_, _) := "" if false
+
+test_masked_columns_for_a_caller_outside_the_readers if {
+	cols := portcullis.masked_columns with input as {"identity": fx.alice, "session": {}, "target": fx.prod}
+	cols == [
+		{"column": "public.users.email", "strategy": "redact"},
+		{"column": "public.users.ssn", "strategy": "partial", "keep": 4},
+	]
+}
+
+test_no_masked_columns_for_a_reader if {
+	cols := portcullis.masked_columns with input as {"identity": fx.reader, "session": {}, "target": fx.prod}
+	cols == []
+}

@@ -30,6 +30,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
       return { ok: false, code: result.code, detail: result.detail };
     },
     decide: (request) => options.engine.decide(request),
+    maskedColumns: (caller) => options.engine.maskedColumns(caller),
     record: options.record,
     mask: (rule, value) => options.masker.mask(rule, value),
     catalog(target) {

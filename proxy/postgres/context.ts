@@ -1,5 +1,6 @@
 import type { SecureContext } from "node:tls";
 import type { DecisionRequest, Verdict } from "../../engine/decide.js";
+import type { CallerInput, CallerMasks } from "../../engine/policy/evaluator.js";
 import type { ApprovalGrant, Identity, MaskRule } from "../../engine/policy/types.js";
 import type { ColumnCatalog } from "./catalog.js";
 import type { PostgresTarget } from "./upstream/target.js";
@@ -45,6 +46,8 @@ export interface PostgresGatewayContext {
   target(name: string): PostgresTarget | undefined;
   authenticate(secret: string, target: string): Promise<Authentication>;
   decide(request: DecisionRequest): Verdict;
+  /** The columns masked for a caller wherever a value cannot be traced to its column (fails closed as `known: false`). */
+  maskedColumns(caller: CallerInput): CallerMasks & { revision: string };
   /**
    * Records an event durably. Decision events resolve only once the record is on disk: nothing is
    * forwarded before. A rejection fails the statement closed.
