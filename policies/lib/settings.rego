@@ -7,7 +7,10 @@
 #       "columns": [                           sensitive columns: "schema.table.column" (schema may be "*")
 #         {"column": "public.users.email", "strategy": "redact"},
 #         {"column": "public.users.ssn", "strategy": "partial", "keep": 4}
-#       ]                                      strategy: redact | hash | partial | null; keep: partial only
+#       ],                                     strategy: redact | hash | partial | null; keep: partial only
+#       "inference": {
+#         "denied_kinds": ["service"]          identity kinds that may not use a masked column to choose,
+#       }                                      order, group or join rows (closes inference oracles)
 #     },
 #     "approvals": {
 #       "environments": ["prod"],              targets whose tags.env needs approvals
@@ -38,6 +41,10 @@ masking_readers := data.settings.masking.readers
 default masking_columns := []
 
 masking_columns := data.settings.masking.columns
+
+default masking_inference_denied_kinds := ["service"]
+
+masking_inference_denied_kinds := data.settings.masking.inference.denied_kinds
 
 default approval_environments := []
 
