@@ -20,10 +20,8 @@ import { readPassword } from "./protocol/frontend-messages.js";
 import { Relay } from "./relay.js";
 import type { BinaryDecoder } from "./row-masker.js";
 import { connectUpstream, UpstreamError } from "./upstream/connect.js";
+import { decideStartupSettings, finalSettings, startupSettings } from "./upstream/startup-settings.js";
 import type { PostgresTarget } from "./upstream/target.js";
-
-/** Startup parameters a client may pass through to the target; anything else (`options`, `replication`…) is dropped. */
-const FORWARDED_PARAMETERS = new Set(["application_name", "client_encoding", "DateStyle", "TimeZone", "extra_float_digits", "IntervalStyle", "search_path", "datestyle", "timezone"]);
 
 /** Client encodings whose multibyte characters can end in a quote or backslash byte. */
 const UNSAFE_CLIENT_ENCODINGS = /^\s*(sjis|shift[-_]?jis|big5|gbk|uhc|gb18030|johab|(cp|windows|win)9(32|36|49|50))\s*$/i;
@@ -86,13 +84,24 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       return;
     }
 
-    if (UNSAFE_CLIENT_ENCODINGS.test(parameters.client_encoding ?? "")) {
-      // The policy's parser and the server would disagree on where string literals end.
-      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.featureNotSupported, message: `Portcullis does not accept client_encoding ${parameters.client_encoding}: use UTF8` }));
+    const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
+    // Every setting the client asked for at login reaches the target, once the policy allowed it.
+    const asked = startupSettings(parameters);
+    if (!asked.ok) {
+      socket.end(errorResponse(asked.error));
       return;
     }
-    const forwarded: Record<string, string> = {};
-    for (const [name, value] of Object.entries(parameters)) if (FORWARDED_PARAMETERS.has(name)) forwarded[name] = value;
+    const forwarded = finalSettings(asked.settings);
+    if (UNSAFE_CLIENT_ENCODINGS.test(forwarded.client_encoding ?? "")) {
+      // The policy's parser and the server would disagree on where string literals end.
+      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.featureNotSupported, message: `Portcullis does not accept client_encoding ${forwarded.client_encoding}: use UTF8` }));
+      return;
+    }
+    const refusal = await decideStartupSettings(context, { identity: auth.identity, session, target }, asked.settings);
+    if (refusal) {
+      socket.end(errorResponse(refusal));
+      return;
+    }
     let upstream;
     try {
       upstream = await connectUpstream(target, forwarded);
@@ -103,7 +112,6 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       return;
     }
 
-    const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
     try {
       await context.record({ type: "session_start", session_id: sessionId, client_addr: clientAddr, identity: auth.identity, target: target.name });
     } catch {

@@ -1,0 +1,120 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import pg from "pg";
+import { startGatewayUnderTest, type GatewayUnderTest } from "../support/pg-gateway.js";
+import { run } from "../support/run.js";
+
+/**
+ * Settings a client asks for at login (libpq's options/PGOPTIONS, node-postgres's statement_timeout
+ * and friends) reach the server through the gateway exactly as they do directly, each decided by the
+ * policy as the SET it amounts to; a denied or unreadable one refuses the login with a clear error.
+ */
+
+let g: GatewayUnderTest;
+type Side = "direct" | "gateway";
+
+test.before(async () => {
+  g = await startGatewayUnderTest();
+});
+test.after(async () => {
+  await g?.stop();
+});
+
+async function psqlEnv(side: Side, extra: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  const base =
+    side === "gateway"
+      ? await g.env()
+      : { ...process.env, PGHOST: g.pg.host, PGPORT: String(g.pg.port), PGUSER: g.pg.superuser, PGPASSWORD: g.pg.password, PGDATABASE: g.pg.database, PGSSLMODE: "disable" };
+  return { ...base, ...extra };
+}
+
+async function psqlOn(side: Side, sql: string, extra: NodeJS.ProcessEnv) {
+  return run("psql", ["-X", "-A", "-t", "-c", sql], await psqlEnv(side, extra));
+}
+
+async function clientOn(side: Side, config: pg.ClientConfig): Promise<pg.Client> {
+  const where: pg.ClientConfig =
+    side === "direct"
+      ? { host: g.pg.host, port: g.pg.port, user: g.pg.superuser, password: g.pg.password, database: g.pg.database }
+      : { host: "127.0.0.1", port: g.gateway.port, user: "alice", database: "demo", password: await g.token() };
+  const client = new pg.Client({ ...where, ...config });
+  await client.connect();
+  return client;
+}
+
+test("PGOPTIONS statement_timeout cancels a slow statement through the gateway as it does directly", async () => {
+  const sides = await Promise.all((["direct", "gateway"] as const).map((side) => psqlOn(side, "select pg_sleep(1)", { PGOPTIONS: "-c statement_timeout=1ms" })));
+  for (const r of sides) {
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, /canceling statement due to statement timeout/);
+  }
+  assert.is(sides[1]!.stderr, sides[0]!.stderr);
+});
+
+test("every startup setting reads back the same through the gateway as directly", async () => {
+  const sql = "SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout'), current_setting('search_path'), current_setting('default_transaction_isolation'), current_setting('application_name'), current_setting('lock_timeout')";
+  const config: pg.ClientConfig = {
+    statement_timeout: 4321,
+    idle_in_transaction_session_timeout: 9876,
+    lock_timeout: 1234,
+    application_name: "settings check",
+    options: "-c search_path=pg_catalog,\\ public --default-transaction-isolation=serializable",
+  };
+  const rows: unknown[] = [];
+  for (const side of ["direct", "gateway"] as const) {
+    const client = await clientOn(side, config);
+    try {
+      rows.push((await client.query({ text: sql, rowMode: "array" })).rows);
+    } finally {
+      await client.end();
+    }
+  }
+  assert.equal(rows[0], [["4321ms", "9876ms", "pg_catalog, public", "serializable", "settings check", "1234ms"]]);
+  assert.equal(rows[1], rows[0]);
+});
+
+test("escapes and the -cname=value form are read as the server reads them", async () => {
+  const outs = await Promise.all(
+    (["direct", "gateway"] as const).map((side) => psqlOn(side, "SELECT current_setting('myapp.label') || '/' || current_setting('work_mem')", { PGOPTIONS: "-cmyapp.label=two\\ words\\\\x --work-mem=2MB" })),
+  );
+  assert.is(outs[0]!.stdout.trim(), "two words\\x/2MB");
+  assert.is(outs[1]!.stdout, outs[0]!.stdout);
+});
+
+test("a setting the policy denies refuses the login with 42501 naming it, and nothing reaches the target", async () => {
+  const r = await psqlOn("gateway", "SELECT current_user", { PGOPTIONS: "-c role=postgres" });
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /FATAL: {2}Portcullis denied the startup setting role: SET ROLE is not allowed/);
+  const error = await clientOn("gateway", { options: "-c session_authorization=postgres" }).then(
+    () => undefined,
+    (e: { code?: string; message?: string }) => e,
+  );
+  assert.is(error?.code, "42501");
+  assert.match(String(error?.message), /startup setting session_authorization/);
+  const decided = g.events.filter((e) => e.type === "decision" && e.request.includes(`SET "role" = 'postgres'`));
+  assert.is(decided.length, 1, "the refused setting is audited");
+});
+
+test("options the gateway does not understand refuse the login instead of being dropped", async () => {
+  for (const options of ["-B 100", "-c statement_timeout", "stray", "-c user=postgres", "--options=-crole=x", "-c replication=database"]) {
+    const r = await psqlOn("gateway", "SELECT 1", { PGOPTIONS: options });
+    assert.is(r.code, 2, `${options}: ${r.stdout}`);
+    assert.match(r.stderr, /FATAL/, options);
+  }
+  const replication = await clientOn("gateway", { replication: "database" } as pg.ClientConfig).then(
+    (c) => c.end().then(() => "connected"),
+    (e: { code?: string }) => e.code,
+  );
+  assert.is(replication, "0A000");
+});
+
+test("an unknown setting gets the server's own refusal", async () => {
+  const direct = await psqlOn("direct", "SELECT 1", { PGOPTIONS: "-c no_such_setting=1" });
+  const gateway = await psqlOn("gateway", "SELECT 1", { PGOPTIONS: "-c no_such_setting=1" });
+  assert.is(direct.code, 2);
+  assert.is(gateway.code, 2);
+  assert.match(direct.stderr, /unrecognized configuration parameter "no_such_setting"/);
+  assert.match(gateway.stderr, /unrecognized configuration parameter "no_such_setting"/);
+});
+
+test.run();
