@@ -16,6 +16,7 @@ import { FrameReader, ProtocolError, type Frame } from "./protocol/frame-reader.
 import { readBind, readExecute, readParse, readQuery, readTargeted, resultFormatAt } from "./protocol/frontend-messages.js";
 import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
 import { gateStatement, preview, type GateSession } from "./statement-gate.js";
+import { gateFunctionCall } from "./function-call.js";
 import { SqlDefinitions, withDefinitions } from "./sql-definitions.js";
 import type { ResolvedMask } from "./row-masker.js";
 import type { HoldControl } from "./approval-hold.js";
@@ -140,7 +141,7 @@ export class Relay {
         const frame = this.inbox.shift()!;
         // The server reads SQL text with the settings the statements before it leave (client_encoding
         // above all): text pipelined behind a running statement waits until it has run.
-        if ((frame.type === "Q" || frame.type === "P") && this.running()) {
+        if ((frame.type === "Q" || frame.type === "P" || frame.type === "F") && this.running()) {
           // Before a Sync the server holds its answers back: Flush asks for them (and has no reply).
           this.send(this.upstream, new MessageWriter(0).finish("H"), "upstream-drain", this.client);
           this.pause("decision", this.client);
@@ -226,8 +227,7 @@ export class Relay {
         this.forward(frame, undefined);
         return undefined;
       case "F":
-        this.refuse({ code: SQLSTATE.insufficientPrivilege, message: "Portcullis denied this request: the function-call protocol message is not allowed" });
-        return undefined;
+        return this.functionCall(frame);
       case "X":
         this.upstream.end(frame.raw);
         this.close("client terminated");
@@ -275,6 +275,16 @@ export class Relay {
     if (gate.sensitive) this.withhold = true;
     const statements = gate.verdict.action.statements.slice(definitions);
     this.forward(frame, { kind: "query", sql: text, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now(), statements, completedStatements: 0 });
+  }
+
+  /** A function called by OID: decided as its SQL form (see function-call.ts), then the server runs the message itself. */
+  private async functionCall(frame: Frame): Promise<void> {
+    const gate = await gateFunctionCall(this.context, this.who, frame.body, () => this.holdControl());
+    this.hold = undefined;
+    if (this.closed) return;
+    if (!gate.ok) return this.refuse(gate.error);
+    if (gate.sensitive) this.withhold = true;
+    this.forward(frame, { kind: "query", sql: gate.sql, masks: [], ddl: false, plan: [], rows: 0, started: performance.now(), statements: [], completedStatements: 0 });
   }
 
   /** Every execution is decided on the statement it runs, audited, and consumes an approval of its own. */

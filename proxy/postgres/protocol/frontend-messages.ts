@@ -124,3 +124,38 @@ export function resultFormatAt(formats: number[], index: number): number {
   if (formats.length === 1) return formats[0]!;
   return formats[index] ?? 0;
 }
+
+export interface FunctionCallMessage {
+  /** The OID of the function to call (pg_proc.oid). */
+  functionOid: number;
+  /** How many arguments the message carries (their values are the server's business). */
+  argumentCount: number;
+  resultFormat: number;
+}
+
+/**
+ * FunctionCall ('F'): function OID, argument format codes, the arguments (length-prefixed, -1 for
+ * NULL) and the result format. https://www.postgresql.org/docs/current/protocol-message-formats.html
+ */
+export function readFunctionCall(body: Buffer): FunctionCallMessage {
+  const r = new BodyReader(body);
+  const functionOid = r.int32() >>> 0;
+  const formatCount = r.int16();
+  if (formatCount < 0) throw new ProtocolError("negative argument format count");
+  for (let i = 0; i < formatCount; i++) {
+    const format = r.int16();
+    if (format !== 0 && format !== 1) throw new ProtocolError(`invalid argument format ${format}`);
+  }
+  const argumentCount = r.int16();
+  if (argumentCount < 0) throw new ProtocolError("negative argument count");
+  if (formatCount > 1 && formatCount !== argumentCount) throw new ProtocolError(`function call message has ${formatCount} argument formats but ${argumentCount} arguments`);
+  for (let i = 0; i < argumentCount; i++) {
+    const length = r.int32();
+    if (length < -1) throw new ProtocolError("invalid argument length");
+    if (length > 0) r.bytes(length);
+  }
+  const resultFormat = r.int16();
+  if (resultFormat !== 0 && resultFormat !== 1) throw new ProtocolError(`invalid result format ${resultFormat}`);
+  r.end();
+  return { functionOid, argumentCount, resultFormat };
+}
