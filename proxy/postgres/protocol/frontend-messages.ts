@@ -3,36 +3,6 @@ import { ProtocolError } from "./frame-reader.js";
 
 /** Decoders for the client messages the gateway must understand; everything else is forwarded as bytes. */
 
-export interface StartupParameters {
-  code: number;
-  parameters: Record<string, string>;
-}
-
-/** Reads a startup-phase body: the protocol code and, for StartupMessage, its name/value pairs. */
-export function readStartup(body: Buffer): StartupParameters {
-  const r = new BodyReader(body);
-  const code = r.int32();
-  const parameters: Record<string, string> = {};
-  if (code === 196608) {
-    for (;;) {
-      const name = r.cstring();
-      if (name === "") break;
-      parameters[name] = r.cstring();
-    }
-    r.end();
-  }
-  return { code, parameters };
-}
-
-export function readCancel(body: Buffer): { processId: number; secretKey: number } {
-  const r = new BodyReader(body);
-  r.int32();
-  const processId = r.int32();
-  const secretKey = r.int32();
-  r.end();
-  return { processId, secretKey };
-}
-
 export function readPassword(body: Buffer): string {
   const r = new BodyReader(body);
   const password = r.cstring();
