@@ -13,10 +13,12 @@ import {
   errorResponse,
   parameterStatus,
   readyForQuery,
+  type ErrorFields,
 } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import { ProtocolError } from "./protocol/frame-reader.js";
 import { readPassword } from "./protocol/frontend-messages.js";
+import { acceptedUserNames, isLoopbackAddress, unsafeName, userNameMatches, visibleName } from "./login-name.js";
 import { Relay } from "./relay.js";
 import type { BinaryDecoder } from "./row-masker.js";
 import { connectUpstream, UpstreamError } from "./upstream/connect.js";
@@ -64,8 +66,30 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     const { socket, stream, parameters } = startup;
     socket.on("error", () => undefined);
     const user = parameters.user ?? "";
-    const targetName = parameters.database ?? user;
+    // As on the server, an empty database name means the user name.
+    const targetName = parameters.database || user;
     const sessionId = randomUUID();
+    const refuseLogin = async (code: string, detail: string, error: ErrorFields): Promise<void> => {
+      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: visibleName(targetName), user: visibleName(user), code, detail }).catch(() => undefined);
+      socket.end(errorResponse({ severity: "FATAL", ...error }));
+    };
+    const badUser = unsafeName(user);
+    const badDatabase = unsafeName(targetName);
+    if (badUser || badDatabase) {
+      const what = badUser ? `user name ${JSON.stringify(visibleName(user))}` : `database name ${JSON.stringify(visibleName(targetName))}`;
+      return refuseLogin("invalid_name", `${what}: ${badUser ?? badDatabase}`, {
+        code: badUser ? SQLSTATE.invalidAuthorization : SQLSTATE.invalidCatalogName,
+        message: `Portcullis refuses the ${what}: ${badUser ?? badDatabase}`,
+      });
+    }
+    // The token is the password: in clear text it may only cross this machine's loopback, unless the
+    // configuration says the network in between is trusted.
+    if (!startup.tls && !context.allowCleartextTokens && !isLoopbackAddress(raw.remoteAddress)) {
+      return refuseLogin("cleartext_refused", "a token would have crossed the network without TLS", {
+        code: SQLSTATE.invalidAuthorization,
+        message: "Portcullis accepts tokens from another host only over TLS: connect with sslmode=require",
+      });
+    }
 
     socket.write(authenticationRequest(AUTH_CLEARTEXT));
     const answer = await stream.next();
@@ -74,14 +98,18 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     const target = context.target(targetName);
     const auth = await context.authenticate(secret, targetName);
     if (!auth.ok) {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: targetName, user, code: auth.code, detail: auth.detail }).catch(() => undefined);
-      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.invalidPassword, message: `password authentication failed for user "${user}"` }));
-      return;
+      return refuseLogin(auth.code, auth.detail, { code: SQLSTATE.invalidPassword, message: `password authentication failed for user "${user}"` });
     }
     if (!target) {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: targetName, user, code: "unknown_target", detail: `no target named ${targetName}` }).catch(() => undefined);
-      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.invalidCatalogName, message: `Portcullis has no PostgreSQL target named "${targetName}"` }));
-      return;
+      return refuseLogin("unknown_target", `no target named ${visibleName(targetName)}`, { code: SQLSTATE.invalidCatalogName, message: `Portcullis has no PostgreSQL target named "${targetName}"` });
+    }
+    if (!userNameMatches(user, auth.identity)) {
+      const names = acceptedUserNames(auth.identity).map((n) => JSON.stringify(n));
+      return refuseLogin("user_mismatch", `user name ${JSON.stringify(user)} is not ${auth.identity.subject}`, {
+        code: SQLSTATE.invalidAuthorization,
+        message: `Portcullis: user name "${user}" does not match the token, which is for ${JSON.stringify(auth.identity.subject)}`,
+        hint: `connect as user ${names.join(" or ")}`,
+      });
     }
 
     const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };

@@ -2,7 +2,8 @@ import type { PostgresGatewayContext } from "../context.js";
 import type { ErrorFields } from "../protocol/backend-messages.js";
 import { SQLSTATE } from "../protocol/codes.js";
 import { parseStartupOptions, StartupOptionsError, type StartupSetting } from "../protocol/startup-options.js";
-import { gateStatement, preview, type GateSession } from "../statement-gate.js";
+import type { Verdict } from "../../../engine/decide.js";
+import type { GateSession } from "../statement-gate.js";
 
 /**
  * The settings a client asks for at login: every startup parameter except the few that are not
@@ -71,19 +72,34 @@ export function settingsAsSql(settings: StartupSetting[]): string {
 
 /**
  * Decides the settings and records the decision. Undefined when the login may go on; otherwise the
- * FATAL error that refuses it, naming the first setting the policy denies and why.
+ * FATAL error that refuses it, naming the first setting the policy denies and why. A SET names no
+ * relation, so it is decided from its text alone: the target (which may be down) is not asked.
  */
 export async function decideStartupSettings(context: PostgresGatewayContext, who: GateSession, settings: StartupSetting[]): Promise<ErrorFields | undefined> {
   if (settings.length === 0) return undefined;
-  const gate = await gateStatement(context, who, settingsAsSql(settings));
-  if (gate.ok) return undefined;
-  // Which one: the policy's reasons may not name it, the client needs to know what to drop.
-  const culprit = settings.find((s) => preview(context, who, settingsAsSql([s])).effect !== "allow") ?? settings[0]!;
-  return {
-    severity: "FATAL",
-    code: gate.error.code === SQLSTATE.syntaxError ? SQLSTATE.syntaxError : SQLSTATE.insufficientPrivilege,
-    message: `Portcullis denied the startup setting ${culprit.name}: ${gate.verdict?.decision.reasons.join("; ") || gate.error.message}`,
-  };
+  const sql = settingsAsSql(settings);
+  const verdict = decide(context, who, sql);
+  try {
+    await context.record({ type: "decision", session_id: who.session.id, request: sql, verdict });
+  } catch (error) {
+    context.log(`audit write failed, refusing the login: ${error instanceof Error ? error.message : String(error)}`);
+    return { severity: "FATAL", code: SQLSTATE.cannotConnectNow, message: "Portcullis: the audit log is unavailable" };
+  }
+  if (verdict.effect === "allow") return undefined;
+  // Which one: the policy's reasons may not name it, and the client needs to know what to drop.
+  const culprit = settings.find((s) => decide(context, who, settingsAsSql([s])).effect !== "allow") ?? settings[0]!;
+  const reasons = verdict.decision.reasons.join("; ") || (verdict.effect === "approval" ? "it needs an approval" : "denied by policy");
+  return { severity: "FATAL", code: SQLSTATE.insufficientPrivilege, message: `Portcullis denied the startup setting ${culprit.name}: ${reasons}` };
+}
+
+function decide(context: PostgresGatewayContext, who: GateSession, sql: string): Verdict {
+  return context.decide({
+    facts: {},
+    identity: who.identity,
+    session: who.session,
+    target: { name: who.target.name, type: "postgres", tags: who.target.tags },
+    request: { sql },
+  });
 }
 
 function refused(code: string, message: string): StartupSettings {
