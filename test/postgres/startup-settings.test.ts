@@ -117,4 +117,17 @@ test("an unknown setting gets the server's own refusal", async () => {
   assert.match(gateway.stderr, /unrecognized configuration parameter "no_such_setting"/);
 });
 
+test("a search_path set at login is followed when names are resolved: no masked column escapes through another schema", async () => {
+  await g.pg.query("CREATE SCHEMA shadow; CREATE VIEW shadow.users AS SELECT * FROM public.users; GRANT USAGE ON SCHEMA shadow TO gateway; GRANT SELECT ON shadow.users TO gateway");
+  const viaOptions = await psqlOn("gateway", "SELECT email FROM users WHERE id = 1", { PGOPTIONS: "-c search_path=shadow,public" });
+  assert.not.match(viaOptions.stdout + viaOptions.stderr, /ada@example\.com/);
+  const client = await clientOn("gateway", { options: "--search-path=shadow,public" });
+  try {
+    const r = await client.query("SELECT email FROM users WHERE id = 1").then((x) => JSON.stringify(x.rows), (e: Error) => e.message);
+    assert.not.match(r, /ada@example\.com/);
+  } finally {
+    await client.end();
+  }
+});
+
 test.run();

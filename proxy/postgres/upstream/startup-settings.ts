@@ -1,3 +1,4 @@
+import { searchPathDiverged } from "../catalog-snapshot.js";
 import type { PostgresGatewayContext } from "../context.js";
 import type { ErrorFields } from "../protocol/backend-messages.js";
 import { SQLSTATE } from "../protocol/codes.js";
@@ -77,6 +78,8 @@ export function settingsAsSql(settings: StartupSetting[]): string {
  */
 export async function decideStartupSettings(context: PostgresGatewayContext, who: GateSession, settings: StartupSetting[]): Promise<ErrorFields | undefined> {
   if (settings.length === 0) return undefined;
+  // The server will resolve this session's unqualified names along the path asked for here.
+  if (settings.some((s) => s.name === "search_path")) searchPathDiverged(who.session);
   const sql = settingsAsSql(settings);
   const verdict = decide(context, who, sql);
   try {
