@@ -4,6 +4,7 @@ import { serialize } from "pg-protocol";
 import type { SessionInfo } from "../../engine/policy/types.js";
 import type { CancelRegistry } from "./cancel-registry.js";
 import { acceptStartup } from "./client-startup.js";
+import { unreadableClientEncoding } from "./client-encoding.js";
 import type { PostgresGatewayContext } from "./context.js";
 import {
   AUTH_CLEARTEXT,
@@ -137,6 +138,14 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       const message = error instanceof UpstreamError ? error.message : "could not reach the target";
       context.log(`session ${sessionId}: ${message}`);
       socket.end(errorResponse({ severity: "FATAL", code: error instanceof UpstreamError ? error.sqlstate : SQLSTATE.connectionFailure, message: `Portcullis: ${message}` }));
+      return;
+    }
+    // However the client spelled it, the encoding the server settled on is the one it will read SQL in.
+    const settled = upstream.parameters.find(([name]) => name === "client_encoding");
+    const unreadable = settled && unreadableClientEncoding(Buffer.from(`client_encoding\0${settled[1]}\0`));
+    if (unreadable) {
+      upstream.socket.destroy();
+      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.featureNotSupported, message: `Portcullis does not accept client_encoding ${unreadable}: use UTF8` }));
       return;
     }
 

@@ -173,4 +173,25 @@ test("a function that reads a masked column is refused by OID exactly as in SQL"
   assert.not.match(sql.stdout, /ada@example\.com/);
 });
 
+test("functions the policy refuses in SQL are refused by OID with the same reason", async () => {
+  const calls: Array<[string, Array<string | null>, string]> = [
+    ["pg_catalog.set_config(text,text,boolean)", ["role", "postgres", "false"], "SELECT pg_catalog.set_config('role', 'postgres', false)"],
+    ["pg_catalog.pg_read_file(text)", ["postgresql.conf"], "SELECT pg_catalog.pg_read_file('postgresql.conf')"],
+    ["pg_catalog.pg_terminate_backend(integer,bigint)", ["1", "0"], "SELECT pg_catalog.pg_terminate_backend(1, 0)"],
+    ["pg_catalog.lo_import(text)", ["/etc/passwd"], "SELECT pg_catalog.lo_import('/etc/passwd')"],
+  ];
+  for (const [signature, args, sql] of calls) {
+    const oid = Number((await g.pg.query<{ oid: string }>(`SELECT '${signature}'::regprocedure::oid AS oid`)).rows[0]!.oid);
+    const [byOid] = await answers("gateway", [functionCall(oid, args)]);
+    const error = byOid!.find((m) => m.type === "E");
+    assert.ok(error, `${signature} was not refused`);
+    const text = error!.body.toString("utf8");
+    assert.match(text, /C42501\0/, signature);
+    const reason = /Portcullis denied this (?:statement|function call|request): ([^\0]*)/.exec(text)?.[1];
+    const viaSql = await psql("gateway", sql);
+    assert.match(viaSql.stderr, /42501/, sql);
+    assert.ok(reason && viaSql.stderr.includes(reason), `${signature}: ${reason} / ${viaSql.stderr}`);
+  }
+});
+
 test.run();

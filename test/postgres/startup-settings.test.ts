@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import pg from "pg";
 import { startGatewayUnderTest, type GatewayUnderTest } from "../support/pg-gateway.js";
+import { firstColumns, passwordMessage, queryMessage, WireClient } from "../support/pg-wire.js";
 import { run } from "../support/run.js";
 
 /**
@@ -129,5 +130,38 @@ test("a search_path set at login is followed when names are resolved: no masked 
     await client.end();
   }
 });
+
+test("a session never runs in a client encoding the gateway cannot read SQL in, however it was spelled at login", async () => {
+  const spellings: Array<Record<string, string>> = [{ client_encoding: "SJIS" }, { client_encoding: "S/JIS" }, { client_encoding: "s.j.i.s" }, { client_encoding: "Shift-JIS" }, { client_encoding: "win950" }, { options: "-c client_encoding=mskanji" }, { options: "-c client_encoding=BIG5" }];
+  let refused = 0;
+  for (const parameters of spellings) {
+    const client = await WireClient.open(g.gateway.port);
+    client.send(rawStartup({ user: "alice", database: "demo", ...parameters }));
+    await client.next("R");
+    client.send(passwordMessage(await g.token()));
+    const what = JSON.stringify(parameters);
+    await client.until(() => client.hasClosed || client.messages().some((m) => m.type === "Z"), 5000, "the end of the login");
+    if (client.hasClosed) {
+      const error = client.errors()[0];
+      assert.ok(error?.code === "0A000" || error?.code === "42501", `${what}: ${JSON.stringify(error)}`);
+      refused += 1;
+      continue;
+    }
+    const [encoding] = firstColumns(await client.exchange(1, queryMessage("SHOW client_encoding")));
+    assert.not.match(String(encoding), /^(SJIS|SHIFT_JIS_2004|BIG5|GBK|UHC|GB18030|JOHAB)$/i, what);
+    client.destroy();
+  }
+  // The rest ran in an encoding the gateway reads (the server settles some spellings on UTF8 at login).
+  assert.ok(refused >= spellings.length - 1, `only ${refused} logins were refused`);
+});
+
+/** A StartupMessage with exactly these parameters (node-postgres's serializer appends client_encoding=UTF8). */
+function rawStartup(parameters: Record<string, string>): Buffer {
+  const pairs = Buffer.from(`${Object.entries(parameters).map(([k, v]) => `${k}\0${v}\0`).join("")}\0`);
+  const head = Buffer.alloc(8);
+  head.writeInt32BE(8 + pairs.length, 0);
+  head.writeInt32BE(196608, 4);
+  return Buffer.concat([head, pairs]);
+}
 
 test.run();
