@@ -47,10 +47,12 @@ export async function acceptStartup(raw: Socket, context: PostgresGatewayContext
     }
     switch (packet.kind) {
       case "silent":
-        socket.end();
+        // As the server's close(): a FIN, or a reset when the client's bytes are still unread.
+        socket.destroy();
         return undefined;
       case "refuse":
         socket.end(packet.bytes);
+        setTimeout(() => socket.destroy(), 1000).unref();
         return undefined;
       case "cancel":
         cancels.cancel(packet.processId, packet.secretKey);

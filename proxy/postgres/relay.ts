@@ -468,6 +468,10 @@ export class Relay {
       }
       case "Z":
         return this.readyForQuery(frame);
+      case "V":
+        // A function call's one value: its result, recorded as a statement's would be.
+        if (head?.kind === "query") this.result(head.sql, frame, 1, [], head.started);
+        return frame.raw;
       default:
         return frame.raw;
     }
@@ -554,7 +558,7 @@ export class Relay {
   }
 
   private result(sql: string, frame: Frame, rows: number, masked: string[], started: number): void {
-    const tag = frame.type === "C" ? readCommandTag(frame.body) : frame.type === "I" ? "EMPTY" : "SUSPENDED";
+    const tag = frame.type === "C" ? readCommandTag(frame.body) : frame.type === "I" ? "EMPTY" : frame.type === "V" ? "FUNCTION CALL" : "SUSPENDED";
     const event = { type: "result" as const, session_id: this.who.session.id, request: sql, command_tag: tag, rows, masked_columns: masked, duration_us: Math.round((performance.now() - started) * 1000) };
     this.context.record(event).catch((error: unknown) => this.context.log(`recording a result failed: ${String(error)}`));
   }

@@ -75,6 +75,8 @@ test("\\lo_import and \\lo_export work through the gateway as directly, and each
   const requests = g.events.flatMap((e) => (e.type === "decision" ? [e.request] : []));
   assert.ok(requests.some((r) => /^SELECT "pg_catalog"\."lowrite"\(\$1::integer, \$2::bytea\)$/.test(r)), requests.join("\n"));
   assert.ok(requests.some((r) => r.startsWith(`SELECT "pg_catalog"."lo_open"(`)));
+  const results = g.events.filter((e) => e.type === "result" && e.request.startsWith(`SELECT "pg_catalog"."lowrite"(`));
+  assert.ok(results.length > 0 && results.every((e) => e.type === "result" && e.command_tag === "FUNCTION CALL"), "each call's result is recorded");
 });
 
 test("a caller the policy refuses large objects gets 42501 from the function call, as from its SQL form", async () => {
