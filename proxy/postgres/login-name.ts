@@ -11,8 +11,9 @@ import type { Identity } from "../../engine/policy/types.js";
  * accepted when it is:
  *   - the token's subject, exactly (`alice@example.com`);
  *   - the part of an e-mail subject before the `@` (`alice`);
- *   - the identity provider's `preferred_username` or `email` claim;
  *   - `token`: "whoever the token names", for clients that must send some user name (CI jobs).
+ * Claims such as preferred_username are not accepted: providers often let people choose them, and
+ * the point is that the name shown agrees with the identity that acts.
  * Anything else is refused with 28000 after the token is checked. Names holding control or
  * formatting characters (newlines, escape sequences, bidirectional overrides) are refused before,
  * and never written anywhere raw: they could forge lines in a terminal or a log.
@@ -42,10 +43,6 @@ export function acceptedUserNames(identity: Identity): string[] {
   const names = [identity.subject];
   const at = identity.subject.lastIndexOf("@");
   if (at > 0) names.push(identity.subject.slice(0, at));
-  for (const claim of ["preferred_username", "email"]) {
-    const value = identity.claims[claim];
-    if (typeof value === "string" && value !== "") names.push(value);
-  }
   names.push(TOKEN_USER);
   return [...new Set(names)];
 }

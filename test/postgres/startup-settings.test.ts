@@ -164,4 +164,40 @@ function rawStartup(parameters: Record<string, string>): Buffer {
   return Buffer.concat([head, pairs]);
 }
 
+test("options are split and unescaped exactly as the server does it", async () => {
+  const read = "SELECT current_setting('myapp.a', true) AS a, current_setting('myapp.b', true) AS b, current_setting('my_app.c', true) AS c";
+  const cases = [
+    "-c myapp.a=x\t-c myapp.b=y",
+    "  -c   myapp.a=spaces   --myapp.b=dash-value  ",
+    "-c myapp.a=trailing\\",
+    "-c myapp.a=a\\\\b\\ c -cmyapp.b=\\-c",
+    "--my-app.c=dashed-name -c myapp.a=1=2",
+    "-c myapp.a=first -c myapp.a=second",
+    "",
+  ];
+  for (const options of cases) {
+    const seen: string[] = [];
+    for (const side of ["direct", "gateway"] as const) {
+      const client = await clientOn(side, { options });
+      try {
+        seen.push(JSON.stringify((await client.query(read)).rows));
+      } finally {
+        await client.end();
+      }
+    }
+    assert.is(seen[1], seen[0], JSON.stringify(options));
+  }
+});
+
+test("options the server cannot read are refused with the server's SQLSTATE", async () => {
+  for (const options of ["-c", "-c myapp.a", "--myapp.a", "stray", "-c myapp.a=1 extra"]) {
+    const codes: string[] = [];
+    for (const side of ["direct", "gateway"] as const) {
+      codes.push(await clientOn(side, { options }).then((c) => c.end().then(() => "connected"), (e: { code?: string }) => String(e.code)));
+    }
+    assert.is(codes[1], codes[0], JSON.stringify(options));
+    assert.is.not(codes[0], "connected");
+  }
+});
+
 test.run();
