@@ -92,6 +92,7 @@ export async function acceptStartup(raw: Socket, context: PostgresGatewayContext
     stream.detach();
     const reader = new FrameReader({ maxLength: messageLimit, allowedTypes: FRONTEND_TYPES });
     reader.limitNext(MAX_PASSWORD_BYTES);
+    reader.acceptAnyTypeNext();
     const session = new MessageStream(socket, reader);
     return { socket, stream: session, parameters: packet.parameters, tls };
   }

@@ -94,7 +94,11 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
 
     socket.write(authenticationRequest(AUTH_CLEARTEXT));
     const answer = await stream.next();
-    if (answer.type !== "p") throw new ProtocolError("expected a password message");
+    if (answer.type !== "p") {
+      // The server's words for the same mistake (auth.c, recv_password_packet).
+      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.protocolViolation, message: `expected password response, got message type ${answer.raw[0]}` }));
+      return;
+    }
     const secret = readPassword(answer.body);
     const target = context.target(targetName);
     const auth = await context.authenticate(secret, targetName);

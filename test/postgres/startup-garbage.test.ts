@@ -2,6 +2,7 @@ import { connect } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startGatewayUnderTest, type GatewayUnderTest } from "../support/pg-gateway.js";
+import { frontendMessage, startupMessage, WireClient } from "../support/pg-wire.js";
 import { psql } from "../support/run.js";
 
 /**
@@ -139,6 +140,17 @@ test("a newer minor version is negotiated down to 3.0 as the server does", async
   const negotiation = (s: string): string => s.slice(0, s.indexOf("R\\u0000"));
   assert.is(negotiation(gateway), negotiation(server));
   assert.match(server, /^open: "v/);
+});
+
+test("another message where the password belongs gets the server's words for it", async () => {
+  for (const [type, code] of [["Q", 81], ["z", 122], ["X", 88]] as const) {
+    const client = await WireClient.open(g.gateway.port);
+    client.send(startupMessage({ user: "alice", database: "demo" }));
+    await client.next("R");
+    client.send(frontendMessage(type, Buffer.from("SELECT 1\0")));
+    await client.waitClosed(5000);
+    assert.equal(client.errors(), [{ severity: "FATAL", code: "08P01", message: `expected password response, got message type ${code}` }]);
+  }
 });
 
 test("the gateway still serves clients after all that", async () => {
