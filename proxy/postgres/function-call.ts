@@ -5,7 +5,7 @@ import type { ColumnCatalog } from "./catalog.js";
 import type { PostgresGatewayContext } from "./context.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
-import { readFunctionCall } from "./protocol/frontend-messages.js";
+import { readFunctionOid } from "./protocol/frontend-messages.js";
 import { gateStatement, type GateSession } from "./statement-gate.js";
 
 /**
@@ -23,12 +23,11 @@ interface ProcRow {
   name: string;
   kind: string;
   retset: boolean;
-  nargs: number;
   types: string[];
 }
 
 const LOOKUP = `
-  SELECT n.nspname AS schema, p.proname AS name, p.prokind::text AS kind, p.proretset AS retset, p.pronargs::int AS nargs,
+  SELECT n.nspname AS schema, p.proname AS name, p.prokind::text AS kind, p.proretset AS retset,
          ARRAY(SELECT pg_catalog.format_type(t.oid, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS t(oid, i) ORDER BY t.i) AS types
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
    WHERE p.oid = $1::oid`;
@@ -42,20 +41,20 @@ export async function functionByOid(catalog: ColumnCatalog, oid: number): Promis
 
 /** Decides one FunctionCall message (its body) and records the decision. */
 export async function gateFunctionCall(context: PostgresGatewayContext, who: GateSession, body: Buffer, hold: () => HoldControl): Promise<FunctionCallGate> {
-  const message = readFunctionCall(body);
+  const oid = readFunctionOid(body);
+  // The server's own answer to a message too short to name a function (pqformat.c).
+  if (oid === undefined) return refused(SQLSTATE.protocolViolation, "insufficient data left in message");
   let fn: ProcRow | undefined;
   try {
-    fn = await functionByOid(context.catalog(who.target), message.functionOid);
+    fn = await functionByOid(context.catalog(who.target), oid);
   } catch (error) {
-    context.log(`function ${message.functionOid} could not be looked up, denying: ${error instanceof Error ? error.message : String(error)}`);
-    return refused(SQLSTATE.insufficientPrivilege, `Portcullis denied this function call: function ${message.functionOid} could not be looked up on the target`);
+    context.log(`function ${oid} could not be looked up, denying: ${error instanceof Error ? error.message : String(error)}`);
+    return refused(SQLSTATE.insufficientPrivilege, `Portcullis denied this function call: function ${oid} could not be looked up on the target`);
   }
-  // The server's own answers to a call it would not run (fastpath.c).
-  if (!fn) return refused("42883", `function with OID ${message.functionOid} does not exist`);
+  // The server's own answers to a call it would not run (fastpath.c); everything after the OID
+  // (argument count, formats, sizes) it checks itself once the call is allowed.
+  if (!fn) return refused("42883", `function with OID ${oid} does not exist`);
   if (fn.kind !== "f" || fn.retset) return refused(SQLSTATE.featureNotSupported, `cannot call function "${fn.name}" via fastpath interface`);
-  if (message.argumentCount !== fn.nargs) {
-    return refused(SQLSTATE.protocolViolation, `function call message contains ${message.argumentCount} arguments but function requires ${fn.nargs}`);
-  }
   const called: CalledFunction = { schema: fn.schema, name: fn.name, argumentTypes: fn.types };
   const sql = functionCallStatement(called);
   const gate = await gateStatement(context, who, sql, hold);

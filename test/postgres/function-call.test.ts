@@ -196,4 +196,33 @@ test("functions the policy refuses in SQL are refused by OID with the same reaso
   }
 });
 
+test("a malformed function call gets the server's ERROR and the session goes on", async () => {
+  const oid = Number((await g.pg.query<{ oid: string }>("SELECT 'pg_catalog.int4pl(int4,int4)'::regprocedure::oid AS oid")).rows[0]!.oid);
+  const i16 = (v: number): Buffer => Buffer.from([(v >> 8) & 0xff, v & 0xff]);
+  const i32 = (v: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(v);
+    return b;
+  };
+  const bodies = [
+    Buffer.from([0, 0]),
+    Buffer.concat([i32(oid), i16(-1), i16(0), i16(0)]),
+    Buffer.concat([i32(oid), i16(1), i16(7), i16(2), i32(1), Buffer.from("1"), i32(1), Buffer.from("2"), i16(0)]),
+    Buffer.concat([i32(oid), i16(0), i16(2), i32(1), Buffer.from("1"), i32(1), Buffer.from("2"), i16(5)]),
+    Buffer.concat([i32(oid), i16(0), i16(2), i32(10), Buffer.from("1")]),
+    Buffer.concat([i32(oid), i16(2), i16(0), i16(0), i16(1), i32(1), Buffer.from("1"), i16(0)]),
+    Buffer.concat([i32(oid), i16(0), i16(-1), i16(0)]),
+    Buffer.concat([i32(oid), i16(0), i16(2), i32(1), Buffer.from("1"), i32(1), Buffer.from("2"), i16(0), Buffer.from("xx")]),
+    Buffer.concat([i32(oid), i16(0), i16(2), i32(-1), i32(1), Buffer.from("2"), i16(0)]),
+    Buffer.concat([i32(oid), i16(0), i16(2), i32(-5), i32(1), Buffer.from("2"), i16(0)]),
+  ];
+  const messages = [...bodies.map((b) => frontendMessage("F", b)), queryMessage("SELECT 'still usable'")];
+  // SQLSTATEs only: a caller with masked columns gets the server's runtime messages withheld.
+  const codes = (ms: BackendMessage[]): string[] => shape(ms).map((m) => m.replace(/^(E:[^:]*):.*$/s, "$1"));
+  const direct = (await answers("direct", messages)).map(codes);
+  const gateway = (await answers("gateway", messages)).map(codes);
+  assert.equal(gateway, direct);
+  assert.equal(direct[direct.length - 1], ["T", "D", "C", "Z"]);
+});
+
 test.run();

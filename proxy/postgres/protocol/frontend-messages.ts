@@ -95,37 +95,13 @@ export function resultFormatAt(formats: number[], index: number): number {
   return formats[index] ?? 0;
 }
 
-export interface FunctionCallMessage {
-  /** The OID of the function to call (pg_proc.oid). */
-  functionOid: number;
-  /** How many arguments the message carries (their values are the server's business). */
-  argumentCount: number;
-  resultFormat: number;
-}
-
 /**
- * FunctionCall ('F'): function OID, argument format codes, the arguments (length-prefixed, -1 for
- * NULL) and the result format. https://www.postgresql.org/docs/current/protocol-message-formats.html
+ * The function a FunctionCall ('F') message calls: its first four bytes, the function's OID, or
+ * undefined when the message is shorter. The rest (argument formats, arguments, result format) is
+ * the server's to read: it answers a malformed remainder with an ERROR of its own, after checking
+ * the function, exactly as for a well-formed one.
+ * https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
-export function readFunctionCall(body: Buffer): FunctionCallMessage {
-  const r = new BodyReader(body);
-  const functionOid = r.int32() >>> 0;
-  const formatCount = r.int16();
-  if (formatCount < 0) throw new ProtocolError("negative argument format count");
-  for (let i = 0; i < formatCount; i++) {
-    const format = r.int16();
-    if (format !== 0 && format !== 1) throw new ProtocolError(`invalid argument format ${format}`);
-  }
-  const argumentCount = r.int16();
-  if (argumentCount < 0) throw new ProtocolError("negative argument count");
-  if (formatCount > 1 && formatCount !== argumentCount) throw new ProtocolError(`function call message has ${formatCount} argument formats but ${argumentCount} arguments`);
-  for (let i = 0; i < argumentCount; i++) {
-    const length = r.int32();
-    if (length < -1) throw new ProtocolError("invalid argument length");
-    if (length > 0) r.bytes(length);
-  }
-  const resultFormat = r.int16();
-  if (resultFormat !== 0 && resultFormat !== 1) throw new ProtocolError(`invalid result format ${resultFormat}`);
-  r.end();
-  return { functionOid, argumentCount, resultFormat };
+export function readFunctionOid(body: Buffer): number | undefined {
+  return body.length >= 4 ? body.readUInt32BE(0) : undefined;
 }
