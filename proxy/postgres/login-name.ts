@@ -32,10 +32,10 @@ export function unsafeName(name: string): string | undefined {
   return undefined;
 }
 
-/** A name as it may be shown or stored: every control or formatting character escaped, at most 256 characters. */
-export function visibleName(name: string): string {
+/** Text from a client as it may be shown or stored: every control or formatting character escaped, at most `max` characters. */
+export function visibleName(name: string, max = 256): string {
   const escaped = name.replace(/[\p{Cc}\p{Cf}\\]/gu, (c) => (c === "\\" ? "\\\\" : `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`));
-  return escaped.length > 256 ? `${escaped.slice(0, 256)}…` : escaped;
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }
 
 /** The user names that stand for `identity`, in the order they are suggested to a client that sent another. */

@@ -70,8 +70,9 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     // As on the server, an empty database name means the user name.
     const targetName = parameters.database || user;
     const sessionId = randomUUID();
+    // Every refused login is recorded, with the names as the client sent them made harmless to print.
     const refuseLogin = async (code: string, detail: string, error: ErrorFields): Promise<void> => {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: visibleName(targetName), user: visibleName(user), code, detail }).catch(() => undefined);
+      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: visibleName(targetName), user: visibleName(user), code, detail: visibleName(detail, 2000) }).catch(() => undefined);
       socket.end(errorResponse({ severity: "FATAL", ...error }));
     };
     const badUser = unsafeName(user);
@@ -120,15 +121,12 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
     // Every setting the client asked for at login reaches the target, once the policy allowed it.
     const asked = startupSettings(parameters);
-    if (!asked.ok) {
-      socket.end(errorResponse(asked.error));
-      return;
-    }
+    if (!asked.ok) return refuseLogin("startup_settings", asked.error.message, asked.error);
     const forwarded = finalSettings(asked.settings);
     if (UNSAFE_CLIENT_ENCODINGS.test(forwarded.client_encoding ?? "")) {
       // The policy's parser and the server would disagree on where string literals end.
-      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.featureNotSupported, message: `Portcullis does not accept client_encoding ${forwarded.client_encoding}: use UTF8` }));
-      return;
+      const message = `Portcullis does not accept client_encoding ${forwarded.client_encoding}: use UTF8`;
+      return refuseLogin("client_encoding", message, { code: SQLSTATE.featureNotSupported, message });
     }
     const refusal = await decideStartupSettings(context, { identity: auth.identity, session, target }, asked.settings);
     if (refusal) {
@@ -149,8 +147,8 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     const unreadable = settled && unreadableClientEncoding(Buffer.from(`client_encoding\0${settled[1]}\0`));
     if (unreadable) {
       upstream.socket.destroy();
-      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.featureNotSupported, message: `Portcullis does not accept client_encoding ${unreadable}: use UTF8` }));
-      return;
+      const message = `Portcullis does not accept client_encoding ${unreadable}: use UTF8`;
+      return refuseLogin("client_encoding", message, { code: SQLSTATE.featureNotSupported, message });
     }
 
     try {
