@@ -9,6 +9,7 @@ export interface ConfigFile {
   identity?: IdentityConfig;
   postgres?: {
     tls?: { cert_file?: string; key_file?: string; self_signed?: boolean; required?: boolean };
+    allow_cleartext_tokens?: boolean;
     message_limit_bytes?: number;
     targets?: PostgresTargetFile[];
   };
@@ -45,6 +46,8 @@ export interface GatewayConfig {
   identity: IdentityConfig;
   postgres: {
     tls: { certFile?: string; keyFile?: string; selfSigned: boolean; required: boolean };
+    /** Tokens may arrive without TLS from hosts other than this one (default false: loopback only). */
+    allowCleartextTokens: boolean;
     messageLimitBytes: number;
     targets: PostgresTarget[];
   };

@@ -89,6 +89,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       log,
       approvals: approvalDesk(approvals, config.approvals.pendingSeconds),
       ...(tls ? { tls } : {}),
+      allowCleartextTokens: config.postgres.allowCleartextTokens,
     });
     closers.push(() => context.close());
 

@@ -14,6 +14,8 @@ export interface PostgresContextOptions {
   /** Durable recording of session events (audit log and session recordings). */
   record: (event: SessionEvent) => Promise<void>;
   tls?: { context: SecureContext; required: boolean };
+  /** Accept tokens without TLS from other hosts (config `postgres.allow_cleartext_tokens`). */
+  allowCleartextTokens?: boolean;
   approvals?: ApprovalDesk;
   log: (line: string) => void;
 }
@@ -47,6 +49,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
     },
   };
   if (options.tls) context.tls = options.tls;
+  if (options.allowCleartextTokens) context.allowCleartextTokens = true;
   if (options.approvals) context.approvals = options.approvals;
   return context;
 }

@@ -60,5 +60,10 @@ export interface PostgresGatewayContext {
   approvals?: ApprovalDesk;
   /** TLS for clients: the certificate to answer SSLRequest with, and whether clients must use it. */
   tls?: { context: SecureContext; required: boolean };
+  /**
+   * Tokens may arrive without TLS from other hosts (config `postgres.allow_cleartext_tokens`, for a
+   * network the operator trusts). Without it only loopback clients may send a token in clear text.
+   */
+  allowCleartextTokens?: boolean;
   log(line: string): void;
 }

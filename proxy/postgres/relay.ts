@@ -16,6 +16,7 @@ import { FrameReader, ProtocolError, type Frame } from "./protocol/frame-reader.
 import { readBind, readExecute, readParse, readQuery, readTargeted, resultFormatAt } from "./protocol/frontend-messages.js";
 import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
 import { gateStatement, preview, type GateSession } from "./statement-gate.js";
+import { gateFunctionCall } from "./function-call.js";
 import { SqlDefinitions, withDefinitions } from "./sql-definitions.js";
 import type { ResolvedMask } from "./row-masker.js";
 import type { HoldControl } from "./approval-hold.js";
@@ -144,7 +145,7 @@ export class Relay {
         const frame = this.inbox.shift()!;
         // The server reads SQL text with the settings the statements before it leave (client_encoding
         // above all): text pipelined behind a running statement waits until it has run.
-        if ((frame.type === "Q" || frame.type === "P") && this.running()) {
+        if ((frame.type === "Q" || frame.type === "P" || frame.type === "F") && this.running()) {
           // Before a Sync the server holds its answers back: Flush asks for them (and has no reply).
           this.send(this.upstream, new MessageWriter(0).finish("H"), "upstream-drain", this.client);
           this.pause("decision", this.client);
@@ -230,8 +231,7 @@ export class Relay {
         this.forward(frame, undefined);
         return undefined;
       case "F":
-        this.refuse({ code: SQLSTATE.insufficientPrivilege, message: "Portcullis denied this request: the function-call protocol message is not allowed" });
-        return undefined;
+        return this.functionCall(frame);
       case "X":
         this.upstream.end(frame.raw);
         this.close("client terminated");
@@ -297,6 +297,16 @@ export class Relay {
     this.send(this.upstream, queryAsExtended(texts[0]!), "upstream-drain", this.client);
     this.expect(entry);
     await settled;
+  }
+
+  /** A function called by OID: decided as its SQL form (see function-call.ts), then the server runs the message itself. */
+  private async functionCall(frame: Frame): Promise<void> {
+    const gate = await gateFunctionCall(this.context, this.who, frame.body, () => this.holdControl());
+    this.hold = undefined;
+    if (this.closed) return;
+    if (!gate.ok) return this.refuse(gate.error);
+    if (gate.sensitive) this.withhold = true;
+    this.forward(frame, { kind: "query", sql: gate.sql, masks: [], ddl: false, plan: [], rows: 0, started: performance.now(), statements: [], completedStatements: 0 });
   }
 
   /** Every execution is decided on the statement it runs, audited, and consumes an approval of its own. */
@@ -510,6 +520,10 @@ export class Relay {
       }
       case "Z":
         return this.readyForQuery(frame);
+      case "V":
+        // A function call's one value: its result, recorded as a statement's would be.
+        if (head?.kind === "query") this.result(head.sql, frame, 1, [], head.started);
+        return frame.raw;
       default:
         return frame.raw;
     }
@@ -641,7 +655,7 @@ export class Relay {
   }
 
   private result(sql: string, frame: Frame, rows: number, masked: string[], started: number, tagOverride?: string): void {
-    const tag = tagOverride ?? (frame.type === "C" ? readCommandTag(frame.body) : frame.type === "I" ? "EMPTY" : "SUSPENDED");
+    const tag = tagOverride ?? (frame.type === "C" ? readCommandTag(frame.body) : frame.type === "I" ? "EMPTY" : frame.type === "V" ? "FUNCTION CALL" : "SUSPENDED");
     const event = { type: "result" as const, session_id: this.who.session.id, request: sql, command_tag: tag, rows, masked_columns: masked, duration_us: Math.round((performance.now() - started) * 1000) };
     this.context.record(event).catch((error: unknown) => this.context.log(`recording a result failed: ${String(error)}`));
   }

@@ -59,6 +59,16 @@ export interface GatewayTestOptions {
   tls?: { context: SecureContext; required: boolean };
   /** How long a client may take to log in before the gateway drops it (the listener's default otherwise). */
   startupTimeoutMs?: number;
+  /** Where the gateway listens (default 127.0.0.1). */
+  host?: string;
+  /** Accept tokens without TLS from other hosts. */
+  allowCleartextTokens?: boolean;
+}
+
+/** The user name a client of `who` logs in with: the subject's local part ("alice" for alice@example.com), which the gateway accepts. */
+export function userNameOf(who: Identity): string {
+  const at = who.subject.lastIndexOf("@");
+  return at > 0 ? who.subject.slice(0, at) : who.subject;
 }
 
 export async function startGatewayUnderTest(options: GatewayTestOptions = {}): Promise<GatewayUnderTest> {
@@ -80,8 +90,9 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     },
     log: (line) => logs.push(line),
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.allowCleartextTokens ? { allowCleartextTokens: true } : {}),
   });
-  const gateway = await listenPostgres({ host: "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}) });
+  const gateway = await listenPostgres({ host: options.host ?? "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}) });
   const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;
   return {
     pg,
@@ -93,7 +104,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     target,
     token,
     async env(who: Identity = ALICE) {
-      return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.port), PGUSER: "alice", PGDATABASE: "demo", PGPASSWORD: await token(who), PGSSLMODE: "disable", PGCONNECT_TIMEOUT: "10" };
+      return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.port), PGUSER: userNameOf(who), PGDATABASE: "demo", PGPASSWORD: await token(who), PGSSLMODE: "disable", PGCONNECT_TIMEOUT: "10" };
     },
     async stop() {
       await gateway.close();
