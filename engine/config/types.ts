@@ -10,6 +10,8 @@ export interface ConfigFile {
   postgres?: {
     tls?: { cert_file?: string; key_file?: string; self_signed?: boolean; required?: boolean };
     message_limit_bytes?: number;
+    /** Open sessions per identity per target (default 20), per target (default 100); idle seconds before a session is closed (default 900, 0: never). */
+    sessions?: { per_identity_per_target?: number; per_target?: number; idle_timeout_seconds?: number };
     targets?: PostgresTargetFile[];
   };
   masking?: { hash_key?: SecretSource };
@@ -46,6 +48,7 @@ export interface GatewayConfig {
   postgres: {
     tls: { certFile?: string; keyFile?: string; selfSigned: boolean; required: boolean };
     messageLimitBytes: number;
+    sessions: { perIdentityPerTarget: number; perTarget: number; idleTimeoutMs: number };
     targets: PostgresTarget[];
   };
   /** Undefined: generated once and kept in the state directory. */

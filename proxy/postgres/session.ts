@@ -21,6 +21,7 @@ import { Relay } from "./relay.js";
 import type { BinaryDecoder } from "./row-masker.js";
 import { connectUpstream, UpstreamError } from "./upstream/connect.js";
 import type { PostgresTarget } from "./upstream/target.js";
+import { SessionLimits } from "./session-limits.js";
 
 /** Startup parameters a client may pass through to the target; anything else (`options`, `replication`…) is dropped. */
 const FORWARDED_PARAMETERS = new Set(["application_name", "client_encoding", "DateStyle", "TimeZone", "extra_float_digits", "IntervalStyle", "search_path", "datestyle", "timezone"]);
@@ -35,6 +36,8 @@ export interface SessionOptions {
   messageLimit: number;
   /** A connection that has not reached the relay by then is dropped. */
   startupTimeoutMs: number;
+  /** Per-identity and per-target session limits and the idle-session timeout (defaults otherwise). */
+  limits?: SessionLimits;
   /** Called once when the session ends, whatever ended it. */
   onEnd?: () => void;
 }
@@ -85,6 +88,15 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.invalidCatalogName, message: `Portcullis has no PostgreSQL target named "${targetName}"` }));
       return;
     }
+
+    const limits = options.limits ?? defaultLimits;
+    const slot = limits.acquire(JSON.stringify([auth.identity.issuer, auth.identity.subject]), target.name);
+    if (!slot.ok) {
+      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: target.name, user, code: "session_limit", detail: slot.message }).catch(() => undefined);
+      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.tooManyConnections, message: `Portcullis: ${slot.message}` }));
+      return;
+    }
+    raw.once("close", slot.release);
 
     if (UNSAFE_CLIENT_ENCODINGS.test(parameters.client_encoding ?? "")) {
       // The policy's parser and the server would disagree on where string literals end.
@@ -141,6 +153,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     });
     clearTimeout(startupTimer);
     relay.start(queued);
+    watchIdle(socket, relay, limits.settings.idleTimeoutMs);
   } catch (error) {
     if (error instanceof ProtocolError) {
       if (!raw.destroyed) raw.end(errorResponse({ severity: "FATAL", code: SQLSTATE.protocolViolation, message: `Portcullis: invalid startup: ${error.message}` }));
@@ -150,6 +163,21 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     }
     setTimeout(() => raw.destroy(), 1000).unref();
   }
+}
+
+const defaultLimits = new SessionLimits();
+
+/**
+ * Closes a session that has sent and received nothing for `timeoutMs` while no statement runs or
+ * waits, as the server's idle_session_timeout does, so forgotten sessions give back their slot.
+ */
+function watchIdle(socket: Socket, relay: Relay, timeoutMs: number): void {
+  if (timeoutMs <= 0) return;
+  socket.setTimeout(timeoutMs);
+  socket.on("timeout", () => {
+    if (relay.busy) return;
+    relay.fail({ severity: "FATAL", code: SQLSTATE.idleSessionTimeout, message: `terminating connection due to idle-session timeout (${Math.round(timeoutMs / 1000)} s)` }, "idle_session_timeout");
+  });
 }
 
 /** Cancels the upstream backend a session runs on, as a server's cancel key would. */

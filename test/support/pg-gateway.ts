@@ -1,3 +1,4 @@
+import type { SessionLimitSettings } from "../../proxy/postgres/session-limits.js";
 import { randomBytes } from "node:crypto";
 import type { SecureContext } from "node:tls";
 import { Engine } from "../../engine/engine.js";
@@ -59,6 +60,8 @@ export interface GatewayTestOptions {
   tls?: { context: SecureContext; required: boolean };
   /** How long a client may take to log in before the gateway drops it (the listener's default otherwise). */
   startupTimeoutMs?: number;
+  /** Session limits and idle timeout (the listener's defaults otherwise). */
+  sessionLimits?: SessionLimitSettings;
 }
 
 export async function startGatewayUnderTest(options: GatewayTestOptions = {}): Promise<GatewayUnderTest> {
@@ -81,7 +84,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     log: (line) => logs.push(line),
     ...(options.tls ? { tls: options.tls } : {}),
   });
-  const gateway = await listenPostgres({ host: "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}) });
+  const gateway = await listenPostgres({ host: "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}), ...(options.sessionLimits ? { sessionLimits: options.sessionLimits } : {}) });
   const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;
   return {
     pg,
