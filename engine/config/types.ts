@@ -11,6 +11,8 @@ export interface ConfigFile {
     tls?: { cert_file?: string; key_file?: string; self_signed?: boolean; required?: boolean };
     allow_cleartext_tokens?: boolean;
     message_limit_bytes?: number;
+    /** Open sessions per identity per target (default 20), per target (default 100); idle seconds before a session is closed (default 900, 0: never). */
+    sessions?: { per_identity_per_target?: number; per_target?: number; idle_timeout_seconds?: number };
     targets?: PostgresTargetFile[];
   };
   masking?: { hash_key?: SecretSource };
@@ -49,6 +51,7 @@ export interface GatewayConfig {
     /** Tokens may arrive without TLS from hosts other than this one (default false: loopback only). */
     allowCleartextTokens: boolean;
     messageLimitBytes: number;
+    sessions: { perIdentityPerTarget: number; perTarget: number; idleTimeoutMs: number };
     targets: PostgresTarget[];
   };
   /** Undefined: generated once and kept in the state directory. */

@@ -110,7 +110,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       });
       http.mount("/console/", webConsole.handle);
     }
-    const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes });
+    const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes, sessionLimits: config.postgres.sessions });
     closers.push(() => postgres.close());
     return { config, engine, identity, audit, approvals, http, postgres, close: closeAll };
   } catch (error) {

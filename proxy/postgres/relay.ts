@@ -254,6 +254,11 @@ export class Relay {
   }
 
   /** A client's CancelRequest: ends a wait for approval; false when there is none (cancel upstream instead). */
+  /** Whether a statement is running or waiting for approval (an idle-session timeout must not end it). */
+  get busy(): boolean {
+    return this.running() || this.hold !== undefined;
+  }
+
   cancelHold(): boolean {
     const hold = this.hold;
     if (!hold || hold.signal.aborted) return false;

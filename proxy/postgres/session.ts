@@ -25,6 +25,7 @@ import type { BinaryDecoder } from "./row-masker.js";
 import { connectUpstream, UpstreamError } from "./upstream/connect.js";
 import { decideStartupSettings, finalSettings, startupSettings } from "./upstream/startup-settings.js";
 import type { PostgresTarget } from "./upstream/target.js";
+import { SessionLimits } from "./session-limits.js";
 
 /** Client encodings whose multibyte characters can end in a quote or backslash byte. */
 const UNSAFE_CLIENT_ENCODINGS = /^\s*(sjis|shift[-_]?jis|big5|gbk|uhc|gb18030|johab|(cp|windows|win)9(32|36|49|50))\s*$/i;
@@ -36,6 +37,8 @@ export interface SessionOptions {
   messageLimit: number;
   /** A connection that has not reached the relay by then is dropped. */
   startupTimeoutMs: number;
+  /** Per-identity and per-target session limits and the idle-session timeout (defaults otherwise). */
+  limits?: SessionLimits;
   /** Called once when the session ends, whatever ended it. */
   onEnd?: () => void;
 }
@@ -118,12 +121,25 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       });
     }
 
+<<<<<<< HEAD
     const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
     // Every setting the client asked for at login reaches the target, once the policy allowed it.
     const asked = startupSettings(parameters);
     if (!asked.ok) return refuseLogin("startup_settings", asked.error.message, asked.error);
     const forwarded = finalSettings(asked.settings);
     if (UNSAFE_CLIENT_ENCODINGS.test(forwarded.client_encoding ?? "")) {
+=======
+    const limits = options.limits ?? defaultLimits;
+    const slot = limits.acquire(JSON.stringify([auth.identity.issuer, auth.identity.subject]), target.name);
+    if (!slot.ok) {
+      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: target.name, user, code: "session_limit", detail: slot.message }).catch(() => undefined);
+      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.tooManyConnections, message: `Portcullis: ${slot.message}` }));
+      return;
+    }
+    raw.once("close", slot.release);
+
+    if (UNSAFE_CLIENT_ENCODINGS.test(parameters.client_encoding ?? "")) {
+>>>>>>> h-bounds
       // The policy's parser and the server would disagree on where string literals end.
       const message = `Portcullis does not accept client_encoding ${forwarded.client_encoding}: use UTF8`;
       return refuseLogin("client_encoding", message, { code: SQLSTATE.featureNotSupported, message });
@@ -188,6 +204,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     });
     clearTimeout(startupTimer);
     relay.start(queued);
+    watchIdle(socket, relay, limits.settings.idleTimeoutMs);
   } catch (error) {
     if (error instanceof ProtocolError) {
       if (!raw.destroyed) raw.end(errorResponse({ severity: "FATAL", code: SQLSTATE.protocolViolation, message: `Portcullis: invalid startup: ${error.message}` }));
@@ -197,6 +214,21 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     }
     setTimeout(() => raw.destroy(), 1000).unref();
   }
+}
+
+const defaultLimits = new SessionLimits();
+
+/**
+ * Closes a session that has sent and received nothing for `timeoutMs` while no statement runs or
+ * waits, as the server's idle_session_timeout does, so forgotten sessions give back their slot.
+ */
+function watchIdle(socket: Socket, relay: Relay, timeoutMs: number): void {
+  if (timeoutMs <= 0) return;
+  socket.setTimeout(timeoutMs);
+  socket.on("timeout", () => {
+    if (relay.busy) return;
+    relay.fail({ severity: "FATAL", code: SQLSTATE.idleSessionTimeout, message: `terminating connection due to idle-session timeout (${Math.round(timeoutMs / 1000)} s)` }, "idle_session_timeout");
+  });
 }
 
 /** Cancels the upstream backend a session runs on, as a server's cancel key would. */

@@ -1,3 +1,4 @@
+import type { SessionLimitSettings } from "../../proxy/postgres/session-limits.js";
 import { randomBytes } from "node:crypto";
 import type { SecureContext } from "node:tls";
 import { Engine } from "../../engine/engine.js";
@@ -63,6 +64,8 @@ export interface GatewayTestOptions {
   host?: string;
   /** Accept tokens without TLS from other hosts. */
   allowCleartextTokens?: boolean;
+  /** Session limits and idle timeout (the listener's defaults otherwise). */
+  sessionLimits?: SessionLimitSettings;
 }
 
 /** The user name a client of `who` logs in with: the subject's local part ("alice" for alice@example.com), which the gateway accepts. */
@@ -92,7 +95,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.allowCleartextTokens ? { allowCleartextTokens: true } : {}),
   });
-  const gateway = await listenPostgres({ host: options.host ?? "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}) });
+  const gateway = await listenPostgres({ host: options.host ?? "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}), ...(options.sessionLimits ? { sessionLimits: options.sessionLimits } : {}) });
   const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;
   return {
     pg,
