@@ -62,11 +62,7 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     },
     policy: { dir: file.policy?.dir ? path(file.policy.dir) : defaultPolicyDir, watch: file.policy?.watch ?? true, runTests: file.policy?.run_tests ?? false },
     identity: file.identity ?? { issuers: [] },
-<<<<<<< HEAD
-    postgres: { tls: tlsConfig, allowCleartextTokens: file.postgres?.allow_cleartext_tokens ?? false, messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024, targets },
-=======
-    postgres: { tls: tlsConfig, messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024, sessions: sessionLimits(file), targets },
->>>>>>> h-bounds
+    postgres: { tls: tlsConfig, allowCleartextTokens: file.postgres?.allow_cleartext_tokens ?? false, messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024, sessions: sessionLimits(file), targets },
     maskingHashKey: file.masking?.hash_key ? resolveSecret(file.masking.hash_key, baseDir, "masking.hash_key", env) : undefined,
     auditPath: file.audit?.path ? path(file.audit.path) : resolve(stateDir, "audit.log"),
     auditDurability: file.audit?.durability ?? "write",

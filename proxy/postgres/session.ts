@@ -121,25 +121,21 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       });
     }
 
-<<<<<<< HEAD
+    const limits = options.limits ?? defaultLimits;
+    const slot = limits.acquire(JSON.stringify([auth.identity.issuer, auth.identity.subject]), target.name);
+    if (!slot.ok) {
+      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: target.name, user: visibleName(user), code: "session_limit", detail: slot.message }).catch(() => undefined);
+      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.tooManyConnections, message: `Portcullis: ${slot.message}` }));
+      return;
+    }
+    raw.once("close", slot.release);
+
     const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
     // Every setting the client asked for at login reaches the target, once the policy allowed it.
     const asked = startupSettings(parameters);
     if (!asked.ok) return refuseLogin("startup_settings", asked.error.message, asked.error);
     const forwarded = finalSettings(asked.settings);
     if (UNSAFE_CLIENT_ENCODINGS.test(forwarded.client_encoding ?? "")) {
-=======
-    const limits = options.limits ?? defaultLimits;
-    const slot = limits.acquire(JSON.stringify([auth.identity.issuer, auth.identity.subject]), target.name);
-    if (!slot.ok) {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: target.name, user, code: "session_limit", detail: slot.message }).catch(() => undefined);
-      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.tooManyConnections, message: `Portcullis: ${slot.message}` }));
-      return;
-    }
-    raw.once("close", slot.release);
-
-    if (UNSAFE_CLIENT_ENCODINGS.test(parameters.client_encoding ?? "")) {
->>>>>>> h-bounds
       // The policy's parser and the server would disagree on where string literals end.
       const message = `Portcullis does not accept client_encoding ${forwarded.client_encoding}: use UTF8`;
       return refuseLogin("client_encoding", message, { code: SQLSTATE.featureNotSupported, message });
