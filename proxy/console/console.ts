@@ -16,6 +16,7 @@ import { ConsoleSignIn } from "./sign-in.js";
 import { CookieSigner } from "./signed-cookie.js";
 
 const DEFAULT_SESSION_TTL_SECONDS = 8 * 3600;
+const DEFAULT_SESSION_IDLE_SECONDS = 3600;
 
 /** What every console handler shares. */
 export interface ConsoleContext {
@@ -71,6 +72,8 @@ export function createConsole(options: ConsoleOptions): WebConsole {
     sessions: new ConsoleSessions(new CookieSigner(options.cookieKey ?? randomBytes(32)), {
       secure: publicUrl.startsWith("https:"),
       ttlSeconds: options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
+      idleSeconds: options.sessionIdleSeconds ?? DEFAULT_SESSION_IDLE_SECONDS,
+      revoked: (identity, signedInAt) => options.identity.revocations.check(identity, undefined, signedInAt),
     }),
     signIn: new ConsoleSignIn(options.client, redirectUri, options.identity),
     log: options.log ?? (() => undefined),
@@ -113,7 +116,7 @@ async function dispatch(ctx: ConsoleContext, routes: Route[], assets: Map<string
     form = await readForm(req);
     if (!csrfMatches(session, form.get("csrf"))) throw new HttpError(403, "forbidden", "This form has expired or did not come from this console session. Reload the page and try again.");
   }
-  if (method === "POST" && path === "/console/logout") return logout(ctx, res);
+  if (method === "POST" && path === "/console/logout") return logout(ctx, req, res);
 
   for (const route of routes) {
     if (route.method !== method) continue;

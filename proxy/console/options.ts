@@ -48,5 +48,7 @@ export interface ConsoleOptions {
   cookieKey?: Buffer;
   /** How long a console session lasts (default 8 hours). */
   sessionTtlSeconds?: number;
+  /** A console session ends after this long without a request (default 1 hour). */
+  sessionIdleSeconds?: number;
   log?: (line: string) => void;
 }

@@ -41,9 +41,9 @@ export async function callback(ctx: ConsoleContext, req: IncomingMessage, res: S
 }
 
 /** `POST /console/logout` (CSRF-checked by the dispatcher). */
-export function logout(ctx: ConsoleContext, res: ServerResponse): void {
+export function logout(ctx: ConsoleContext, req: IncomingMessage, res: ServerResponse): void {
   const page = messagePage("signed-out", "Signed out", "You are signed out of the Portcullis console.", { signIn: "/console/login?switch=1" });
-  sendHtml(res, 200, page, { "set-cookie": ctx.sessions.end() });
+  sendHtml(res, 200, page, { "set-cookie": ctx.sessions.end(req) });
 }
 
 function signInFailed(ctx: ConsoleContext, res: ServerResponse, error: unknown): void {
@@ -52,8 +52,19 @@ function signInFailed(ctx: ConsoleContext, res: ServerResponse, error: unknown):
   sendHtml(res, 401, messagePage("sign-in-failed", "Sign-in failed", error.message, { signIn: true }), { "set-cookie": ctx.sessions.endLogin() });
 }
 
-/** Only a console page may be returned to: never another site (`//evil`, `https://…`) or another path. */
+/**
+ * Only a console page may be returned to: never another site (`//evil`, `https://…`) or another path.
+ * The path is re-encoded as the URL parser reads it, so any character a person could put there (a
+ * non-ASCII one, say) becomes a valid Location header instead of a failed response.
+ */
 function safeNext(next: string | null): string {
   if (!next || !next.startsWith("/console/") || next.startsWith("/console//") || /[\\\r\n]/.test(next)) return HOME;
-  return next;
+  let parsed: URL;
+  try {
+    parsed = new URL(next, "http://console.invalid");
+  } catch {
+    return HOME;
+  }
+  if (parsed.origin !== "http://console.invalid" || !parsed.pathname.startsWith("/console/")) return HOME;
+  return `${parsed.pathname}${parsed.search}`;
 }
