@@ -62,7 +62,12 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     },
     policy: { dir: file.policy?.dir ? path(file.policy.dir) : defaultPolicyDir, watch: file.policy?.watch ?? true, runTests: file.policy?.run_tests ?? false },
     identity: file.identity ?? { issuers: [] },
-    postgres: { tls: tlsConfig, messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024, targets },
+    postgres: {
+      tls: tlsConfig,
+      messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024,
+      queryLimits: { maxBytes: file.postgres?.max_query_bytes ?? 1024 * 1024, maxStatements: file.postgres?.max_statements_per_message ?? 1000 },
+      targets,
+    },
     maskingHashKey: file.masking?.hash_key ? resolveSecret(file.masking.hash_key, baseDir, "masking.hash_key", env) : undefined,
     auditPath: file.audit?.path ? path(file.audit.path) : resolve(stateDir, "audit.log"),
     auditDurability: file.audit?.durability ?? "write",

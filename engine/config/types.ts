@@ -10,6 +10,10 @@ export interface ConfigFile {
   postgres?: {
     tls?: { cert_file?: string; key_file?: string; self_signed?: boolean; required?: boolean };
     message_limit_bytes?: number;
+    /** The most bytes of SQL text in one Query or Parse message (default 1 MiB). */
+    max_query_bytes?: number;
+    /** The most statements in one Query message (default 1000). */
+    max_statements_per_message?: number;
     targets?: PostgresTargetFile[];
   };
   masking?: { hash_key?: SecretSource };
@@ -46,6 +50,8 @@ export interface GatewayConfig {
   postgres: {
     tls: { certFile?: string; keyFile?: string; selfSigned: boolean; required: boolean };
     messageLimitBytes: number;
+    /** Over either, a message is refused (54000) before it is analysed. */
+    queryLimits: { maxBytes: number; maxStatements: number };
     targets: PostgresTarget[];
   };
   /** Undefined: generated once and kept in the state directory. */

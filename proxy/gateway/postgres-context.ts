@@ -4,6 +4,7 @@ import type { IdentityService } from "../../engine/identity/identity-service.js"
 import type { Masker } from "../../engine/masking/index.js";
 import { ColumnCatalog } from "../postgres/catalog.js";
 import type { ApprovalDesk, PostgresGatewayContext, SessionEvent } from "../postgres/context.js";
+import type { QueryLimits } from "../postgres/query-limits.js";
 import type { PostgresTarget } from "../postgres/upstream/target.js";
 
 export interface PostgresContextOptions {
@@ -14,6 +15,8 @@ export interface PostgresContextOptions {
   /** Durable recording of session events (audit log and session recordings). */
   record: (event: SessionEvent) => Promise<void>;
   tls?: { context: SecureContext; required: boolean };
+  /** How much SQL one message may carry. */
+  queryLimits?: QueryLimits;
   approvals?: ApprovalDesk;
   log: (line: string) => void;
 }
@@ -46,6 +49,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
     },
   };
   if (options.tls) context.tls = options.tls;
+  if (options.queryLimits) context.queryLimits = options.queryLimits;
   if (options.approvals) context.approvals = options.approvals;
   return context;
 }

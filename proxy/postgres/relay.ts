@@ -22,6 +22,7 @@ import type { HoldControl } from "./approval-hold.js";
 import { withholdValues } from "./error-withholding.js";
 import { unreadableClientEncoding } from "./client-encoding.js";
 import { MessageWriter } from "./protocol/message-writer.js";
+import { refuseOverLimit } from "./query-limits.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
 
@@ -259,6 +260,8 @@ export class Relay {
 
   private async query(sql: string, frame: Frame): Promise<void> {
     // EXECUTE and FETCH run what was prepared or declared earlier: that is decided with them, each time.
+    const overLimit = await refuseOverLimit(this.context, this.who, sql);
+    if (overLimit) return this.refuse(overLimit);
     let text = sql;
     let definitions = 0;
     if (/execute|fetch|move/i.test(sql)) {
@@ -305,6 +308,8 @@ export class Relay {
       this.discard({ code: "42P05", message: `prepared statement "${message.name}" already exists` });
       return;
     }
+    const overLimit = await refuseOverLimit(this.context, this.who, message.text);
+    if (overLimit) return void this.discard(overLimit);
     const gate = await gateStatement(this.context, this.who, message.text, () => this.holdControl(), "prepare");
     this.hold = undefined;
     if (this.closed) return;

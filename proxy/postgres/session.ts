@@ -21,12 +21,10 @@ import { Relay } from "./relay.js";
 import type { BinaryDecoder } from "./row-masker.js";
 import { connectUpstream, UpstreamError } from "./upstream/connect.js";
 import type { PostgresTarget } from "./upstream/target.js";
+import { acceptableClientEncoding } from "./client-encoding.js";
 
 /** Startup parameters a client may pass through to the target; anything else (`options`, `replication`…) is dropped. */
 const FORWARDED_PARAMETERS = new Set(["application_name", "client_encoding", "DateStyle", "TimeZone", "extra_float_digits", "IntervalStyle", "search_path", "datestyle", "timezone"]);
-
-/** Client encodings whose multibyte characters can end in a quote or backslash byte. */
-const UNSAFE_CLIENT_ENCODINGS = /^\s*(sjis|shift[-_]?jis|big5|gbk|uhc|gb18030|johab|(cp|windows|win)9(32|36|49|50))\s*$/i;
 
 export interface SessionOptions {
   context: PostgresGatewayContext;
@@ -86,7 +84,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       return;
     }
 
-    if (UNSAFE_CLIENT_ENCODINGS.test(parameters.client_encoding ?? "")) {
+    if (parameters.client_encoding !== undefined && !acceptableClientEncoding(parameters.client_encoding)) {
       // The policy's parser and the server would disagree on where string literals end.
       socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.featureNotSupported, message: `Portcullis does not accept client_encoding ${parameters.client_encoding}: use UTF8` }));
       return;
