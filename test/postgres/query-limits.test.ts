@@ -39,7 +39,7 @@ test.after(async () => {
 
 async function connect(on: GatewayUnderTest): Promise<pg.Client> {
   const client = new pg.Client({ host: "127.0.0.1", port: on.gateway.port, user: "alice", database: "demo", password: await on.token() });
-  client.on("error", (e) => console.log("client error", e, on.logs));
+  client.on("error", () => undefined);
   await client.connect();
   return client;
 }
@@ -127,10 +127,10 @@ test("another session is answered promptly while a huge message is handled", asy
     const started = performance.now();
     await other.query("SELECT 1 AS one");
     worst = Math.max(worst, performance.now() - started);
-    if (process.env.LIMITS_DEBUG) console.log(`round ${rounds}: ${(performance.now() - started).toFixed(0)} ms`);
     rounds++;
   }
   await atLimit;
+  console.log(`worst one-row query while another session sent huge messages: ${worst.toFixed(0)} ms over ${rounds} rounds`);
   assert.ok(worst < 500, `a one-row query took up to ${worst.toFixed(0)} ms while another session sent a huge message`);
   await attacker.end();
   await other.end();
