@@ -85,6 +85,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       identity,
       masker: createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") }),
       targets: config.postgres.targets,
+      queryLimits: config.postgres.queryLimits,
       record,
       log,
       approvals: approvalDesk(approvals, config.approvals.pendingSeconds),

@@ -4,6 +4,7 @@ import type { IdentityService } from "../../engine/identity/identity-service.js"
 import type { Masker } from "../../engine/masking/index.js";
 import { ColumnCatalog } from "../postgres/catalog.js";
 import type { ApprovalDesk, PostgresGatewayContext, SessionEvent } from "../postgres/context.js";
+import type { QueryLimits } from "../postgres/query-limits.js";
 import type { PostgresTarget } from "../postgres/upstream/target.js";
 
 export interface PostgresContextOptions {
@@ -16,6 +17,8 @@ export interface PostgresContextOptions {
   tls?: { context: SecureContext; required: boolean };
   /** Accept tokens without TLS from other hosts (config `postgres.allow_cleartext_tokens`). */
   allowCleartextTokens?: boolean;
+  /** How much SQL one message may carry. */
+  queryLimits?: QueryLimits;
   approvals?: ApprovalDesk;
   log: (line: string) => void;
 }
@@ -50,6 +53,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
   };
   if (options.tls) context.tls = options.tls;
   if (options.allowCleartextTokens) context.allowCleartextTokens = true;
+  if (options.queryLimits) context.queryLimits = options.queryLimits;
   if (options.approvals) context.approvals = options.approvals;
   return context;
 }

@@ -3,6 +3,7 @@ import type { DecisionRequest, Verdict } from "../../engine/decide.js";
 import type { CallerInput, CallerMasks } from "../../engine/policy/evaluator.js";
 import type { ApprovalGrant, Identity, MaskRule } from "../../engine/policy/types.js";
 import type { ColumnCatalog } from "./catalog.js";
+import type { QueryLimits } from "./query-limits.js";
 import type { PostgresTarget } from "./upstream/target.js";
 
 /** What a PostgreSQL session reports for the audit log and its recording; the engine decides what to keep. */
@@ -58,6 +59,8 @@ export interface PostgresGatewayContext {
   catalog(target: PostgresTarget): ColumnCatalog;
   /** Approvals; without them a decision that requires one is refused with an error naming it. */
   approvals?: ApprovalDesk;
+  /** How much SQL one message may carry (DEFAULT_QUERY_LIMITS when absent). */
+  queryLimits?: QueryLimits;
   /** TLS for clients: the certificate to answer SSLRequest with, and whether clients must use it. */
   tls?: { context: SecureContext; required: boolean };
   /**

@@ -25,6 +25,7 @@ import { unreadableClientEncoding } from "./client-encoding.js";
 import { MessageWriter } from "./protocol/message-writer.js";
 import { affectedRows, overLimit, queryAsExtended, rowLimitOf, type RowLimit } from "./row-limit.js";
 import type { LimitWatch } from "./pending.js";
+import { refuseOverLimit } from "./query-limits.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
 
@@ -268,6 +269,8 @@ export class Relay {
 
   private async query(sql: string, frame: Frame): Promise<void> {
     // EXECUTE and FETCH run what was prepared or declared earlier: that is decided with them, each time.
+    const overLimit = await refuseOverLimit(this.context, this.who, sql);
+    if (overLimit) return this.refuse(overLimit);
     let text = sql;
     let definitions = 0;
     if (/execute|fetch|move/i.test(sql)) {
@@ -353,6 +356,8 @@ export class Relay {
       this.discard({ code: "42P05", message: `prepared statement "${message.name}" already exists` });
       return;
     }
+    const overLimit = await refuseOverLimit(this.context, this.who, message.text);
+    if (overLimit) return void this.discard(overLimit);
     const gate = await gateStatement(this.context, this.who, message.text, () => this.holdControl(), "prepare");
     this.hold = undefined;
     if (this.closed) return;

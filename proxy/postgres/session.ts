@@ -26,9 +26,7 @@ import { connectUpstream, UpstreamError } from "./upstream/connect.js";
 import { decideStartupSettings, finalSettings, startupSettings } from "./upstream/startup-settings.js";
 import type { PostgresTarget } from "./upstream/target.js";
 import { SessionLimits } from "./session-limits.js";
-
-/** Client encodings whose multibyte characters can end in a quote or backslash byte. */
-const UNSAFE_CLIENT_ENCODINGS = /^\s*(sjis|shift[-_]?jis|big5|gbk|uhc|gb18030|johab|(cp|windows|win)9(32|36|49|50))\s*$/i;
+import { acceptableClientEncoding } from "./client-encoding.js";
 
 export interface SessionOptions {
   context: PostgresGatewayContext;
@@ -135,7 +133,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     const asked = startupSettings(parameters);
     if (!asked.ok) return refuseLogin("startup_settings", asked.error.message, asked.error);
     const forwarded = finalSettings(asked.settings);
-    if (UNSAFE_CLIENT_ENCODINGS.test(forwarded.client_encoding ?? "")) {
+    if (forwarded.client_encoding !== undefined && !acceptableClientEncoding(forwarded.client_encoding)) {
       // The policy's parser and the server would disagree on where string literals end.
       const message = `Portcullis does not accept client_encoding ${forwarded.client_encoding}: use UTF8`;
       return refuseLogin("client_encoding", message, { code: SQLSTATE.featureNotSupported, message });

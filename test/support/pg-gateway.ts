@@ -9,6 +9,7 @@ import { defaultPolicyDir } from "../../engine/paths.js";
 import { createPostgresContext } from "../../proxy/gateway/postgres-context.js";
 import type { SessionEvent } from "../../proxy/postgres/context.js";
 import { listenPostgres, type PostgresListener } from "../../proxy/postgres/server.js";
+import type { QueryLimits } from "../../proxy/postgres/query-limits.js";
 import type { PostgresTarget } from "../../proxy/postgres/upstream/target.js";
 import { binaryToText } from "../../proxy/postgres/value-text.js";
 import { startPostgres, type RunningPostgres } from "./postgres.js";
@@ -58,6 +59,8 @@ export interface GatewayTestOptions {
   extraTargets?: PostgresTarget[];
   /** TLS for clients (SSLRequest is answered "N" without it). */
   tls?: { context: SecureContext; required: boolean };
+  /** How much SQL one message may carry (the gateway's defaults otherwise). */
+  queryLimits?: QueryLimits;
   /** How long a client may take to log in before the gateway drops it (the listener's default otherwise). */
   startupTimeoutMs?: number;
   /** Where the gateway listens (default 127.0.0.1). */
@@ -94,6 +97,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     log: (line) => logs.push(line),
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.allowCleartextTokens ? { allowCleartextTokens: true } : {}),
+    ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}),
   });
   const gateway = await listenPostgres({ host: options.host ?? "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}), ...(options.sessionLimits ? { sessionLimits: options.sessionLimits } : {}) });
   const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;

@@ -1,7 +1,7 @@
 import { loadSqlParser, parseSql } from "./parser.js";
 import type { CatalogIndex } from "./catalog.js";
 import { analyzeStatement } from "./statement.js";
-import { statementText } from "./statement-text.js";
+import { StatementSlicer } from "./statement-text.js";
 import type { SqlAction } from "./types.js";
 
 export type * from "./types.js";
@@ -35,7 +35,8 @@ export function normalizeSql(text: string, options: SqlNormalizeOptions = {}): S
   const parsed = parseSql(text);
   if (!parsed.ok) return { kind: "sql", statements: [], parse_error: { message: parsed.message, position: parsed.position } };
   try {
-    const statements = parsed.statements.map((s) => analyzeStatement(s.node, statementText(text, s.location, s.length), options.catalog));
+    const slicer = new StatementSlicer(text);
+    const statements = parsed.statements.map((s) => analyzeStatement(s.node, slicer.text(s.location, s.length), options.catalog));
     return { kind: "sql", statements };
   } catch (error) {
     // A parse tree too deep for the analyser's recursion (or any analyser bug) must deny, not crash.
