@@ -186,7 +186,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       client: socket,
       upstream: upstream.socket,
       context,
-      who: { identity: auth.identity, session, target },
+      who: { identity: auth.identity, session, target, ...serverMajorOf(upstream.parameters) },
       clientReader: stream.reader,
       status: upstream.status,
       decode: options.decode,
@@ -230,4 +230,11 @@ function sendCancel(target: PostgresTarget, processId: number, secretKey: number
   const socket = tcpConnect({ host: target.host, port: target.port });
   socket.on("error", () => undefined);
   socket.on("connect", () => socket.end(serialize.cancel(processId, secretKey)));
+}
+
+/** The major version in the server's `server_version` ("15.10 (Debian 15.10-0+deb12u1)" → 15). */
+function serverMajorOf(parameters: Array<[string, string]>): { serverMajor?: number } {
+  const version = parameters.find(([name]) => name === "server_version")?.[1];
+  const major = version ? /^(\d+)/.exec(version)?.[1] : undefined;
+  return major ? { serverMajor: Number(major) } : {};
 }

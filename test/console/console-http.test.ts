@@ -274,7 +274,8 @@ test("a copy of the session cookie (a page on another port received it) is usele
   assert.is(replay.status, 401);
   assert.is((await t.approvals.get(request.id))?.status, "pending");
   const view = await fetch(`${t.url}/console/audit`, { redirect: "manual", headers: { cookie: stolen } });
-  assert.is(view.status, 302, "the old cookie opens no page either");
+  assert.ok([302, 303].includes(view.status), "the old cookie opens no page either");
+  assert.match(view.headers.get("location") ?? "", /^\/console\/login/);
 });
 
 test("a return address with any character is followed as a console path, never a failure", async () => {
@@ -282,7 +283,7 @@ test("a return address with any character is followed as a console path, never a
   await signIn(browser, "dana");
   for (const next of ["/console/approvals?q=€", "/console/ünïcode", "/console/%E2%82%AC", "/console/a b", "//evil.example/€"]) {
     const res = await fetch(`${t.url}/console/login?next=${encodeURIComponent(next)}`, { redirect: "manual", headers: { cookie: browser.cookieHeader("/console/login") } });
-    assert.is(res.status, 302, next);
+    assert.ok([302, 303].includes(res.status), `${next}: ${res.status}`);
     const location = res.headers.get("location") ?? "";
     assert.ok(location.startsWith("/console/"), `${next} -> ${location}`);
     assert.not.match(location, /evil/);
