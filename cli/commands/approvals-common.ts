@@ -88,5 +88,6 @@ export function describeApproval(r: ApprovalRequest): string {
   if (r.grant) lines.push(["grant", `${r.grant.use}, until ${r.grant.expires_at}, used ${r.grant.uses} time(s)`]);
   // The statement keeps its lines (indented, so none can pass for a field); nothing else may break one.
   const statement = visibleText(r.request.sql).split(/\r?\n/).map((line) => `  ${line}`).join("\n");
+  if (r.request.sql_bytes !== undefined) lines.push(["cut", `only the start of the statement is shown: ${r.request.sql_bytes} bytes in all, sha256 ${r.request.sql_sha256 ?? "?"} (the approval covers the whole text)`]);
   return `${lines.map(([k, v]) => `${k.padEnd(11)} ${visibleLine(v)}`).join("\n")}\nstatement:\n${statement}`;
 }
