@@ -77,6 +77,9 @@ export function userNameOf(who: Identity): string {
   return at > 0 ? who.subject.slice(0, at) : who.subject;
 }
 
+/** Tests open many sessions of one identity at once (fuzzing, pipelines): the limits are tested on their own. */
+const TEST_SESSION_LIMITS: SessionLimitSettings = { perIdentityPerTarget: 1000, perTarget: 1000, idleTimeoutMs: 0 };
+
 export async function startGatewayUnderTest(options: GatewayTestOptions = {}): Promise<GatewayUnderTest> {
   const gatewayPassword = options.targetPassword ?? randomBytes(12).toString("hex");
   const pg = await startPostgres({ users: [{ name: "gateway", password: gatewayPassword }], initSql: DEMO_SCHEMA });
@@ -99,7 +102,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     ...(options.allowCleartextTokens ? { allowCleartextTokens: true } : {}),
     ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}),
   });
-  const gateway = await listenPostgres({ host: options.host ?? "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}), ...(options.sessionLimits ? { sessionLimits: options.sessionLimits } : {}) });
+  const gateway = await listenPostgres({ host: options.host ?? "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}), sessionLimits: options.sessionLimits ?? TEST_SESSION_LIMITS });
   const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;
   return {
     pg,

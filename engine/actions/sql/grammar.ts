@@ -52,8 +52,11 @@ export function grammarDivergence(text: string, analyzerTree: unknown, major: nu
   return where === null ? null : `PostgreSQL ${major} reads this statement differently from the grammar Portcullis analyzes with (at ${where || "the top"}), so Portcullis cannot tell what it does there`;
 }
 
-/** Keys that only say where something was written. */
-const LOCATIONS = new Set(["location", "stmt_location", "stmt_len", "version"]);
+/**
+ * Keys that only say where something was written: byte offsets (18 added the bounds of `IN (…)` and
+ * `ARRAY[…]` lists), statement lengths, the parser's version number.
+ */
+const LOCATIONS = new Set(["location", "stmt_location", "stmt_len", "version", "rexpr_list_start", "rexpr_list_end", "list_start", "list_end", "name_location"]);
 
 /**
  * Fields newer releases add with a value that means exactly what their absence meant before, by node:
