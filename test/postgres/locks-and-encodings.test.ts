@@ -26,7 +26,7 @@ test.after(async () => {
 });
 
 async function connect(who?: Identity): Promise<pg.Client> {
-  const client = new pg.Client({ host: "127.0.0.1", port: g.gateway.port, user: "alice", database: "demo", password: await g.token(who) });
+  const client = new pg.Client({ host: "127.0.0.1", port: g.gateway.port, user: "token", database: "demo", password: await g.token(who) });
   client.on("error", () => undefined);
   await client.connect();
   return client;

@@ -48,7 +48,7 @@ export function grammarDivergence(text: string, analyzerTree: unknown, major: nu
     const message = (error as { message?: unknown }).message;
     return `PostgreSQL ${major} does not accept this statement: ${typeof message === "string" ? message : String(error)}`;
   }
-  const where = firstDifference(tree, analyzerTree, "");
+  const where = firstDifference(respelled(tree), analyzerTree, "");
   return where === null ? null : `PostgreSQL ${major} reads this statement differently from the grammar Portcullis analyzes with (at ${where || "the top"}), so Portcullis cannot tell what it does there`;
 }
 
@@ -59,24 +59,68 @@ export function grammarDivergence(text: string, analyzerTree: unknown, major: nu
 const LOCATIONS = new Set(["location", "stmt_location", "stmt_len", "version", "rexpr_list_start", "rexpr_list_end", "list_start", "list_end", "name_location"]);
 
 /**
- * Fields newer releases add with a value that means exactly what their absence meant before, by node:
- * constraints are enforced and valid unless said otherwise (18).
+ * What an older release spells differently for the same meaning, rewritten to the analyzer's
+ * spelling before the trees are compared (node name → rewrite of its fields):
+ * - MERGE's `matched: true|absent` became `matchKind` (17);
+ * - RETURNING's list moved into a `returningClause` (18, which added RETURNING OLD/NEW);
+ * - `DEALLOCATE ALL` became `isall: true` (17);
+ * - the type name `json` became the keyword type `pg_catalog.json` (16).
  */
-const ADDED_DEFAULTS: Record<string, Record<string, unknown>> = {
-  Constraint: { is_enforced: true, initially_valid: true },
+const RESPELLED: Record<string, (fields: Record<string, unknown>) => Record<string, unknown>> = {
+  MergeWhenClause: ({ matched, ...f }) => ("matchKind" in f ? f : { ...f, matchKind: matched === true ? "MERGE_WHEN_MATCHED" : "MERGE_WHEN_NOT_MATCHED_BY_TARGET" }),
+  InsertStmt: withReturningClause,
+  UpdateStmt: withReturningClause,
+  DeleteStmt: withReturningClause,
+  MergeStmt: withReturningClause,
+  DeallocateStmt: (f) => (f.name === undefined && f.isall === undefined ? { ...f, isall: true } : f),
+  TypeName: jsonKeywordType,
+  // A TypeName held directly by a field rather than wrapped as a node.
+  typeName: jsonKeywordType,
+  returnType: jsonKeywordType,
+  argType: jsonKeywordType,
 };
 
-/** MERGE's `matched: true|absent` (15, 16) became `matchKind` (17). */
-function mergeMatchKind(clause: Record<string, unknown>): unknown {
-  if ("matchKind" in clause) return clause.matchKind;
-  return clause.matched === true ? "MERGE_WHEN_MATCHED" : "MERGE_WHEN_NOT_MATCHED_BY_TARGET";
+function jsonKeywordType(f: Record<string, unknown>): Record<string, unknown> {
+  return isName(f.names, ["json"]) ? { ...f, names: [{ String: { sval: "pg_catalog" } }, { String: { sval: "json" } }] } : f;
 }
 
-function firstDifference(older: unknown, newer: unknown, path: string, node = ""): string | null {
+function withReturningClause({ returningList, ...f }: Record<string, unknown>): Record<string, unknown> {
+  return returningList === undefined ? f : { ...f, returningClause: { exprs: returningList } };
+}
+
+function isName(names: unknown, parts: string[]): boolean {
+  return Array.isArray(names) && names.length === parts.length && names.every((n, i) => (n as { String?: { sval?: unknown } }).String?.sval === parts[i]);
+}
+
+/** The older tree in the analyzer's spelling (RESPELLED applied at every node). */
+function respelled(tree: unknown): unknown {
+  if (Array.isArray(tree)) return tree.map(respelled);
+  if (typeof tree !== "object" || tree === null) return tree;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(tree as Record<string, unknown>)) {
+    const rewrite = RESPELLED[key];
+    const child = respelled(value);
+    out[key] = rewrite && typeof child === "object" && child !== null && !Array.isArray(child) ? rewrite(child as Record<string, unknown>) : child;
+  }
+  return out;
+}
+
+/**
+ * Fields only newer releases have, about what older servers have no notion of (NOT ENFORCED and NOT
+ * VALID constraints at creation, 18): every constraint an older server creates is enforced.
+ */
+const NEWER_ONLY = new Set(["is_enforced", "initially_valid"]);
+
+/** A value a newer release writes out where an older one left the field absent, meaning the same. */
+function isDefault(value: unknown): boolean {
+  return value === false || value === 0 || value === "" || (Array.isArray(value) && value.length === 0);
+}
+
+function firstDifference(older: unknown, newer: unknown, path: string): string | null {
   if (Array.isArray(older) || Array.isArray(newer)) {
     if (!Array.isArray(older) || !Array.isArray(newer) || older.length !== newer.length) return path;
     for (let i = 0; i < older.length; i++) {
-      const found = firstDifference(older[i], newer[i], `${path}[${i}]`, node);
+      const found = firstDifference(older[i], newer[i], `${path}[${i}]`);
       if (found !== null) return found;
     }
     return null;
@@ -84,19 +128,10 @@ function firstDifference(older: unknown, newer: unknown, path: string, node = ""
   if (typeof older !== "object" || older === null || typeof newer !== "object" || newer === null) return older === newer ? null : path;
   const a = older as Record<string, unknown>;
   const b = newer as Record<string, unknown>;
-  const defaults = ADDED_DEFAULTS[node] ?? {};
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  if (node === "MergeWhenClause") {
-    if (mergeMatchKind(a) !== mergeMatchKind(b)) return `${path}.matchKind`;
-    keys.delete("matched");
-    keys.delete("matchKind");
-  }
-  for (const key of keys) {
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (LOCATIONS.has(key)) continue;
-    if (!(key in a) && key in defaults && b[key] === defaults[key]) continue;
-    // A key naming a node type (`{"SelectStmt": {...}}`) tells its children which node they belong to.
-    const child = /^[A-Z]/.test(key) ? key : node;
-    const found = firstDifference(a[key], b[key], `${path}.${key}`, child);
+    if ((!(key in a) && (isDefault(b[key]) || NEWER_ONLY.has(key))) || (!(key in b) && isDefault(a[key]))) continue;
+    const found = firstDifference(a[key], b[key], `${path}.${key}`);
     if (found !== null) return found;
   }
   return null;
