@@ -22,7 +22,7 @@ test.after(async () => {
 
 async function attempt(password: string): Promise<WireClient> {
   const client = await WireClient.open(g.gateway.port);
-  client.send(startupMessage({ user: "alice", database: "demo" }));
+  client.send(startupMessage({ user: "token", database: "demo" }));
   await client.next("R");
   client.send(passwordMessage(password));
   await client.until(() => client.messages().some((m) => m.type === "Z" || m.type === "E"), 5000, "Z or E");
@@ -31,7 +31,7 @@ async function attempt(password: string): Promise<WireClient> {
 
 test("an identity past its session limit is refused with 53300 and audited; others still connect", async () => {
   const token = await g.token();
-  const held = await Promise.all(Array.from({ length: PER_IDENTITY }, () => wireLogin(g.gateway.port, { user: "alice", database: "demo", password: token })));
+  const held = await Promise.all(Array.from({ length: PER_IDENTITY }, () => wireLogin(g.gateway.port, { user: "token", database: "demo", password: token })));
   const refused = await attempt(token);
   const errors = refused.errors();
   assert.is(errors[0]?.code, "53300", `expected 53300, got ${JSON.stringify(errors)}`);
@@ -58,8 +58,8 @@ test("an identity past its session limit is refused with 53300 and audited; othe
 
 test("an idle session is closed with 57P05 and audited; a running statement is not cut", async () => {
   const token = await g.token();
-  const idle = await wireLogin(g.gateway.port, { user: "alice", database: "demo", password: token });
-  const busy = await wireLogin(g.gateway.port, { user: "alice", database: "demo", password: token });
+  const idle = await wireLogin(g.gateway.port, { user: "token", database: "demo", password: token });
+  const busy = await wireLogin(g.gateway.port, { user: "token", database: "demo", password: token });
   const sleeping = busy.exchange(1, queryMessage("SELECT pg_sleep(2.5)"));
   await idle.waitClosed(IDLE_MS + 3000);
   const error = idle.errors()[0];
