@@ -89,7 +89,7 @@ export class LeakFuzzer {
   private async connected(): Promise<{ client: pg.Client; connection: TeeConnection }> {
     if (this.client && this.connection) return { client: this.client, connection: this.connection };
     const before = this.tee.connections.length;
-    const client = new pg.Client({ host: "127.0.0.1", port: this.tee.port, user: "alice", database: "demo", password: await this.gateway.token(this.who) });
+    const client = new pg.Client({ host: "127.0.0.1", port: this.tee.port, user: "token", database: "demo", password: await this.gateway.token(this.who) });
     client.on("error", () => undefined);
     client.on("notice", () => undefined);
     await client.connect();
