@@ -31,9 +31,9 @@ const GATEWAY_SKEW_SECONDS = 60;
 /** A token with an opaque token's characters (RFC 6750 b64token); anything else is not a token. */
 const OPAQUE_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-/** True when `segment` is unpadded base64url that decodes and encodes back to itself. */
+/** True when `segment` is unpadded base64url (possibly empty: an unsigned token is refused later, by algorithm) that decodes and encodes back to itself. */
 function canonicalBase64url(segment: string): boolean {
-  return /^[A-Za-z0-9_-]+$/.test(segment) && Buffer.from(segment, "base64url").toString("base64url") === segment;
+  return /^[A-Za-z0-9_-]*$/.test(segment) && Buffer.from(segment, "base64url").toString("base64url") === segment;
 }
 
 /**
