@@ -1,6 +1,7 @@
 import { messageOf, PortcullisError } from "../engine/errors.js";
 import { parse, UsageError } from "./command.js";
 import { COMMANDS, type CommandEntry } from "./registry.js";
+import { visibleText } from "../engine/visible-text.js";
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(" ").length));
@@ -56,10 +57,10 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof PortcullisError) {
-      console.error(`portcullis: ${error.message}${error.detail ? `\n${error.detail}` : ""}`);
+      console.error(`portcullis: ${visibleText(error.message)}${error.detail ? `\n${visibleText(error.detail)}` : ""}`);
       return 1;
     }
-    console.error(`portcullis: ${messageOf(error)}`);
+    console.error(`portcullis: ${visibleText(messageOf(error))}`);
     return 1;
   }
 }

@@ -1,5 +1,6 @@
 import { loadNormalizers } from "./actions/index.js";
 import { decide, type DecisionRequest, type Verdict } from "./decide.js";
+import type { CallerInput, CallerMasks } from "./policy/evaluator.js";
 import { PolicyService, type PolicyServiceOptions } from "./policy/policy-service.js";
 
 export type EngineOptions = PolicyServiceOptions;
@@ -22,6 +23,12 @@ export class Engine {
 
   decide(request: DecisionRequest): Verdict {
     return decide(this.policy.current, request);
+  }
+
+  /** The columns masked for a caller, asked of the current policy, with that policy's revision. */
+  maskedColumns(caller: CallerInput): CallerMasks & { revision: string } {
+    const evaluator = this.policy.current;
+    return { ...evaluator.maskedColumns(caller), revision: evaluator.revision };
   }
 
   close(): Promise<void> {

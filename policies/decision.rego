@@ -8,6 +8,7 @@
 package portcullis
 
 import data.portcullis.lib.settings
+import data.portcullis.lib.sql as sqllib
 import data.portcullis.sql
 
 # Action kinds this policy has rules for. Any other kind is denied.
@@ -54,13 +55,13 @@ default decision := {"allow": false, "reasons": ["the policy reached no decision
 
 decision := {"allow": false, "reasons": sort(deny)} if effect == "deny"
 
-decision := with_mask({"allow": true, "reasons": sort(approval_reasons), "approval": approval}) if {
+decision := with_limit(with_mask({"allow": true, "reasons": sort(approval_reasons), "approval": approval})) if {
 	effect == "approval"
 }
 
-decision := with_mask({"allow": true, "reasons": mask_reasons}) if effect == "mask"
+decision := with_limit(with_mask({"allow": true, "reasons": mask_reasons})) if effect == "mask"
 
-decision := {"allow": true, "reasons": []} if effect == "allow"
+decision := with_limit({"allow": true, "reasons": []}) if effect == "allow"
 
 # approval is what the engine needs to hold the request (settings.approvals in lib/settings.rego).
 # People wait for the approval (hold); services get a ticket and retry once it is approved.
@@ -77,7 +78,26 @@ with_mask(result) := object.union(result, {"mask": [entry | some entry in masks]
 	count(masks) > 0
 } else := result
 
+# with_limit(result) adds the blast-radius limit (settings.writes.max_rows_affected, by identity kind)
+# to a decision that changes existing rows: the gateway rolls back a statement that changes more.
+with_limit(result) := object.union(result, {"max_rows_affected": limit}) if {
+	some statement in input.action.statements
+	sqllib.runs(statement)
+	some write in statement.writes
+	sql.changes_existing_rows(write)
+	limit := settings.max_rows_affected[input.identity.kind]
+} else := result
+
 mask_reasons := [reason |
 	some entry in masks
 	reason := sprintf("column %s is masked for you (%s)", [entry.column, entry.strategy])
+]
+
+# masked_columns answers, once per session, which columns are masked for the caller (input: identity,
+# session, target; no action). The gateway needs it where it cannot trace a value to its column: a
+# view, a function defined in the database, the server's error messages. A policy without this rule
+# still builds, and the gateway then treats every column as masked in those places (fail closed).
+masked_columns := [sql.mask_entry(sensitive) |
+	sql.masked_for_caller
+	some sensitive in settings.masking_columns
 ]

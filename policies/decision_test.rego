@@ -101,3 +101,34 @@ test_an_undefined_approval_fails_closed if {
 }
 
 undefined_concat(_, _) := "" if false
+
+test_masked_columns_for_a_caller_outside_the_readers if {
+	cols := portcullis.masked_columns with input as {"identity": fx.alice, "session": {}, "target": fx.prod}
+	cols == [
+		{"column": "public.users.email", "strategy": "redact"},
+		{"column": "public.users.ssn", "strategy": "partial", "keep": 4},
+	]
+}
+
+test_no_masked_columns_for_a_reader if {
+	cols := portcullis.masked_columns with input as {"identity": fx.reader, "session": {}, "target": fx.prod}
+	cols == []
+}
+
+test_a_change_of_existing_rows_carries_the_row_limit_of_the_identity_kind if {
+	d := portcullis.decision with input as fx.request(fx.delete_bounded, fx.ci, fx.prod)
+	d == {"allow": true, "reasons": [], "max_rows_affected": 1000}
+	h := portcullis.decision with input as fx.request(fx.delete_bounded, fx.alice, fx.prod)
+	h.max_rows_affected == 10000
+}
+
+test_a_read_carries_no_row_limit if {
+	d := portcullis.decision with input as fx.request(fx.select_one, fx.ci, fx.prod)
+	not d.max_rows_affected
+}
+
+test_no_row_limit_for_a_kind_without_one if {
+	d := portcullis.decision with input as fx.request(fx.delete_bounded, fx.ci, fx.prod)
+		with data.settings.writes.max_rows_affected as {"human": 5}
+	not d.max_rows_affected
+}

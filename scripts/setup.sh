@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything Portcullis needs on a fresh machine: the PostgreSQL server, pgbouncer and
-# Chromium (system packages, with apt-get), npm packages, the pinned OPA CLI
+# Installs everything Portcullis needs on a fresh machine: the PostgreSQL server, pgbouncer,
+# Chromium, SQLsmith and psycopg (system packages, with apt-get), npm packages, the pinned OPA CLI
 # (built from the Go module proxy into ~/.cache/portcullis, linked from .tools/, reused when already there) and the compiled
 # TypeScript in dist/. Safe to run again; it only redoes what is missing.
 set -euo pipefail
@@ -63,6 +63,19 @@ else
   need_apt "Chromium (/usr/bin/chromium)"
   echo "setup: installing chromium with apt-get"
   apt_install chromium || { echo "setup: apt-get could not install chromium" >&2; exit 1; }
+fi
+
+# Debian's SQLsmith (random queries for the leak fuzzer) and psycopg 3 and 2 (the Python clients the
+# behaves-like-the-server tests run directly and through the gateway), for Debian's /usr/bin/python3.
+have_test_clients() {
+  command -v sqlsmith >/dev/null && /usr/bin/python3 -c 'import psycopg, psycopg2' >/dev/null 2>&1
+}
+if have_test_clients; then
+  echo "setup: sqlsmith, python3-psycopg and python3-psycopg2 already installed"
+else
+  need_apt "sqlsmith, python3-psycopg and python3-psycopg2"
+  echo "setup: installing sqlsmith, python3-psycopg and python3-psycopg2 with apt-get"
+  apt_install sqlsmith python3-psycopg python3-psycopg2 || { echo "setup: apt-get could not install sqlsmith and psycopg" >&2; exit 1; }
 fi
 
 echo "setup: npm packages"

@@ -6,7 +6,7 @@ export interface MaskCheck {
 }
 
 async function firstUser(port: number, database: string, token: string): Promise<{ email: string | null; ssn: string | null }> {
-  const client = new pg.Client({ host: "127.0.0.1", port, user: "bench", database, password: token, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({ host: "127.0.0.1", port, user: "token", database, password: token, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     const result = await client.query<{ email: string | null; ssn: string | null }>("SELECT email, ssn FROM users WHERE id = 1");

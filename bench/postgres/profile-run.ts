@@ -107,7 +107,8 @@ export async function profileGateway(options: { cluster: BenchCluster; target: P
       const result = await runPgbench({
         pgbench: options.cluster.pgbench,
         port: gateway.port,
-        user: "bench",
+        // Whoever the token names.
+        user: "token",
         database: options.target.name,
         password: gateway.tokens[run.identity],
         mode: run.mode,

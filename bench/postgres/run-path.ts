@@ -64,8 +64,8 @@ function connectionFor(endpoints: Endpoints, path: BenchPath, mode: QueryMode): 
     case "portcullis":
     case "portcullis-audit": {
       const gateway = path.via === "portcullis" ? endpoints.portcullis : endpoints.audited;
-      // Any user name: the token decides who it is; the database names the gateway's target.
-      return { port: gateway.port, user: "bench", database: BENCH_DATABASE, password: gateway.tokens[path.identity ?? "reader"], pid: gateway.pid };
+      // User "token": whoever the token names; the database names the gateway's target.
+      return { port: gateway.port, user: "token", database: BENCH_DATABASE, password: gateway.tokens[path.identity ?? "reader"], pid: gateway.pid };
     }
   }
 }

@@ -3,6 +3,7 @@ import { choice, stringOption, UsageError, type Command, type ParsedArgs } from 
 import { readCredentials } from "../credential-store.js";
 import { GatewayError, gatewayJson, isObject, resolveGateway } from "../gateway-client.js";
 import { freshCredentials, requireCredentials } from "../session.js";
+import { visibleLine, visibleText } from "../../engine/visible-text.js";
 
 /** Options every approvals command takes. */
 export const connectionOptions: Command["options"] = {
@@ -85,6 +86,8 @@ export function describeApproval(r: ApprovalRequest): string {
   if (r.decided_by !== undefined) lines.push(["decided", `${r.status} by ${r.decided_by} at ${r.decided_at ?? "?"}${r.decision_reason ? `: ${r.decision_reason}` : ""}`]);
   else if (r.decision_reason !== undefined) lines.push(["note", r.decision_reason]);
   if (r.grant) lines.push(["grant", `${r.grant.use}, until ${r.grant.expires_at}, used ${r.grant.uses} time(s)`]);
-  const statement = r.request.sql.split("\n").map((line) => `  ${line}`).join("\n");
-  return `${lines.map(([k, v]) => `${k.padEnd(11)} ${v}`).join("\n")}\nstatement:\n${statement}`;
+  // The statement keeps its lines (indented, so none can pass for a field); nothing else may break one.
+  const statement = visibleText(r.request.sql).split(/\r?\n/).map((line) => `  ${line}`).join("\n");
+  if (r.request.sql_bytes !== undefined) lines.push(["cut", `only the start of the statement is shown: ${r.request.sql_bytes} bytes in all, sha256 ${r.request.sql_sha256 ?? "?"} (the approval covers the whole text)`]);
+  return `${lines.map(([k, v]) => `${k.padEnd(11)} ${visibleLine(v)}`).join("\n")}\nstatement:\n${statement}`;
 }

@@ -1,6 +1,7 @@
 import type { Command } from "../command.js";
 import { filterFrom, filterOptions, filterOptionsHelp, logOption, logOptionHelp } from "./audit-options.js";
 import { gatewayOptions, gatewayOptionsHelp, recordsFrom, remoteFrom } from "./audit-remote.js";
+import { visibleJson } from "../../engine/visible-text.js";
 
 export const auditExportCommand: Command = {
   words: ["audit", "export"],
@@ -19,7 +20,7 @@ ${gatewayOptionsHelp}
 Exit status: 0 on success, 1 on error, 2 on bad usage.`,
   async run(args) {
     for await (const { record } of recordsFrom(args, filterFrom(args), await remoteFrom(args))) {
-      if (!process.stdout.write(`${JSON.stringify(record)}\n`)) await new Promise((resolve) => process.stdout.once("drain", resolve));
+      if (!process.stdout.write(`${visibleJson(record)}\n`)) await new Promise((resolve) => process.stdout.once("drain", resolve));
     }
     return 0;
   },

@@ -1,7 +1,15 @@
 import type { AuditRecord } from "../../engine/audit/index.js";
+import { visibleJson, visibleLine } from "../../engine/visible-text.js";
 
-/** One record as one readable line: `#seq time type …what happened…`. */
+/**
+ * One record as one readable line: `#seq time type …what happened…`. Names, statements and reasons
+ * come from clients and tokens: escaped so that no record can print a second, forged line.
+ */
 export function recordText(record: AuditRecord): string {
+  return visibleLine(recordLine(record));
+}
+
+function recordLine(record: AuditRecord): string {
   const e = record.event;
   const start = `#${record.seq} ${record.time} `;
   switch (e.type) {
@@ -32,5 +40,5 @@ function oneLine(text: string): string {
 }
 
 export function printRecord(record: AuditRecord, format: "text" | "json"): void {
-  console.log(format === "json" ? JSON.stringify(record) : recordText(record));
+  console.log(format === "json" ? visibleJson(record) : recordText(record));
 }

@@ -10,6 +10,7 @@ import { startPostgres } from "../../proxy/demo/postgres-server.js";
 import { startGateway } from "../../proxy/gateway/gateway.js";
 import { stringOption, UsageError, type Command } from "../command.js";
 import { untilSignal } from "./serve.js";
+import { demoIssuers } from "../../proxy/demo/demo-issuers.js";
 
 export const demoCommand: Command = {
   words: ["demo"],
@@ -57,7 +58,7 @@ Example:
           state_dir: state,
           listen: { postgres: stringOption(args, "listen-postgres") ?? "127.0.0.1:6432", http: stringOption(args, "listen-http") ?? "127.0.0.1:7480" },
           identity: {
-            issuers: [{ name: "demo", issuer: idp.issuer, audience: [idp.humanClientId, idp.consoleClient.id, idp.audience], kind: "human", groups_claim: "groups", login: { client_id: idp.humanClientId } }],
+            issuers: demoIssuers(idp),
           },
           console: { issuer: idp.issuer, client_id: idp.consoleClient.id, client_secret: idp.consoleClient.secret },
           postgres: { targets: [{ name: "demo", tags: { env: "prod" }, host: upstream.host, port: upstream.port, database: upstream.database, user: upstream.user, password: upstream.password, tls: "prefer" }] },

@@ -1,6 +1,7 @@
 import { choice, stringOption, type Command } from "../command.js";
 import { GatewayError, gatewayJson, isObject, resolveGateway } from "../gateway-client.js";
 import { freshCredentials, LOGIN_AGAIN, requireCredentials } from "../session.js";
+import { visibleJson, visibleText } from "../../engine/visible-text.js";
 
 export const whoamiCommand: Command = {
   words: ["whoami"],
@@ -34,10 +35,10 @@ Exit status: 0 when the gateway accepts your sign-in, 1 otherwise, 2 on bad usag
     }
     if (!isObject(answer)) throw new Error(`the gateway at ${gateway} answered whoami with something that is not an object`);
     if (format === "json") {
-      console.log(JSON.stringify(answer, null, 2));
+      console.log(visibleJson(answer, 2));
       return 0;
     }
-    console.log(describe(answer));
+    console.log(visibleText(describe(answer)));
     return 0;
   },
 };

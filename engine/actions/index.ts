@@ -12,9 +12,11 @@ export async function loadNormalizers(): Promise<void> {
 /** What the target told the gateway about itself, which a normalizer may resolve names against. */
 export interface TargetFacts {
   catalog?: CatalogIndex;
+  /** The target server's major version (from its `server_version`), for reading statements with its grammar. */
+  serverMajor?: number;
 }
 
 /** Turns a raw request into its action document. Never throws: what cannot be parsed says so inside. */
 export function normalizeRequest(request: RawRequest, facts: TargetFacts = {}): Action {
-  return normalizeSql(request.sql, facts.catalog ? { catalog: facts.catalog } : {});
+  return normalizeSql(request.sql, { ...(facts.catalog ? { catalog: facts.catalog } : {}), ...(facts.serverMajor !== undefined ? { serverMajor: facts.serverMajor } : {}) });
 }

@@ -9,6 +9,8 @@ import type { ApprovalPatch, ApprovalStore } from "./store.js";
 import { GRANT_USES, type ApprovalRequest, type ApprovalStatus, type DecideOptions, type DecisionOutcome, type GrantQuery, type NewApproval } from "./types.js";
 import { validateNewApproval } from "./validate.js";
 import { WebhookSender, type WebhookConfig } from "./webhook.js";
+import { boundEvent } from "../audit/bound.js";
+import type { AuditEvent } from "../audit/types.js";
 
 const DEFAULT_EXPIRES_IN_SECONDS = 900;
 /** setTimeout's longest delay; a longer wait is re-armed when it fires. */
@@ -114,12 +116,15 @@ export class ApprovalService {
       target: structuredClone(input.target),
       session_id: input.session_id,
       request: { sql: input.request.sql },
+      // Bound to the whole text; stored and shown cut (a 4 MB statement must not make every page 4 MB).
       request_hash: requestHash(input.requester, input.target, input.request),
       action: structuredClone(input.action),
       reasons: [...input.reasons],
       approvers: [...input.approvers],
       ttl_seconds: input.ttl_seconds,
     };
+    const bounded = boundEvent({ type: "approval_requested", request: request.request, action: request.action, reasons: request.reasons } as unknown as AuditEvent) as unknown as Pick<ApprovalRequest, "request" | "action" | "reasons" | "truncated">;
+    if (bounded.truncated) Object.assign(request, { request: bounded.request, action: bounded.action, reasons: bounded.reasons, truncated: bounded.truncated });
     await this.store.create(request);
     try {
       await this.audit?.(requestedEvent(request));

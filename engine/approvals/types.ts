@@ -35,7 +35,10 @@ export interface ApprovalRequest {
   requester: Identity;
   target: Target;
   session_id: string;
-  request: RawRequest;
+  /** The request as sent, its text cut at 8 KiB (then with the whole text's size and SHA-256). */
+  request: RawRequest & { sql_bytes?: number; sql_sha256?: string };
+  /** What was cut to keep the stored request small (JSON-pointer paths); absent when nothing was. */
+  truncated?: string[];
   /** sha256 hex of the canonical JSON {issuer, subject, target: target.name, request}: what an approval is bound to. */
   request_hash: string;
   action: Action;

@@ -2,6 +2,7 @@ import { messageOf } from "../errors.js";
 import { auditEventProblem } from "./event-schema.js";
 import { AuditError } from "./errors.js";
 import { FileAuditStore, type FileAuditStoreOptions } from "./file-store.js";
+import { boundEvent } from "./bound.js";
 import { redact, type RedactOptions } from "./redact.js";
 import type { AuditStore, RepairReport } from "./store.js";
 import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
@@ -91,12 +92,13 @@ export class AuditLog {
     return this.store.head();
   }
 
-  /** Redacts, validates and durably appends one event; resolves with its record. */
+  /** Redacts, bounds (bound.ts), validates and durably appends one event; resolves with its record. */
   append(event: AuditEvent): Promise<AuditRecord> {
     if (this.closed) return Promise.reject(new AuditError("AUDIT_LOG_CLOSED", "the audit log is closed"));
     if (this.failure) return Promise.reject(this.failure);
     const { value, removed } = redact(event, this.options);
-    const clean: AuditEvent = removed.length > 0 ? { ...value, redacted: [...(value.redacted ?? []), ...removed] } : value;
+    // Bounded after redaction: secrets are scrubbed from the whole text before any of it is cut.
+    const clean: AuditEvent = boundEvent(removed.length > 0 ? { ...value, redacted: [...(value.redacted ?? []), ...removed] } : value);
     const problem = auditEventProblem(clean);
     if (problem) return Promise.reject(new AuditError("AUDIT_INVALID_EVENT", `audit event ${event.type} is invalid: ${problem}`));
     return new Promise<AuditRecord>((resolve, reject) => {

@@ -9,6 +9,8 @@ export interface AuditFilter {
   subject?: string;
   /** The target's name. */
   target?: string;
+  /** A reader scoped to these targets: records about any other target, or about none, are left out. */
+  scope?: readonly string[];
   /** A decision's effect; records that are not decisions never match. */
   effect?: Effect;
   type?: string;
@@ -29,6 +31,7 @@ export function matches(record: AuditRecord, filter: AuditFilter): boolean {
   if (filter.session !== undefined && event.session_id !== filter.session) return false;
   if (filter.subject !== undefined && subjectOf(event) !== filter.subject) return false;
   if (filter.target !== undefined && targetOf(event) !== filter.target) return false;
+  if (filter.scope !== undefined && !filter.scope.includes(targetOf(event) as string)) return false;
   return true;
 }
 

@@ -18,7 +18,15 @@ export interface AuditIdentity {
 interface EventBase {
   /** JSON paths of values the redaction guard removed before the event was written. */
   redacted?: string[];
+  /** JSON paths of values cut to keep the record bounded (see bound.ts). */
+  truncated?: string[];
 }
+
+/**
+ * The raw request as audited: its text up to a limit; when cut, the whole text's UTF-8 byte length
+ * and SHA-256 (hex) say exactly what it was.
+ */
+export type AuditRequest = RawRequest & { sql_bytes?: number; sql_sha256?: string };
 
 export interface DecisionEvent extends EventBase {
   type: "decision";
@@ -26,7 +34,7 @@ export interface DecisionEvent extends EventBase {
   identity: AuditIdentity;
   target: Target;
   action: Action;
-  request: RawRequest;
+  request: AuditRequest;
   decision: Decision;
   effect: Effect;
   approval?: ApprovalGrant;
@@ -68,7 +76,7 @@ export interface ApprovalRequestedEvent extends EventBase {
   session_id: string;
   identity: AuditIdentity;
   target: Target;
-  request: RawRequest;
+  request: AuditRequest;
   reasons: string[];
   approvers: string[];
   mode?: "hold" | "ticket";

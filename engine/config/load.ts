@@ -62,7 +62,14 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     },
     policy: { dir: file.policy?.dir ? path(file.policy.dir) : defaultPolicyDir, watch: file.policy?.watch ?? true, runTests: file.policy?.run_tests ?? false },
     identity: file.identity ?? { issuers: [] },
-    postgres: { tls: tlsConfig, messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024, targets },
+    postgres: {
+      tls: tlsConfig,
+      allowCleartextTokens: file.postgres?.allow_cleartext_tokens ?? false,
+      messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024,
+      queryLimits: { maxBytes: file.postgres?.max_query_bytes ?? 1024 * 1024, maxStatements: file.postgres?.max_statements_per_message ?? 1000 },
+      sessions: sessionLimits(file),
+      targets,
+    },
     maskingHashKey: file.masking?.hash_key ? resolveSecret(file.masking.hash_key, baseDir, "masking.hash_key", env) : undefined,
     auditPath: file.audit?.path ? path(file.audit.path) : resolve(stateDir, "audit.log"),
     auditDurability: file.audit?.durability ?? "write",
@@ -95,4 +102,19 @@ function approvalsConfig(file: ConfigFile, stateDir: string, baseDir: string, en
 function address(text: string): ListenAddress {
   const at = text.lastIndexOf(":");
   return { host: text.slice(0, at), port: Number(text.slice(at + 1)) };
+}
+
+/** Session limits: positive whole numbers, so a typo cannot silently lift or zero a limit. */
+function sessionLimits(file: ConfigFile): GatewayConfig["postgres"]["sessions"] {
+  const sessions = file.postgres?.sessions ?? {};
+  const count = (value: number | undefined, fallback: number, name: string, allowZero = false): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new Error(`postgres.sessions.${name} must be a ${allowZero ? "non-negative" : "positive"} integer`);
+    return value;
+  };
+  return {
+    perIdentityPerTarget: count(sessions.per_identity_per_target, 20, "per_identity_per_target"),
+    perTarget: count(sessions.per_target, 100, "per_target"),
+    idleTimeoutMs: count(sessions.idle_timeout_seconds, 900, "idle_timeout_seconds", true) * 1000,
+  };
 }

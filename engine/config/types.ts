@@ -9,7 +9,14 @@ export interface ConfigFile {
   identity?: IdentityConfig;
   postgres?: {
     tls?: { cert_file?: string; key_file?: string; self_signed?: boolean; required?: boolean };
+    allow_cleartext_tokens?: boolean;
     message_limit_bytes?: number;
+    /** Open sessions per identity per target (default 20), per target (default 100); idle seconds before a session is closed (default 900, 0: never). */
+    sessions?: { per_identity_per_target?: number; per_target?: number; idle_timeout_seconds?: number };
+    /** The most bytes of SQL text in one Query or Parse message (default 1 MiB). */
+    max_query_bytes?: number;
+    /** The most statements in one Query message (default 1000). */
+    max_statements_per_message?: number;
     targets?: PostgresTargetFile[];
   };
   masking?: { hash_key?: SecretSource };
@@ -45,7 +52,12 @@ export interface GatewayConfig {
   identity: IdentityConfig;
   postgres: {
     tls: { certFile?: string; keyFile?: string; selfSigned: boolean; required: boolean };
+    /** Tokens may arrive without TLS from hosts other than this one (default false: loopback only). */
+    allowCleartextTokens: boolean;
     messageLimitBytes: number;
+    sessions: { perIdentityPerTarget: number; perTarget: number; idleTimeoutMs: number };
+    /** Over either, a message is refused (54000) before it is analysed. */
+    queryLimits: { maxBytes: number; maxStatements: number };
     targets: PostgresTarget[];
   };
   /** Undefined: generated once and kept in the state directory. */

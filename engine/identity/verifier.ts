@@ -31,6 +31,11 @@ const GATEWAY_SKEW_SECONDS = 60;
 /** A token with an opaque token's characters (RFC 6750 b64token); anything else is not a token. */
 const OPAQUE_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+/** True when `segment` is unpadded base64url (possibly empty: an unsigned token is refused later, by algorithm) that decodes and encodes back to itself. */
+function canonicalBase64url(segment: string): boolean {
+  return /^[A-Za-z0-9_-]*$/.test(segment) && Buffer.from(segment, "base64url").toString("base64url") === segment;
+}
+
 /**
  * Verifies every token a client presents: a JWT from a trusted issuer (signature against the issuer's
  * discovered key set, iss, aud, exp, nbf, iat with bounded skew, an algorithm allow-list), an opaque
@@ -69,7 +74,13 @@ export class IdentityVerifier {
   private async verifyToken(token: string): Promise<VerifyResult> {
     if (Buffer.byteLength(token, "utf8") > MAX_TOKEN_BYTES) return reject("oversized", `token larger than ${MAX_TOKEN_BYTES} bytes`);
     if (token.length === 0) return reject("malformed", "empty token");
-    if (token.split(".").length === 3) return this.verifySigned(token);
+    const segments = token.split(".");
+    if (segments.length === 3) {
+      // Base64url decoders skip padding and stray bits, so `token==` would verify as `token`: only the
+      // one canonical spelling of a signed token is that token.
+      if (!segments.every(canonicalBase64url)) return reject("malformed", "a JWT segment is not canonical unpadded base64url");
+      return this.verifySigned(token);
+    }
     if (!OPAQUE_TOKEN.test(token)) return reject("malformed", "neither a JWT nor an opaque token (unexpected characters)");
     const result = await introspect([...this.issuers.values()], token);
     return result.ok ? idpIdentity(result.entry, result.payload) : result;

@@ -7,14 +7,24 @@ import { capabilitiesFile } from "./capabilities.js";
 import { runOpa } from "./opa-cli.js";
 import { policyRevision } from "./revision.js";
 
-/** The policy's one entrypoint: the proxies ask it, and only it, for a decision. */
+/** The policy's entrypoint for every request: the proxies ask it, and only it, for a decision. */
 export const ENTRYPOINT = "portcullis/decision";
+
+/**
+ * The policy's answer to "which columns are masked for this caller?", asked once per session. The
+ * gateway needs it where a value cannot be traced to its column (views, functions defined in the
+ * database, the server's error messages). A policy may leave it out: the bundle still builds, and
+ * the gateway then counts every column as masked there (fail closed).
+ */
+export const MASKED_COLUMNS_ENTRYPOINT = "portcullis/masked_columns";
 
 /** A policy built for the WASM SDK: the module, its data, and the revision the manifest records. */
 export interface PolicyBundle {
   wasm: Buffer;
   data: Record<string, unknown>;
   revision: string;
+  /** Whether the policy defines MASKED_COLUMNS_ENTRYPOINT. */
+  hasMaskedColumns: boolean;
   /** Where it was built from, for status pages and errors. */
   source: string;
   builtAt: string;
@@ -33,8 +43,13 @@ export async function buildBundle(dir: string, options: BuildOptions = {}): Prom
   const work = await mkdtemp(join(tmpdir(), "portcullis-build-"));
   try {
     const output = join(work, "bundle.tar.gz");
-    const args = ["build", "-t", "wasm", "-e", ENTRYPOINT, "--capabilities", capabilitiesFile(), "--revision", revision, "-o", output, dir];
-    const result = await runOpa(args);
+    const build = (entrypoints: string[]) =>
+      runOpa(["build", "-t", "wasm", ...entrypoints.flatMap((e) => ["-e", e]), "--capabilities", capabilitiesFile(), "--revision", revision, "-o", output, dir]);
+    let result = await build([ENTRYPOINT, MASKED_COLUMNS_ENTRYPOINT]);
+    // OPA refuses an entrypoint that names no rule; the masked-columns one is optional.
+    if (result.code !== 0 && (result.stderr + result.stdout).includes(`entrypoint "${MASKED_COLUMNS_ENTRYPOINT}" does not refer to a rule`)) {
+      result = await build([ENTRYPOINT]);
+    }
     if (result.code !== 0) {
       throw new PortcullisError("POLICY_BUILD_FAILED", `policy build failed for ${dir}`, (result.stderr || result.stdout).trim());
     }
@@ -59,5 +74,6 @@ export async function readBundle(archive: Buffer, source: string): Promise<Polic
   if (!wasm) throw new PortcullisError("BUNDLE_INVALID", `bundle has no WASM module for ${ENTRYPOINT}`);
   const dataBytes = files.get("data.json");
   const data = dataBytes ? (JSON.parse(dataBytes.toString("utf8")) as Record<string, unknown>) : {};
-  return { wasm, data, revision: manifest.revision ?? "unknown", source, builtAt: new Date().toISOString() };
+  const hasMaskedColumns = manifest.wasm?.some((w) => w.entrypoint === MASKED_COLUMNS_ENTRYPOINT) ?? false;
+  return { wasm, data, revision: manifest.revision ?? "unknown", hasMaskedColumns, source, builtAt: new Date().toISOString() };
 }

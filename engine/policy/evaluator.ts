@@ -1,8 +1,18 @@
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { messageOf, PortcullisError } from "../errors.js";
 import { check } from "../schemas.js";
-import type { PolicyBundle } from "./bundle.js";
-import type { Decision } from "./types.js";
+import { ENTRYPOINT, MASKED_COLUMNS_ENTRYPOINT, type PolicyBundle } from "./bundle.js";
+import type { Decision, Identity, MaskRule, SessionInfo, Target } from "./types.js";
+
+/** Who is asking, without a request: the input of the masked-columns entrypoint. */
+export interface CallerInput {
+  identity: Identity;
+  session: SessionInfo;
+  target: Target;
+}
+
+/** The columns masked for a caller, or why the policy could not say (then every column counts as masked). */
+export type CallerMasks = { known: true; rules: MaskRule[] } | { known: false; reason: string };
 
 /**
  * One loaded policy: a WASM instance with its data. `evaluate` never throws and never returns anything
@@ -35,7 +45,8 @@ export class PolicyEvaluator {
     if (inputProblem) return this.deny(`invalid policy input: ${inputProblem}`);
     let results: unknown;
     try {
-      results = this.policy.evaluate(input);
+      // By name: with two entrypoints, the default (0) is whichever OPA numbered first.
+      results = this.policy.evaluate(input, ENTRYPOINT);
     } catch (error) {
       return this.deny(`policy evaluation failed: ${messageOf(error)}`);
     }
@@ -46,6 +57,25 @@ export class PolicyEvaluator {
     if (decisionProblem) return this.deny(`policy returned an invalid decision: ${decisionProblem}`);
     const decision = first.result as Decision;
     return { ...decision, policy_revision: this.revision };
+  }
+
+  /**
+   * Asks `portcullis/masked_columns` which columns are masked for a caller. Never throws: a policy
+   * without that rule, an evaluation error or an invalid answer is `known: false` (fail closed).
+   */
+  maskedColumns(input: CallerInput): CallerMasks {
+    if (!this.bundle.hasMaskedColumns) return { known: false, reason: `the policy does not define ${MASKED_COLUMNS_ENTRYPOINT}` };
+    let results: unknown;
+    try {
+      results = this.policy.evaluate(input, MASKED_COLUMNS_ENTRYPOINT);
+    } catch (error) {
+      return { known: false, reason: `${MASKED_COLUMNS_ENTRYPOINT} failed: ${messageOf(error)}` };
+    }
+    const first = Array.isArray(results) ? (results[0] as { result?: unknown } | undefined) : undefined;
+    if (!first || first.result === undefined) return { known: false, reason: `${MASKED_COLUMNS_ENTRYPOINT} is undefined for this caller` };
+    const problem = check("masked-columns.json", first.result);
+    if (problem) return { known: false, reason: `${MASKED_COLUMNS_ENTRYPOINT} returned an invalid answer: ${problem}` };
+    return { known: true, rules: first.result as MaskRule[] };
   }
 
   private deny(reason: string): Decision {

@@ -60,6 +60,8 @@ export interface Decision {
   reasons: string[];
   mask?: MaskRule[];
   approval?: ApprovalRequirement;
+  /** The most existing rows one statement may change (see schemas/decision.json). */
+  max_rows_affected?: number;
   policy_revision?: string;
 }
 

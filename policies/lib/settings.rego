@@ -7,7 +7,10 @@
 #       "columns": [                           sensitive columns: "schema.table.column" (schema may be "*")
 #         {"column": "public.users.email", "strategy": "redact"},
 #         {"column": "public.users.ssn", "strategy": "partial", "keep": 4}
-#       ]                                      strategy: redact | hash | partial | null; keep: partial only
+#       ],                                     strategy: redact | hash | partial | null; keep: partial only
+#       "inference": {
+#         "denied_kinds": ["service"]          identity kinds that may not use a masked column to choose,
+#       }                                      order, group or join rows (closes inference oracles)
 #     },
 #     "approvals": {
 #       "environments": ["prod"],              targets whose tags.env needs approvals
@@ -24,6 +27,9 @@
 #       "admin_groups": ["dba"],               groups allowed COPY to/from server files or programs
 #       "functions": ["pg_read_file", ...]     functions that reach the server's files (admins only)
 #     },
+#     "writes": {
+#       "max_rows_affected": {"service": 1000}   by identity kind: the most existing rows one statement
+#     },                                       may change (the gateway rolls back a bigger change)
 #     "session": {
 #       "locked_settings": ["role", "session_authorization"],   settings nobody may SET (RESET is fine)
 #       "setting_functions": ["set_config"]    functions that set any setting by name (denied)
@@ -38,6 +44,14 @@ masking_readers := data.settings.masking.readers
 default masking_columns := []
 
 masking_columns := data.settings.masking.columns
+
+default masking_inference_denied_kinds := ["service"]
+
+masking_inference_denied_kinds := data.settings.masking.inference.denied_kinds
+
+default max_rows_affected := {}
+
+max_rows_affected := data.settings.writes.max_rows_affected
 
 default approval_environments := []
 

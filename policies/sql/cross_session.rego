@@ -35,3 +35,22 @@ deny contains reason if {
 	table.name in cross_session_relations
 	reason := sprintf("%s shows other sessions' statements and is reserved to admins (%s)", [sqllib.table_name(table), admins])
 }
+
+# Table locks that conflict with ordinary writes (stronger than ROW EXCLUSIVE) make every other
+# session's writes, or with ACCESS EXCLUSIVE even its reads, wait until this transaction ends.
+# https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES
+cross_session_lock_modes := {"SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"}
+
+deny contains reason if {
+	not identity.in_any_group(settings.admin_groups)
+	some statement in input.action.statements
+	statement.command == "LOCK"
+	mode := lock_mode(statement)
+	mode in cross_session_lock_modes
+	reason := sprintf("LOCK in %s mode blocks other sessions and is reserved to admins (%s)", [mode, admins])
+}
+
+# A LOCK whose mode the action does not state is taken as the strongest, as LOCK TABLE without a mode is.
+lock_mode(statement) := statement.lock.mode
+
+lock_mode(statement) := "ACCESS EXCLUSIVE" if not statement.lock.mode

@@ -8,14 +8,6 @@
 # Both are denied; RESET and the safe values are fine.
 package portcullis.sql
 
-# Names as the server compares them: lower case without separators, so "Shift_JIS", "WIN-950" and
-# "mskanji" are all caught.
-unsafe_client_encodings := {
-	"sjis", "shiftjis", "shiftjis2004", "mskanji", "big5", "gbk", "uhc", "gb18030", "johab",
-	"cp932", "cp936", "cp949", "cp950", "win932", "win936", "win949", "win950",
-	"windows932", "windows936", "windows949", "windows950",
-}
-
 deny contains "SET standard_conforming_strings = off is not allowed: it changes how Portcullis and the server read string literals" if {
 	some statement in input.action.statements
 	statement.command == "SET"
@@ -23,13 +15,24 @@ deny contains "SET standard_conforming_strings = off is not allowed: it changes 
 	not lower(statement.setting.value) in {"on", "true", "1", "yes"}
 }
 
+# Names are read as the server reads them (encodings.rego): "S/JIS" is SJIS.
 deny contains reason if {
 	some statement in input.action.statements
 	statement.command == "SET"
 	statement.setting.name == "client_encoding"
-	encoding := strings.replace_n({"-": "", "_": "", " ": "", ".": "", "'": ""}, lower(statement.setting.value))
-	encoding in unsafe_client_encodings
-	reason := sprintf("client encoding %s is not allowed: its multibyte characters can hide quotes from the SQL parser", [statement.setting.value])
+	encoding := canonical_encoding(statement.setting.value)
+	encoding in client_only_encodings
+	reason := sprintf("client encoding %s is not allowed: it is %s, whose multibyte characters can hide quotes from the SQL parser", [statement.setting.value, encoding])
+}
+
+# A name the gateway cannot resolve is refused: the server either refuses it too, or (knowing an alias
+# the gateway does not) would read the next statements in an encoding nobody decided on.
+deny contains reason if {
+	some statement in input.action.statements
+	statement.command == "SET"
+	statement.setting.name == "client_encoding"
+	not canonical_encoding(statement.setting.value)
+	reason := sprintf("client encoding %s is not allowed: it is not an encoding name Portcullis knows", [statement.setting.value])
 }
 
 # pg_settings is a view whose UPDATE runs set_config(): the same settings by another door.

@@ -55,6 +55,21 @@ deny contains reason if {
 	)
 }
 
+# Inference: a masked column that only chooses, orders, groups or joins rows never leaves the server,
+# but the answer still depends on it. `WHERE ssn LIKE '1%'`, a sort order, a row count, an error or
+# the time a query takes all tell something about the value, one bit per statement, so a program can
+# read a whole value back. For identity kinds in settings.masking.inference.denied_kinds (default:
+# services, which run such loops unattended) a masked column is refused anywhere but the select list.
+deny contains reason if {
+	input.identity.kind in settings.masking_inference_denied_kinds
+	some [column, sensitive] in sensitive_uses
+	column.usage == "filter"
+	reason := sprintf(
+		"column %s is masked for you and cannot be used to choose, order, group or join rows",
+		[sensitive.column],
+	)
+}
+
 # A result column that could not be traced to a table (for instance one returned by a function in
 # FROM) cannot be masked on the wire: when its name is a sensitive column's, deny.
 deny contains reason if {

@@ -136,3 +136,24 @@ test_a_trigger_on_another_schema_table_is_allowed if {
 	count(sql.deny) == 0 with input as fx.request(trigger_on_users, fx.alice, fx.staging)
 		with data.settings.masking.columns as [{"column": "archive.users.email", "strategy": "redact"}]
 }
+
+test_a_service_may_not_choose_rows_by_a_masked_column if {
+	reasons := sql.deny with input as fx.request(fx.select_filter_ssn, fx.ci, fx.prod)
+	reasons == {"column public.users.ssn is masked for you and cannot be used to choose, order, group or join rows"}
+}
+
+test_a_person_may_choose_rows_by_a_masked_column if {
+	reasons := sql.deny with input as fx.request(fx.select_filter_ssn, fx.alice, fx.prod)
+	count(reasons) == 0
+}
+
+test_inference_kinds_are_a_setting if {
+	reasons := sql.deny with input as fx.request(fx.select_filter_ssn, fx.alice, fx.prod)
+		with data.settings.masking.inference.denied_kinds as ["human", "service"]
+	count(reasons) == 1
+}
+
+test_a_reader_service_may_choose_rows_by_a_sensitive_column if {
+	reasons := sql.deny with input as fx.request(fx.select_filter_ssn, fx.ci_reader, fx.prod)
+	count(reasons) == 0
+}

@@ -27,3 +27,10 @@ deny contains reason if {
 		[write.command, write.via, sqllib.table_name(write.table)],
 	)
 }
+
+# changes_existing_rows(write) is true for a write that may change rows already in the table (not
+# one that only adds rows): UPDATE, DELETE, a MERGE, an INSERT's ON CONFLICT DO UPDATE. TRUNCATE
+# empties the table by design: approvals govern it (settings.approvals.write_commands).
+changes_existing_rows(write) if write.command in {"UPDATE", "DELETE", "MERGE"}
+
+changes_existing_rows(write) if write.via

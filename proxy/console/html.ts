@@ -1,3 +1,5 @@
+import { visibleText } from "../../engine/visible-text.js";
+
 /**
  * HTML built by tagged templates that escape every interpolated value unless it is already `Html`, so a
  * page cannot forget to escape a subject, a claim or a statement: markup has to be asked for.
@@ -17,8 +19,12 @@ export class Html {
   }
 }
 
+/**
+ * Escapes markup, and writes every control or invisible format character as a visible escape
+ * (`\u202e`): a bidirectional override in a statement must not reorder what an approver reads.
+ */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return visibleText(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Markup that is trusted as it is: only for strings this code built itself. */

@@ -15,7 +15,7 @@ export class CookieSigner {
     this.key = key;
   }
 
-  sign(name: string, value: { exp: number }): string {
+  sign(name: string, value: { exp: number; [key: string]: unknown }): string {
     const payload = Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
     return `${payload}.${this.mac(name, payload)}`;
   }

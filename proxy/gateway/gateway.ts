@@ -85,10 +85,12 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       identity,
       masker: createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") }),
       targets: config.postgres.targets,
+      queryLimits: config.postgres.queryLimits,
       record,
       log,
       approvals: approvalDesk(approvals, config.approvals.pendingSeconds),
       ...(tls ? { tls } : {}),
+      allowCleartextTokens: config.postgres.allowCleartextTokens,
     });
     closers.push(() => context.close());
 
@@ -109,7 +111,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       });
       http.mount("/console/", webConsole.handle);
     }
-    const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes });
+    const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes, sessionLimits: config.postgres.sessions });
     closers.push(() => postgres.close());
     return { config, engine, identity, audit, approvals, http, postgres, close: closeAll };
   } catch (error) {

@@ -4,6 +4,7 @@ import type { IdentityService } from "../../engine/identity/identity-service.js"
 import type { Masker } from "../../engine/masking/index.js";
 import { ColumnCatalog } from "../postgres/catalog.js";
 import type { ApprovalDesk, PostgresGatewayContext, SessionEvent } from "../postgres/context.js";
+import type { QueryLimits } from "../postgres/query-limits.js";
 import type { PostgresTarget } from "../postgres/upstream/target.js";
 
 export interface PostgresContextOptions {
@@ -14,6 +15,10 @@ export interface PostgresContextOptions {
   /** Durable recording of session events (audit log and session recordings). */
   record: (event: SessionEvent) => Promise<void>;
   tls?: { context: SecureContext; required: boolean };
+  /** Accept tokens without TLS from other hosts (config `postgres.allow_cleartext_tokens`). */
+  allowCleartextTokens?: boolean;
+  /** How much SQL one message may carry. */
+  queryLimits?: QueryLimits;
   approvals?: ApprovalDesk;
   log: (line: string) => void;
 }
@@ -30,6 +35,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
       return { ok: false, code: result.code, detail: result.detail };
     },
     decide: (request) => options.engine.decide(request),
+    maskedColumns: (caller) => options.engine.maskedColumns(caller),
     record: options.record,
     mask: (rule, value) => options.masker.mask(rule, value),
     catalog(target) {
@@ -46,6 +52,8 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
     },
   };
   if (options.tls) context.tls = options.tls;
+  if (options.allowCleartextTokens) context.allowCleartextTokens = true;
+  if (options.queryLimits) context.queryLimits = options.queryLimits;
   if (options.approvals) context.approvals = options.approvals;
   return context;
 }

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApprovalError, maySee, type ApprovalErrorCode, type ApprovalService } from "../../engine/approvals/index.js";
-import { APPROVAL_STATUSES, GRANT_USES, type ApprovalStatus, type DecisionOutcome, type GrantUse } from "../../engine/approvals/types.js";
+import { APPROVAL_STATUSES, GRANT_USES, type ApprovalRequest, type ApprovalStatus, type DecisionOutcome, type GrantUse } from "../../engine/approvals/types.js";
 import type { IdentityService } from "../../engine/identity/index.js";
 import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
 import type { Identity } from "../../engine/policy/types.js";
-import { bearerToken, HttpError, readParams, sendJson } from "./respond.js";
+import { bearerToken, HttpError, readParams, sendJson, wholeNumber } from "./respond.js";
 import type { AuthLog, PatternRoute } from "./server.js";
 
 const ID = "([A-Za-z0-9_-]{1,64})";
@@ -21,6 +21,17 @@ const REFUSALS: Partial<Record<ApprovalErrorCode, { status: number; error: strin
   INVALID: { status: 400, error: "invalid_request" },
 };
 
+/** Who calls, and the targets their token is scoped to (undefined: not scoped). */
+interface Caller {
+  identity: Identity;
+  targets: string[] | undefined;
+}
+
+/** A request on a target outside the caller's token scope does not exist for them. */
+function inScope(r: ApprovalRequest, caller: Caller): boolean {
+  return caller.targets === undefined || caller.targets.includes(r.target.name);
+}
+
 /**
  * The approvals API, for the CLI, the web console and anything else approvers use:
  *   GET  /v1/approvals[?status=S&limit=N]   requests the caller may see, newest first
@@ -28,10 +39,12 @@ const REFUSALS: Partial<Record<ApprovalErrorCode, { status: number; error: strin
  *   POST /v1/approvals/{id}/approve         {reason?, use?: once|window}
  *   POST /v1/approvals/{id}/deny            {reason?}
  * Every call needs `Authorization: Bearer <token>` (a gateway token or a trusted issuer's token). A
- * caller sees the requests they made and those they are listed to decide; any other reads as 404.
+ * caller sees the requests they made and those they are listed to decide; any other reads as 404. A
+ * token scoped to targets (token exchange with `audience`) sees and decides requests on those only,
+ * exactly as it may connect to those only.
  */
 export function approvalRoutes(approvals: ApprovalService, identity: IdentityService, log: AuthLog): PatternRoute[] {
-  const caller = (req: IncomingMessage): Promise<Identity> => authenticate(req, identity, log);
+  const caller = (req: IncomingMessage): Promise<Caller> => authenticate(req, identity, log);
   return [
     { method: "GET", pattern: /^\/v1\/approvals$/, handle: async (req, res) => list(req, res, approvals, await caller(req)) },
     { method: "GET", pattern: new RegExp(`^/v1/approvals/${ID}$`), handle: async (req, res, [id]) => show(res, approvals, await caller(req), id!) },
@@ -39,7 +52,7 @@ export function approvalRoutes(approvals: ApprovalService, identity: IdentitySer
   ];
 }
 
-async function authenticate(req: IncomingMessage, identity: IdentityService, log: AuthLog): Promise<Identity> {
+async function authenticate(req: IncomingMessage, identity: IdentityService, log: AuthLog): Promise<Caller> {
   const token = bearerToken(req);
   if (!token) throw new HttpError(401, "invalid_token", "send Authorization: Bearer <token>");
   const result = await identity.verify(token);
@@ -47,34 +60,35 @@ async function authenticate(req: IncomingMessage, identity: IdentityService, log
     log({ event: "approvals_rejected", code: result.code, detail: result.detail, client_addr: req.socket.remoteAddress ?? "" });
     throw new HttpError(401, "invalid_token", GENERIC_AUTHENTICATION_FAILURE);
   }
-  return result.identity;
+  return { identity: result.identity, targets: result.targets };
 }
 
-async function list(req: IncomingMessage, res: ServerResponse, approvals: ApprovalService, who: Identity): Promise<void> {
+async function list(req: IncomingMessage, res: ServerResponse, approvals: ApprovalService, who: Caller): Promise<void> {
   const query = new URL(req.url ?? "/", "http://gateway").searchParams;
   const status = query.get("status") ?? "all";
   if (status !== "all" && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) throw new HttpError(400, "invalid_request", `status must be all or one of ${APPROVAL_STATUSES.join(", ")}`);
   const limitText = query.get("limit");
-  const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new HttpError(400, "invalid_request", `limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  const limit = limitText === null ? DEFAULT_LIMIT : wholeNumber(limitText, "limit", 1, MAX_LIMIT);
   const all = await guarded(() => approvals.list(status === "all" ? {} : { status: status as ApprovalStatus }));
-  sendJson(res, 200, all.filter((r) => maySee(r, who)).slice(0, limit));
+  sendJson(res, 200, all.filter((r) => inScope(r, who) && maySee(r, who.identity)).slice(0, limit));
 }
 
-async function show(res: ServerResponse, approvals: ApprovalService, who: Identity, id: string): Promise<void> {
+async function show(res: ServerResponse, approvals: ApprovalService, who: Caller, id: string): Promise<void> {
   const found = await guarded(() => approvals.get(id));
-  if (!found || !maySee(found, who)) throw new HttpError(404, "not_found", `no approval request ${id} that you may see`);
+  if (!found || !inScope(found, who) || !maySee(found, who.identity)) throw new HttpError(404, "not_found", `no approval request ${id} that you may see`);
   sendJson(res, 200, found);
 }
 
-async function decide(req: IncomingMessage, res: ServerResponse, approvals: ApprovalService, who: Identity, id: string, outcome: DecisionOutcome): Promise<void> {
+async function decide(req: IncomingMessage, res: ServerResponse, approvals: ApprovalService, who: Caller, id: string, outcome: DecisionOutcome): Promise<void> {
   const params = await readParams(req);
+  const found = await guarded(() => approvals.get(id));
+  if (!found || !inScope(found, who)) throw new HttpError(404, "not_found", `no approval request ${id} that you may see`);
   const reason = params.get("reason") ?? undefined;
   const use = params.get("use") ?? undefined;
   if (use !== undefined && (outcome === "deny" || !GRANT_USES.includes(use as GrantUse))) {
     throw new HttpError(400, "invalid_request", outcome === "deny" ? "use applies to approvals only" : `use must be ${GRANT_USES.join(" or ")}`);
   }
-  const decided = await guarded(() => approvals.decide(id, who, outcome, { ...(reason !== undefined ? { reason } : {}), ...(use !== undefined ? { use: use as GrantUse } : {}) }));
+  const decided = await guarded(() => approvals.decide(id, who.identity, outcome, { ...(reason !== undefined ? { reason } : {}), ...(use !== undefined ? { use: use as GrantUse } : {}) }));
   sendJson(res, 200, decided);
 }
 

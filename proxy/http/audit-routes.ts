@@ -3,7 +3,7 @@ import { AuditError, matches, readRecords, verifyChain, type Anchor, type AuditF
 import type { IdentityService } from "../../engine/identity/index.js";
 import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
 import type { Effect, Identity } from "../../engine/policy/types.js";
-import { bearerToken, HttpError, sendJson } from "./respond.js";
+import { bearerToken, HttpError, sendJson, wholeNumber } from "./respond.js";
 import type { AuthLog, PatternRoute } from "./server.js";
 
 /** Who may read the audit log when the gateway names no one else. */
@@ -30,20 +30,28 @@ const MAX_LIMIT = 100_000;
  */
 export function auditRoutes(reading: AuditReading, identity: IdentityService, log: AuthLog): PatternRoute[] {
   const viewers = reading.viewerGroups ?? DEFAULT_AUDIT_VIEWER_GROUPS;
-  const viewer = (req: IncomingMessage): Promise<Identity> => authorizedViewer(req, identity, viewers, log);
+  const viewer = (req: IncomingMessage): Promise<Viewer> => authorizedViewer(req, identity, viewers, log);
   return [
     { method: "GET", pattern: /^\/v1\/audit$/, handle: async (req, res) => {
-      await viewer(req);
-      await records(req, res, reading.source);
+      const who = await viewer(req);
+      await records(req, res, reading.source, who.targets);
     } },
     { method: "GET", pattern: /^\/v1\/audit\/verify$/, handle: async (req, res) => {
-      await viewer(req);
+      const who = await viewer(req);
+      // The chain spans every target: its count and head say something about all of them.
+      if (who.targets) throw new HttpError(403, "forbidden", `verifying the whole log needs a token that is not scoped to targets (this one is scoped to ${who.targets.join(", ")})`);
       await verify(req, res, reading.source);
     } },
   ];
 }
 
-async function authorizedViewer(req: IncomingMessage, identity: IdentityService, viewers: readonly string[], log: AuthLog): Promise<Identity> {
+/** A reader of the log, and the targets their token is scoped to (undefined: not scoped). */
+interface Viewer {
+  identity: Identity;
+  targets: string[] | undefined;
+}
+
+async function authorizedViewer(req: IncomingMessage, identity: IdentityService, viewers: readonly string[], log: AuthLog): Promise<Viewer> {
   const token = bearerToken(req);
   if (!token) throw new HttpError(401, "invalid_token", "send Authorization: Bearer <token>");
   const result = await identity.verify(token);
@@ -57,13 +65,15 @@ async function authorizedViewer(req: IncomingMessage, identity: IdentityService,
     log({ event: "audit_read_forbidden", subject: who.subject, groups: who.groups, client_addr });
     throw new HttpError(403, "forbidden", `reading the audit log needs membership in one of the groups ${viewers.join(", ")}; ${who.subject} is in ${who.groups.length > 0 ? who.groups.join(", ") : "no group"}`);
   }
-  return who;
+  return { identity: who, targets: result.targets };
 }
 
-async function records(req: IncomingMessage, res: ServerResponse, source: AuditSource): Promise<void> {
+async function records(req: IncomingMessage, res: ServerResponse, source: AuditSource, scope: string[] | undefined): Promise<void> {
   const query = new URL(req.url ?? "/", "http://gateway").searchParams;
   for (const name of query.keys()) if (!RECORD_PARAMS.has(name)) throw new HttpError(400, "invalid_request", `unknown parameter ${name}; filters are ${[...RECORD_PARAMS].join(", ")}`);
   const filter = filterOf(query);
+  // A token scoped to targets reads the records of those targets only.
+  if (scope) filter.scope = scope;
   const limit = limitOf(query.get("limit"));
   // Opening the log happens on the first read: a missing or unreadable log answers with an error, not a cut-off array.
   const items = readRecords(source)[Symbol.asyncIterator]();
@@ -118,10 +128,7 @@ function filterOf(query: URLSearchParams): AuditFilter {
 }
 
 function limitOf(text: string | null): number | undefined {
-  if (text === null) return undefined;
-  const limit = Number(text);
-  if (!/^\d+$/.test(text) || limit > MAX_LIMIT) throw new HttpError(400, "invalid_request", `limit must be a whole number from 0 to ${MAX_LIMIT}`);
-  return limit;
+  return text === null ? undefined : wholeNumber(text, "limit", 0, MAX_LIMIT);
 }
 
 function anchorOf(text: string): Anchor {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IdentityService } from "../../engine/identity/index.js";
 import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
 import type { AuthLog } from "./server.js";
-import { bearerToken, HttpError, readParams, sendJson } from "./respond.js";
+import { bearerToken, HttpError, readParams, sendJson, wholeNumber } from "./respond.js";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
@@ -30,8 +30,7 @@ export async function tokenEndpoint(req: IncomingMessage, res: ServerResponse, i
   const badTarget = targets.find((t) => !TARGET_NAME.test(t));
   if (badTarget !== undefined) throw new HttpError(400, "invalid_target", `"${badTarget.slice(0, 64)}" is not a target name`);
   const ttlParam = params.get("requested_ttl");
-  const ttl = ttlParam === null ? undefined : Number(ttlParam);
-  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0)) throw new HttpError(400, "invalid_request", "requested_ttl must be a positive whole number of seconds");
+  const ttl = ttlParam === null ? undefined : wholeNumber(ttlParam, "requested_ttl (seconds)", 1, 366 * 24 * 3600);
   const result = await identity.exchange(subjectToken, { targets, ...(ttl !== undefined ? { ttlSeconds: ttl } : {}) });
   if (!result.ok) {
     log({ event: "token_exchange_rejected", code: result.code, detail: result.detail, client_addr: req.socket.remoteAddress ?? "" });

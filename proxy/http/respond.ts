@@ -53,6 +53,17 @@ export async function readParams(req: IncomingMessage): Promise<URLSearchParams>
   return new URLSearchParams(body);
 }
 
+/**
+ * A whole number parameter written in plain decimal digits, from `min` to `max`. `Number()` would
+ * also read `0x10`, `1e3`, ` 16`, `16.0` and `+16`: a value a person did not mean must be refused
+ * with the parameter's name, never read as something else.
+ */
+export function wholeNumber(text: string, name: string, min: number, max: number): number {
+  const value = /^[0-9]{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= min && value <= max)) throw new HttpError(400, "invalid_request", `${name} must be a whole number from ${min} to ${max}, in decimal digits (got "${text.slice(0, 32)}")`);
+  return value;
+}
+
 /** The token of an `Authorization: Bearer …` header. */
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;

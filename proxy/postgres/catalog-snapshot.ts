@@ -70,6 +70,11 @@ export function catalogSnapshot(catalog: ColumnCatalog): Promise<CatalogIndex> {
 /** Sessions that changed their search path or may hold temporary tables the snapshot cannot see. */
 const diverged = new WeakSet<object>();
 
+/** The session set its search path another way (at login): its unqualified names are not resolved by the snapshot's path. */
+export function searchPathDiverged(session: object): void {
+  diverged.add(session);
+}
+
 /**
  * Text that may change how the session resolves unqualified names: temporary tables, search_path, or
  * set_config. A cheap over-approximation, looked at before the statement is decided.

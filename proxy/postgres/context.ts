@@ -1,7 +1,9 @@
 import type { SecureContext } from "node:tls";
 import type { DecisionRequest, Verdict } from "../../engine/decide.js";
+import type { CallerInput, CallerMasks } from "../../engine/policy/evaluator.js";
 import type { ApprovalGrant, Identity, MaskRule } from "../../engine/policy/types.js";
 import type { ColumnCatalog } from "./catalog.js";
+import type { QueryLimits } from "./query-limits.js";
 import type { PostgresTarget } from "./upstream/target.js";
 
 /** What a PostgreSQL session reports for the audit log and its recording; the engine decides what to keep. */
@@ -45,6 +47,8 @@ export interface PostgresGatewayContext {
   target(name: string): PostgresTarget | undefined;
   authenticate(secret: string, target: string): Promise<Authentication>;
   decide(request: DecisionRequest): Verdict;
+  /** The columns masked for a caller wherever a value cannot be traced to its column (fails closed as `known: false`). */
+  maskedColumns(caller: CallerInput): CallerMasks & { revision: string };
   /**
    * Records an event durably. Decision events resolve only once the record is on disk: nothing is
    * forwarded before. A rejection fails the statement closed.
@@ -55,7 +59,14 @@ export interface PostgresGatewayContext {
   catalog(target: PostgresTarget): ColumnCatalog;
   /** Approvals; without them a decision that requires one is refused with an error naming it. */
   approvals?: ApprovalDesk;
+  /** How much SQL one message may carry (DEFAULT_QUERY_LIMITS when absent). */
+  queryLimits?: QueryLimits;
   /** TLS for clients: the certificate to answer SSLRequest with, and whether clients must use it. */
   tls?: { context: SecureContext; required: boolean };
+  /**
+   * Tokens may arrive without TLS from other hosts (config `postgres.allow_cleartext_tokens`, for a
+   * network the operator trusts). Without it only loopback clients may send a token in clear text.
+   */
+  allowCleartextTokens?: boolean;
   log(line: string): void;
 }

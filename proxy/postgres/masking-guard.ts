@@ -23,22 +23,20 @@ import type { GateSession } from "./statement-gate.js";
 /** Which columns are masked for the caller wherever the gateway cannot trace a value to its column. */
 export interface CallerMasks {
   rules: MaskRule[];
-  /** The policy would not say (it denied the question): every column counts as masked. */
+  /** The policy would not say: every column counts as masked. */
   unknown: boolean;
 }
 
-// Rows a cursor returns could come from any column: a policy masks every column it masks for the caller.
-const PROBE = "FETCH ALL FROM portcullis_masking_probe";
-const probes = new WeakMap<GateSession, { revision: string; masks: CallerMasks }>();
+const asked = new WeakMap<GateSession, { revision: string; masks: CallerMasks }>();
 
-/** The policy's mask for rows of unknown origin, asked once per session and policy revision. */
+/** The policy's masked columns for the caller, asked once per session and policy revision. */
 export function callerMasks(context: PostgresGatewayContext, who: GateSession, revision: string): CallerMasks {
-  const hit = probes.get(who);
+  const hit = asked.get(who);
   if (hit && hit.revision === revision) return hit.masks;
-  const verdict = context.decide({ identity: who.identity, session: who.session, target: { name: who.target.name, type: "postgres", tags: who.target.tags }, request: { sql: PROBE } });
-  const rules = verdict.decision.mask ?? [];
-  const masks = { rules, unknown: verdict.effect === "deny" && rules.length === 0 };
-  probes.set(who, { revision: verdict.revision, masks });
+  const answer = context.maskedColumns({ identity: who.identity, session: who.session, target: { name: who.target.name, type: "postgres", tags: who.target.tags } });
+  const masks: CallerMasks = answer.known ? { rules: answer.rules, unknown: false } : { rules: [], unknown: true };
+  if (!answer.known) context.log(`masked columns unknown for ${who.identity.subject} on ${who.target.name}: ${answer.reason}; every column counts as masked`);
+  asked.set(who, { revision: answer.revision, masks });
   return masks;
 }
 

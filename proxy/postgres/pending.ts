@@ -1,6 +1,7 @@
 import type { ErrorFields, FieldDescription } from "./protocol/backend-messages.js";
 import type { SqlStatement } from "../../engine/actions/sql/types.js";
 import type { ColumnMask, ResolvedMask } from "./row-masker.js";
+import type { RowLimit } from "./row-limit.js";
 
 /** A prepared statement as the gateway knows it: its decision's masks and, once described, its columns. */
 export interface PreparedStatement {
@@ -14,6 +15,24 @@ export interface PreparedStatement {
    * execution is decided again. Unset when the Parse was only allowed to prepare (approval pending).
    */
   decidedForCycle?: number;
+  /** The row limit of the Parse's decision, for the execution that decision stands for. */
+  rowLimit?: RowLimit;
+}
+
+/**
+ * A statement run under a row limit: the server's count decides whether it stands. `settle` lets the
+ * client's next messages through once the count is known (nothing may reach the server before).
+ */
+export interface LimitWatch {
+  max: number;
+  settle: () => void;
+  /** The Sync that ends the gateway's own extended cycle (for a Query run that way) was sent. */
+  synced: boolean;
+  /** For a Query: its statements' texts, sent one at a time, and which of them are counted. */
+  texts: string[];
+  counted: boolean[];
+  /** The statement whose CommandComplete comes next. */
+  index: number;
 }
 
 export interface Portal {
@@ -42,6 +61,8 @@ export type Pending =
       /** The request's own statements, matched to the server's command completions in order. */
       statements: SqlStatement[];
       completedStatements: number;
+      /** Run under a row limit as an extended cycle the gateway ends (see row-limit.ts). */
+      limit?: LimitWatch;
       /** A refused request: the server fails a stand-in, and its error is replaced by this one. */
       replaceError?: ErrorFields;
     }
@@ -50,7 +71,7 @@ export type Pending =
   | { kind: "bind"; name?: string; portal?: Portal }
   | { kind: "describe-statement"; statement: PreparedStatement; hidden: boolean }
   | { kind: "describe-portal"; portal: Portal }
-  | { kind: "execute"; portal: Portal; masks: ResolvedMask[]; plan?: ColumnMask[]; rows: number; started: number }
+  | { kind: "execute"; portal: Portal; masks: ResolvedMask[]; plan?: ColumnMask[]; rows: number; started: number; limit?: LimitWatch }
   | { kind: "close" };
 
 /** Kinds answered in an extended-protocol cycle: after an ErrorResponse the server skips them until Sync. */

@@ -16,12 +16,16 @@ import { FrameReader, ProtocolError, type Frame } from "./protocol/frame-reader.
 import { readBind, readExecute, readParse, readQuery, readTargeted, resultFormatAt } from "./protocol/frontend-messages.js";
 import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
 import { gateStatement, preview, type GateSession } from "./statement-gate.js";
+import { gateFunctionCall } from "./function-call.js";
 import { SqlDefinitions, withDefinitions } from "./sql-definitions.js";
 import type { ResolvedMask } from "./row-masker.js";
 import type { HoldControl } from "./approval-hold.js";
 import { withholdValues } from "./error-withholding.js";
 import { unreadableClientEncoding } from "./client-encoding.js";
 import { MessageWriter } from "./protocol/message-writer.js";
+import { affectedRows, overLimit, queryAsExtended, rowLimitOf, type RowLimit } from "./row-limit.js";
+import type { LimitWatch } from "./pending.js";
+import { refuseOverLimit } from "./query-limits.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
 
@@ -71,6 +75,8 @@ export class Relay {
   private skippingToSync = false;
   /** SQL text waiting for the statements before it to finish upstream (see pump). */
   private settledWaiters: Array<() => void> = [];
+  /** A Query under a row limit waiting for the server to have answered everything sent before it. */
+  private idleWaiters: Array<() => void> = [];
 
   constructor(options: {
     client: Socket;
@@ -140,7 +146,7 @@ export class Relay {
         const frame = this.inbox.shift()!;
         // The server reads SQL text with the settings the statements before it leave (client_encoding
         // above all): text pipelined behind a running statement waits until it has run.
-        if ((frame.type === "Q" || frame.type === "P") && this.running()) {
+        if ((frame.type === "Q" || frame.type === "P" || frame.type === "F") && this.running()) {
           // Before a Sync the server holds its answers back: Flush asks for them (and has no reply).
           this.send(this.upstream, new MessageWriter(0).finish("H"), "upstream-drain", this.client);
           this.pause("decision", this.client);
@@ -206,7 +212,7 @@ export class Relay {
           return this.discard({ code: "34000", message: `portal "${name}" does not exist`, detail: "Portcullis knows no portal or cursor of that name in this session" });
         }
         if (!portal || (portal.cycle ?? 0) < this.idleThrough) return this.discard(denial(`portal "${name}" was not bound with a Bind message in this transaction`));
-        return this.execute(frame, portal);
+        return this.execute(frame, portal, readExecute(frame.body).maxRows);
       }
       case "C": {
         const target = readTargeted(frame.body);
@@ -226,8 +232,7 @@ export class Relay {
         this.forward(frame, undefined);
         return undefined;
       case "F":
-        this.refuse({ code: SQLSTATE.insufficientPrivilege, message: "Portcullis denied this request: the function-call protocol message is not allowed" });
-        return undefined;
+        return this.functionCall(frame);
       case "X":
         this.upstream.end(frame.raw);
         this.close("client terminated");
@@ -250,6 +255,11 @@ export class Relay {
   }
 
   /** A client's CancelRequest: ends a wait for approval; false when there is none (cancel upstream instead). */
+  /** Whether a statement is running or waiting for approval (an idle-session timeout must not end it). */
+  get busy(): boolean {
+    return this.running() || this.hold !== undefined;
+  }
+
   cancelHold(): boolean {
     const hold = this.hold;
     if (!hold || hold.signal.aborted) return false;
@@ -259,6 +269,8 @@ export class Relay {
 
   private async query(sql: string, frame: Frame): Promise<void> {
     // EXECUTE and FETCH run what was prepared or declared earlier: that is decided with them, each time.
+    const overLimit = await refuseOverLimit(this.context, this.who, sql);
+    if (overLimit) return this.refuse(overLimit);
     let text = sql;
     let definitions = 0;
     if (/execute|fetch|move/i.test(sql)) {
@@ -274,13 +286,42 @@ export class Relay {
     if (!gate.ok) return this.refuse(gate.error);
     if (gate.sensitive) this.withhold = true;
     const statements = gate.verdict.action.statements.slice(definitions);
-    this.forward(frame, { kind: "query", sql: text, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now(), statements, completedStatements: 0 });
+    const entry: Pending = { kind: "query", sql: text, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now(), statements, completedStatements: 0 };
+    const limit = rowLimitOf(gate.verdict, statements);
+    if (limit.kind === "refuse") return this.refuse(limit.error);
+    if (limit.kind === "none") return this.forward(frame, entry);
+    // The gateway's own cycle must not join one the client left open: wait until the server has
+    // answered everything. After an error there it skips to the next Sync, this Query included.
+    if (this.pending.length > 0) {
+      this.send(this.upstream, new MessageWriter(0).finish("H"), "upstream-drain", this.client);
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      if (this.closed) return;
+    }
+    if (this.skippingToSync) return this.forward(frame, entry);
+    // Run as an extended cycle, one statement at a time, that the gateway ends once it has read the
+    // server's row counts: a COMMIT later in the same Query must not run before the count is known.
+    const texts = statements.map((s) => s.text);
+    const settled = new Promise<void>((settle) => (entry.limit = { max: limit.max, settle, synced: false, texts, counted: limit.counted, index: 0 }));
+    this.send(this.upstream, queryAsExtended(texts[0]!), "upstream-drain", this.client);
+    this.expect(entry);
+    await settled;
+  }
+
+  /** A function called by OID: decided as its SQL form (see function-call.ts), then the server runs the message itself. */
+  private async functionCall(frame: Frame): Promise<void> {
+    const gate = await gateFunctionCall(this.context, this.who, frame.body, () => this.holdControl());
+    this.hold = undefined;
+    if (this.closed) return;
+    if (!gate.ok) return this.refuse(gate.error);
+    if (gate.sensitive) this.withhold = true;
+    this.forward(frame, { kind: "query", sql: gate.sql, masks: [], ddl: false, plan: [], rows: 0, started: performance.now(), statements: [], completedStatements: 0 });
   }
 
   /** Every execution is decided on the statement it runs, audited, and consumes an approval of its own. */
-  private async execute(frame: Frame, portal: Portal): Promise<void> {
+  private async execute(frame: Frame, portal: Portal, maxRows: number): Promise<void> {
     const statement = portal.statement;
     let masks: ResolvedMask[] = statement.masks;
+    let limit: RowLimit = statement.rowLimit ?? { kind: "none" };
     if (statement.decidedForCycle !== this.cycle) {
       const gate = await gateStatement(this.context, this.who, statement.sql, () => this.holdControl());
       this.hold = undefined;
@@ -288,13 +329,23 @@ export class Relay {
       if (!gate.ok) return this.discard(gate.error);
       if (gate.sensitive) this.withhold = true;
       masks = gate.masks;
+      limit = rowLimitOf(gate.verdict, gate.verdict.action.kind === "sql" ? gate.verdict.action.statements : []);
       // Rows can only be masked by columns the server described when the statement was prepared.
       if (masks.length > 0 && !statement.fields && statement.masks.length === 0) {
         return this.discard(denial("the policy now masks columns of this prepared statement: prepare it again"));
       }
     }
     statement.decidedForCycle = undefined;
-    this.forward(frame, { kind: "execute", portal, masks, rows: 0, started: performance.now() });
+    const entry: Pending = { kind: "execute", portal, masks, rows: 0, started: performance.now() };
+    if (limit.kind === "refuse") return this.discard(limit.error);
+    if (limit.kind === "none") return this.forward(frame, entry);
+    // A partial Execute leaves the change's count until the last one, past the point it could be undone.
+    if (maxRows > 0) return this.discard(denial(`the policy limits the rows you may change, so a change must be executed whole (Execute with no row limit)`));
+    const settled = new Promise<void>((settle) => (entry.limit = { max: limit.max, settle, synced: true, texts: [], counted: [true], index: 0 }));
+    this.forward(frame, entry);
+    // The count arrives before the Sync only if the server is asked for its answers now.
+    this.send(this.upstream, new MessageWriter(0).finish("H"), "upstream-drain", this.client);
+    await settled;
   }
 
   private async parse(frame: Frame): Promise<void> {
@@ -305,6 +356,8 @@ export class Relay {
       this.discard({ code: "42P05", message: `prepared statement "${message.name}" already exists` });
       return;
     }
+    const overLimit = await refuseOverLimit(this.context, this.who, message.text);
+    if (overLimit) return void this.discard(overLimit);
     const gate = await gateStatement(this.context, this.who, message.text, () => this.holdControl(), "prepare");
     this.hold = undefined;
     if (this.closed) return;
@@ -314,7 +367,10 @@ export class Relay {
     }
     if (gate.sensitive) this.withhold = true;
     const statement: PreparedStatement = { sql: message.text, masks: gate.masks, ddl: gate.ddl };
-    if (gate.verdict.effect !== "approval") statement.decidedForCycle = this.cycle;
+    if (gate.verdict.effect !== "approval") {
+      statement.decidedForCycle = this.cycle;
+      statement.rowLimit = rowLimitOf(gate.verdict, gate.verdict.action.kind === "sql" ? gate.verdict.action.statements : []);
+    }
     this.statements.set(message.name, statement);
     this.forward(frame, { kind: "parse", name: message.name, statement });
     // Masking needs the statement's result columns even when the client never asks for them.
@@ -392,6 +448,13 @@ export class Relay {
       this.client.uncork();
     }
     if (this.settledWaiters.length > 0 && !this.running()) this.wakeSettled();
+    if (this.idleWaiters.length > 0 && this.pending.length === 0) this.wakeIdle();
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** A statement is still running upstream: a Query, an Execute, or a cycle awaiting its ReadyForQuery. */
@@ -411,12 +474,17 @@ export class Relay {
     switch (frame.type) {
       case "1":
       case "2":
+        // The gateway's own extended cycle for a Query under a row limit: the client sent a Query.
+        if (head?.kind === "query" && head.limit) return undefined;
+        this.pending.shift();
+        return frame.raw;
       case "3":
         this.pending.shift();
         return frame.raw;
       case "t":
         return head?.kind === "describe-statement" && head.hidden ? undefined : frame.raw;
       case "n":
+        if (head?.kind === "query" && head.limit) return undefined;
         if (head?.kind === "describe-statement" || head?.kind === "describe-portal") {
           this.pending.shift();
           if (head.kind === "describe-statement" && head.hidden) return undefined;
@@ -427,6 +495,9 @@ export class Relay {
       case "D":
         return this.dataRow(frame, head);
       case "C":
+        if ((head?.kind === "query" || head?.kind === "execute") && head.limit) return this.limitedComplete(frame, head, head.limit);
+        this.complete(frame, head);
+        return frame.raw;
       case "I":
       case "s":
         this.complete(frame, head);
@@ -438,6 +509,7 @@ export class Relay {
         const replaced = head && (head.kind === "query" || head.kind === "parse") && head.replaceError ? errorResponse(head.replaceError) : undefined;
         // After an error the server skips the rest of the extended cycle up to Sync: what it skipped
         // (or failed) defined nothing on it, so the gateway forgets it too.
+        if ((head?.kind === "query" || head?.kind === "execute") && head.limit) this.endLimited(head.limit);
         if (head && isExtended(head)) {
           while (this.pending[0] && this.pending[0].kind !== "sync") this.forgetFailed(this.pending.shift()!);
           if (this.pending.length === 0) this.skippingToSync = true;
@@ -458,13 +530,62 @@ export class Relay {
       }
       case "Z":
         return this.readyForQuery(frame);
+      case "V":
+        // A function call's one value: its result, recorded as a statement's would be.
+        if (head?.kind === "query") this.result(head.sql, frame, 1, [], head.started);
+        return frame.raw;
       default:
         return frame.raw;
     }
   }
 
+  /**
+   * The CommandComplete of a statement run under a row limit. Within the limit it stands. Over it, the
+   * server is made to fail a stand-in before anything commits, so the change is undone exactly as if
+   * the statement had failed there; the client gets the reason in place of the command tag.
+   */
+  private limitedComplete(frame: Frame, head: Pending & { kind: "query" | "execute" }, limit: LimitWatch): Buffer | undefined {
+    const tag = readCommandTag(frame.body);
+    const counted = limit.counted[limit.index++] ?? false;
+    const count = affectedRows(tag);
+    if (!counted || (count !== undefined && count <= limit.max)) {
+      this.complete(frame, head);
+      // The next statement of the Query runs only now that this one's count is known.
+      const next = limit.texts[limit.index];
+      if (head.kind === "query" && next !== undefined) this.send(this.upstream, queryAsExtended(next), "upstream-drain", this.client);
+      else this.endLimited(limit);
+      return frame.raw;
+    }
+    const error = count === undefined ? denial(`the policy limits the rows you may change, and the server did not report a count (${tag})`) : overLimit(count, limit.max);
+    const sql = head.kind === "query" ? head.sql : head.portal.statement.sql;
+    this.result(sql, frame, head.rows, [], head.started, `${tag} (undone: over the row limit of ${limit.max})`);
+    if (head.kind === "execute") {
+      this.pending.shift();
+      this.discard(error);
+    } else {
+      const failing = new MessageWriter().cstring("portcullis_refused").cstring(REFUSED_TEXT).int16(0).finish("P");
+      this.send(this.upstream, failing, "upstream-drain", this.client);
+      head.replaceError = error;
+      head.completedStatements += 1;
+      this.endLimited(limit);
+    }
+    limit.settle();
+    return undefined;
+  }
+
+  /** A statement under a row limit finished (or failed): a Query's own cycle is ended, the client's next message may go. */
+  private endLimited(limit: LimitWatch): void {
+    if (!limit.synced) {
+      limit.synced = true;
+      this.send(this.upstream, new MessageWriter(0).finish("S"), "upstream-drain", this.client);
+    }
+    limit.settle();
+  }
+
   /** A Parse or Bind the server failed or skipped: its statement or portal does not exist there. */
   private forgetFailed(entry: Pending): void {
+    // An Execute under a row limit the server skipped: nothing ran, the client's next message may go.
+    if (entry.kind === "execute" && entry.limit) entry.limit.settle();
     if (entry.kind === "parse" && entry.name !== undefined && this.statements.get(entry.name) === entry.statement) this.statements.delete(entry.name);
     if (entry.kind === "bind" && entry.name !== undefined && this.portals.get(entry.name) === entry.portal) this.portals.delete(entry.name);
   }
@@ -543,8 +664,8 @@ export class Relay {
     return frame.raw;
   }
 
-  private result(sql: string, frame: Frame, rows: number, masked: string[], started: number): void {
-    const tag = frame.type === "C" ? readCommandTag(frame.body) : frame.type === "I" ? "EMPTY" : "SUSPENDED";
+  private result(sql: string, frame: Frame, rows: number, masked: string[], started: number, tagOverride?: string): void {
+    const tag = tagOverride ?? (frame.type === "C" ? readCommandTag(frame.body) : frame.type === "I" ? "EMPTY" : frame.type === "V" ? "FUNCTION CALL" : "SUSPENDED");
     const event = { type: "result" as const, session_id: this.who.session.id, request: sql, command_tag: tag, rows, masked_columns: masked, duration_us: Math.round((performance.now() - started) * 1000) };
     this.context.record(event).catch((error: unknown) => this.context.log(`recording a result failed: ${String(error)}`));
   }
@@ -584,6 +705,8 @@ export class Relay {
     if (this.closed) return;
     this.closed = true;
     this.hold?.abort();
+    this.wakeIdle();
+    for (const entry of this.pending) if ((entry.kind === "query" || entry.kind === "execute") && entry.limit) entry.limit.settle();
     this.wakeSettled();
     this.upstream.destroy();
     if (!this.client.destroyed) this.client.end();

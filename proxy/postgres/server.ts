@@ -4,6 +4,7 @@ import { CancelRegistry } from "./cancel-registry.js";
 import type { PostgresGatewayContext } from "./context.js";
 import type { BinaryDecoder } from "./row-masker.js";
 import { runSession } from "./session.js";
+import { DEFAULT_SESSION_LIMITS, SessionLimits, type SessionLimitSettings } from "./session-limits.js";
 
 export interface PostgresListenerOptions {
   host: string;
@@ -15,6 +16,8 @@ export interface PostgresListenerOptions {
   messageLimit?: number;
   /** How long a client may take from connecting to its first ReadyForQuery (default 60 s, PostgreSQL's authentication_timeout). */
   startupTimeoutMs?: number;
+  /** Session limits and idle timeout (DEFAULT_SESSION_LIMITS otherwise). */
+  sessionLimits?: SessionLimitSettings;
 }
 
 export interface PostgresListener {
@@ -28,6 +31,7 @@ export interface PostgresListener {
 /** Listens for PostgreSQL clients. A session's failure, however it happens, never reaches the listener. */
 export function listenPostgres(options: PostgresListenerOptions): Promise<PostgresListener> {
   const cancels = new CancelRegistry();
+  const limits = new SessionLimits(options.sessionLimits ?? DEFAULT_SESSION_LIMITS);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -38,6 +42,7 @@ export function listenPostgres(options: PostgresListenerOptions): Promise<Postgr
       decode: options.decode,
       messageLimit: options.messageLimit ?? 64 * 1024 * 1024,
       startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
+      limits,
     }).catch((error: unknown) => {
       options.context.log(`session crashed: ${String(error)}`);
       socket.destroy();

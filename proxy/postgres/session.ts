@@ -4,6 +4,7 @@ import { serialize } from "pg-protocol";
 import type { SessionInfo } from "../../engine/policy/types.js";
 import type { CancelRegistry } from "./cancel-registry.js";
 import { acceptStartup } from "./client-startup.js";
+import { unreadableClientEncoding } from "./client-encoding.js";
 import type { PostgresGatewayContext } from "./context.js";
 import {
   AUTH_CLEARTEXT,
@@ -13,20 +14,19 @@ import {
   errorResponse,
   parameterStatus,
   readyForQuery,
+  type ErrorFields,
 } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import { ProtocolError } from "./protocol/frame-reader.js";
 import { readPassword } from "./protocol/frontend-messages.js";
+import { acceptedUserNames, isLoopbackAddress, unsafeName, userNameMatches, visibleName } from "./login-name.js";
 import { Relay } from "./relay.js";
 import type { BinaryDecoder } from "./row-masker.js";
 import { connectUpstream, UpstreamError } from "./upstream/connect.js";
+import { decideStartupSettings, finalSettings, startupSettings } from "./upstream/startup-settings.js";
 import type { PostgresTarget } from "./upstream/target.js";
-
-/** Startup parameters a client may pass through to the target; anything else (`options`, `replication`…) is dropped. */
-const FORWARDED_PARAMETERS = new Set(["application_name", "client_encoding", "DateStyle", "TimeZone", "extra_float_digits", "IntervalStyle", "search_path", "datestyle", "timezone"]);
-
-/** Client encodings whose multibyte characters can end in a quote or backslash byte. */
-const UNSAFE_CLIENT_ENCODINGS = /^\s*(sjis|shift[-_]?jis|big5|gbk|uhc|gb18030|johab|(cp|windows|win)9(32|36|49|50))\s*$/i;
+import { SessionLimits } from "./session-limits.js";
+import { acceptableClientEncoding } from "./client-encoding.js";
 
 export interface SessionOptions {
   context: PostgresGatewayContext;
@@ -35,6 +35,8 @@ export interface SessionOptions {
   messageLimit: number;
   /** A connection that has not reached the relay by then is dropped. */
   startupTimeoutMs: number;
+  /** Per-identity and per-target session limits and the idle-session timeout (defaults otherwise). */
+  limits?: SessionLimits;
   /** Called once when the session ends, whatever ended it. */
   onEnd?: () => void;
 }
@@ -66,33 +68,81 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     const { socket, stream, parameters } = startup;
     socket.on("error", () => undefined);
     const user = parameters.user ?? "";
-    const targetName = parameters.database ?? user;
+    // As on the server, an empty database name means the user name.
+    const targetName = parameters.database || user;
     const sessionId = randomUUID();
+    // Every refused login is recorded, with the names as the client sent them made harmless to print.
+    const refuseLogin = async (code: string, detail: string, error: ErrorFields): Promise<void> => {
+      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: visibleName(targetName), user: visibleName(user), code, detail: visibleName(detail, 2000) }).catch(() => undefined);
+      socket.end(errorResponse({ severity: "FATAL", ...error }));
+    };
+    const badUser = unsafeName(user);
+    const badDatabase = unsafeName(targetName);
+    if (badUser || badDatabase) {
+      const what = badUser ? `user name ${JSON.stringify(visibleName(user))}` : `database name ${JSON.stringify(visibleName(targetName))}`;
+      return refuseLogin("invalid_name", `${what}: ${badUser ?? badDatabase}`, {
+        code: badUser ? SQLSTATE.invalidAuthorization : SQLSTATE.invalidCatalogName,
+        message: `Portcullis refuses the ${what}: ${badUser ?? badDatabase}`,
+      });
+    }
+    // The token is the password: in clear text it may only cross this machine's loopback, unless the
+    // configuration says the network in between is trusted.
+    if (!startup.tls && !context.allowCleartextTokens && !isLoopbackAddress(raw.remoteAddress)) {
+      return refuseLogin("cleartext_refused", "a token would have crossed the network without TLS", {
+        code: SQLSTATE.invalidAuthorization,
+        message: "Portcullis accepts tokens from another host only over TLS: connect with sslmode=require",
+      });
+    }
 
     socket.write(authenticationRequest(AUTH_CLEARTEXT));
     const answer = await stream.next();
-    if (answer.type !== "p") throw new ProtocolError("expected a password message");
+    if (answer.type !== "p") {
+      // The server's words for the same mistake (auth.c, recv_password_packet).
+      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.protocolViolation, message: `expected password response, got message type ${answer.raw[0]}` }));
+      return;
+    }
     const secret = readPassword(answer.body);
     const target = context.target(targetName);
     const auth = await context.authenticate(secret, targetName);
     if (!auth.ok) {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: targetName, user, code: auth.code, detail: auth.detail }).catch(() => undefined);
-      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.invalidPassword, message: `password authentication failed for user "${user}"` }));
-      return;
+      return refuseLogin(auth.code, auth.detail, { code: SQLSTATE.invalidPassword, message: `password authentication failed for user "${user}"` });
     }
     if (!target) {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: targetName, user, code: "unknown_target", detail: `no target named ${targetName}` }).catch(() => undefined);
-      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.invalidCatalogName, message: `Portcullis has no PostgreSQL target named "${targetName}"` }));
-      return;
+      return refuseLogin("unknown_target", `no target named ${visibleName(targetName)}`, { code: SQLSTATE.invalidCatalogName, message: `Portcullis has no PostgreSQL target named "${targetName}"` });
+    }
+    if (!userNameMatches(user, auth.identity)) {
+      const names = acceptedUserNames(auth.identity).map((n) => JSON.stringify(n));
+      return refuseLogin("user_mismatch", `user name ${JSON.stringify(user)} is not ${auth.identity.subject}`, {
+        code: SQLSTATE.invalidAuthorization,
+        message: `Portcullis: user name "${user}" does not match the token, which is for ${JSON.stringify(auth.identity.subject)}`,
+        hint: `connect as user ${names.join(" or ")}`,
+      });
     }
 
-    if (UNSAFE_CLIENT_ENCODINGS.test(parameters.client_encoding ?? "")) {
-      // The policy's parser and the server would disagree on where string literals end.
-      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.featureNotSupported, message: `Portcullis does not accept client_encoding ${parameters.client_encoding}: use UTF8` }));
+    const limits = options.limits ?? defaultLimits;
+    const slot = limits.acquire(JSON.stringify([auth.identity.issuer, auth.identity.subject]), target.name);
+    if (!slot.ok) {
+      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: target.name, user: visibleName(user), code: "session_limit", detail: slot.message }).catch(() => undefined);
+      socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.tooManyConnections, message: `Portcullis: ${slot.message}` }));
       return;
     }
-    const forwarded: Record<string, string> = {};
-    for (const [name, value] of Object.entries(parameters)) if (FORWARDED_PARAMETERS.has(name)) forwarded[name] = value;
+    raw.once("close", slot.release);
+
+    const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
+    // Every setting the client asked for at login reaches the target, once the policy allowed it.
+    const asked = startupSettings(parameters);
+    if (!asked.ok) return refuseLogin("startup_settings", asked.error.message, asked.error);
+    const forwarded = finalSettings(asked.settings);
+    if (forwarded.client_encoding !== undefined && !acceptableClientEncoding(forwarded.client_encoding)) {
+      // The policy's parser and the server would disagree on where string literals end.
+      const message = `Portcullis does not accept client_encoding ${forwarded.client_encoding}: use UTF8`;
+      return refuseLogin("client_encoding", message, { code: SQLSTATE.featureNotSupported, message });
+    }
+    const refusal = await decideStartupSettings(context, { identity: auth.identity, session, target }, asked.settings);
+    if (refusal) {
+      socket.end(errorResponse(refusal));
+      return;
+    }
     let upstream;
     try {
       upstream = await connectUpstream(target, forwarded);
@@ -102,8 +152,15 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       socket.end(errorResponse({ severity: "FATAL", code: error instanceof UpstreamError ? error.sqlstate : SQLSTATE.connectionFailure, message: `Portcullis: ${message}` }));
       return;
     }
+    // However the client spelled it, the encoding the server settled on is the one it will read SQL in.
+    const settled = upstream.parameters.find(([name]) => name === "client_encoding");
+    const unreadable = settled && unreadableClientEncoding(Buffer.from(`client_encoding\0${settled[1]}\0`));
+    if (unreadable) {
+      upstream.socket.destroy();
+      const message = `Portcullis does not accept client_encoding ${unreadable}: use UTF8`;
+      return refuseLogin("client_encoding", message, { code: SQLSTATE.featureNotSupported, message });
+    }
 
-    const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
     try {
       await context.record({ type: "session_start", session_id: sessionId, client_addr: clientAddr, identity: auth.identity, target: target.name });
     } catch {
@@ -129,7 +186,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       client: socket,
       upstream: upstream.socket,
       context,
-      who: { identity: auth.identity, session, target },
+      who: { identity: auth.identity, session, target, ...serverMajorOf(upstream.parameters) },
       clientReader: stream.reader,
       status: upstream.status,
       decode: options.decode,
@@ -141,6 +198,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     });
     clearTimeout(startupTimer);
     relay.start(queued);
+    watchIdle(socket, relay, limits.settings.idleTimeoutMs);
   } catch (error) {
     if (error instanceof ProtocolError) {
       if (!raw.destroyed) raw.end(errorResponse({ severity: "FATAL", code: SQLSTATE.protocolViolation, message: `Portcullis: invalid startup: ${error.message}` }));
@@ -152,9 +210,31 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
   }
 }
 
+const defaultLimits = new SessionLimits();
+
+/**
+ * Closes a session that has sent and received nothing for `timeoutMs` while no statement runs or
+ * waits, as the server's idle_session_timeout does, so forgotten sessions give back their slot.
+ */
+function watchIdle(socket: Socket, relay: Relay, timeoutMs: number): void {
+  if (timeoutMs <= 0) return;
+  socket.setTimeout(timeoutMs);
+  socket.on("timeout", () => {
+    if (relay.busy) return;
+    relay.fail({ severity: "FATAL", code: SQLSTATE.idleSessionTimeout, message: `terminating connection due to idle-session timeout (${Math.round(timeoutMs / 1000)} s)` }, "idle_session_timeout");
+  });
+}
+
 /** Cancels the upstream backend a session runs on, as a server's cancel key would. */
 function sendCancel(target: PostgresTarget, processId: number, secretKey: number): void {
   const socket = tcpConnect({ host: target.host, port: target.port });
   socket.on("error", () => undefined);
   socket.on("connect", () => socket.end(serialize.cancel(processId, secretKey)));
+}
+
+/** The major version in the server's `server_version` ("15.10 (Debian 15.10-0+deb12u1)" → 15). */
+function serverMajorOf(parameters: Array<[string, string]>): { serverMajor?: number } {
+  const version = parameters.find(([name]) => name === "server_version")?.[1];
+  const major = version ? /^(\d+)/.exec(version)?.[1] : undefined;
+  return major ? { serverMajor: Number(major) } : {};
 }

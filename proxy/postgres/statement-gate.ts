@@ -19,6 +19,8 @@ export interface GateSession {
   identity: Identity;
   session: SessionInfo;
   target: PostgresTarget;
+  /** The target server's major version, as it reported `server_version` at login. */
+  serverMajor?: number;
 }
 
 /**
@@ -36,8 +38,10 @@ export type GatePhase = "run" | "prepare";
 export async function gateStatement(context: PostgresGatewayContext, who: GateSession, sql: string, hold?: () => HoldControl, phase: GatePhase = "run"): Promise<GateResult> {
   // Names are resolved against the target's catalog, as the server resolves them.
   let facts = await targetFacts(context.catalog(who.target), who.session, sql, (line) => context.log(line));
+  // Statements are read with the target's own grammar too.
+  if (who.serverMajor !== undefined) facts = { ...facts, serverMajor: who.serverMajor };
   let verdict = evaluate(context, who, sql, undefined, facts);
-  if (decidedOnStaleNames(facts, who.session, verdict)) verdict = evaluate(context, who, sql, undefined, (facts = { catalog: facts.catalog!.uncertainSearchPath() }));
+  if (decidedOnStaleNames(facts, who.session, verdict)) verdict = evaluate(context, who, sql, undefined, (facts = { ...facts, catalog: facts.catalog!.uncertainSearchPath() }));
   const desk = context.approvals;
   // SQL PREPARE alone, like a Parse, runs nothing: its approval is asked for by each EXECUTE of it.
   const prepareOnly = verdict.effect === "approval" && (phase === "prepare" || onlyPrepares(verdict));

@@ -117,6 +117,26 @@ test("a psql client's TRUNCATE waits on the wire until dana approves it in the b
   assert.is((left.rows[0] as { n: number }).n, 0, "the table was truncated upstream");
 });
 
+test("bidirectional controls and escapes in a held statement are shown, not obeyed", async () => {
+  const env = await t.psqlEnv("alice");
+  // U+202E reverses what follows, U+2066 isolates it: raw, the reader would see "read-only" text reordered.
+  const sql = "TRUNCATE users CASCADE -- \u202Eylno-daer tnemetats\u2066 \u001b[2K";
+  const client = run("psql", ["-X", "-c", sql], env);
+  let held: Awaited<ReturnType<typeof t.approvals.list>>[number] | undefined;
+  for (let i = 0; i < 100 && !held; i++) {
+    held = (await t.approvals.list({ status: "pending" })).find((r) => r.request.sql.startsWith("TRUNCATE users"));
+    if (!held) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(held, "the statement became a pending approval request");
+  await page.goto(`${t.url}/console/approvals`);
+  const shown = await page.locator(`article[data-approval-id="${held.id}"] pre.sql`).innerText();
+  assert.not.match(shown, /[\u202a-\u202e\u2066-\u2069\u001b]/, "a control character reached the page raw");
+  assert.match(shown, "\\u202eylno-daer tnemetats\\u2066 \\x1b[2K");
+  await screenshot("04b-bidi-visible");
+  await t.approvals.decide(held.id, t.identityOf("dana"), "deny").catch(() => undefined);
+  await client;
+});
+
 test("the audit log shows the decision, filters, and verifies its chain", async () => {
   await page.getByRole("link", { name: "Audit log" }).click();
   await page.waitForURL(`${t.url}/console/audit`);

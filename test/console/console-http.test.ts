@@ -254,6 +254,49 @@ test("sign-in returns only to console pages, and a cancelled sign-in says so", a
   assert.match(textOf(stray), "This sign-in was not started here");
 });
 
+test("a copy of the session cookie (a page on another port received it) is useless once its owner signs out", async () => {
+  const browser = new Browser();
+  const page = await signIn(browser, "dana");
+  const request = await t.requestApproval("alice", "TRUNCATE orders");
+  const approvals = await browser.get(`${t.url}/console/approvals`);
+  const form = decideForm(approvals, request.id);
+  assert.ok(form, "dana may decide it");
+  const stolen = browser.cookieHeader("/console/approvals");
+  assert.match(stolen, /portcullis_console=/);
+  const out = await browser.submit(page, formsOf(approvals).find((f) => f.action === "/console/logout")!);
+  expectPage(out, "signed-out");
+  const replay = await fetch(`${t.url}/console/approvals/${request.id}/decide`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: stolen, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ ...form.fields, outcome: "approve" }).toString(),
+  });
+  assert.is(replay.status, 401);
+  assert.is((await t.approvals.get(request.id))?.status, "pending");
+  const view = await fetch(`${t.url}/console/audit`, { redirect: "manual", headers: { cookie: stolen } });
+  assert.ok([302, 303].includes(view.status), "the old cookie opens no page either");
+  assert.match(view.headers.get("location") ?? "", /^\/console\/login/);
+});
+
+test("a return address with any character is followed as a console path, never a failure", async () => {
+  const browser = new Browser();
+  await signIn(browser, "dana");
+  for (const next of ["/console/approvals?q=€", "/console/ünïcode", "/console/%E2%82%AC", "/console/a b", "//evil.example/€"]) {
+    const res = await fetch(`${t.url}/console/login?next=${encodeURIComponent(next)}`, { redirect: "manual", headers: { cookie: browser.cookieHeader("/console/login") } });
+    assert.ok([302, 303].includes(res.status), `${next}: ${res.status}`);
+    const location = res.headers.get("location") ?? "";
+    assert.ok(location.startsWith("/console/"), `${next} -> ${location}`);
+    assert.not.match(location, /evil/);
+  }
+  // Signed out, the address rides through the provider and back.
+  const fresh = new Browser();
+  const login = await fresh.get(`${t.url}/console/login?next=${encodeURIComponent("/console/audit?subject=ünï")}`);
+  expectPage(login, "login");
+  const landed = await fresh.submit(login, formsOf(login)[0]!, { username: "dana" });
+  assert.is(landed.status, 200);
+  assert.is(new URL(landed.url).pathname, "/console/audit");
+});
+
 test("signing out ends the session", async () => {
   const browser = new Browser();
   const page = await signIn(browser, "dana");

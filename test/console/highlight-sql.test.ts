@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { highlightSql, tokenize } from "../../proxy/console/highlight-sql.js";
 import { html } from "../../proxy/console/html.js";
+import { visibleText as shown } from "../../engine/visible-text.js";
 
 /** What a browser shows for highlighted markup: tags dropped, entities decoded. */
 function visibleText(markup: string): string {
@@ -29,8 +30,9 @@ const HOSTILE = [
   "",
 ];
 
-test("the highlighted text is exactly the statement, whatever it holds", () => {
-  for (const sql of HOSTILE) assert.is(visibleText(highlightSql(sql).text), sql, sql);
+test("the highlighted text is exactly the statement, whatever it holds (hidden characters shown as escapes)", () => {
+  for (const sql of HOSTILE) assert.is(visibleText(highlightSql(sql).text), shown(sql), sql);
+  assert.is(visibleText(highlightSql("SELECT \u2028line, \u0000nul, \u202Eevil").text), "SELECT \\u2028line, \\x00nul, \\u202eevil");
 });
 
 test("no markup from the statement survives: only the highlighter's own spans", () => {

@@ -28,7 +28,7 @@ async function machineToken(): Promise<string> {
 }
 
 async function env(extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
-  return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: "ci", PGDATABASE: "shop", PGPASSWORD: await machineToken(), PGSSLMODE: "disable", ...extra };
+  return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: "token", PGDATABASE: "shop", PGPASSWORD: await machineToken(), PGSSLMODE: "disable", ...extra };
 }
 
 test.before(async () => {

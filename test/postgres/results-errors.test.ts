@@ -22,7 +22,7 @@ test.after(async () => {
 });
 
 async function client(who: Identity = ALICE): Promise<pg.Client> {
-  const c = new pg.Client({ host: "127.0.0.1", port: g.gateway.port, user: "alice", database: "demo", password: await g.token(who) });
+  const c = new pg.Client({ host: "127.0.0.1", port: g.gateway.port, user: who.subject, database: "demo", password: await g.token(who) });
   c.on("error", () => undefined);
   await c.connect();
   return c;

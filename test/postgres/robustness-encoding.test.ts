@@ -40,7 +40,7 @@ async function switchThenSmuggle(c: WireClient, switcher: string): Promise<void>
   assert.is(await orders(), 20, `${switcher}: the smuggled DELETE ran`);
 }
 
-const session = async (who: Identity = ALICE): Promise<WireClient> => wireLogin(g.gateway.port, { user: "alice", database: "demo", password: await g.token(who) });
+const session = async (who: Identity = ALICE): Promise<WireClient> => wireLogin(g.gateway.port, { user: who.subject, database: "demo", password: await g.token(who) });
 
 /** The policy itself refuses the switch; the smuggling payload then reaches a UTF-8 server as invalid text. */
 async function deniedThenSmuggle(c: WireClient, switcher: string): Promise<void> {

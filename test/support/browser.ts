@@ -80,7 +80,8 @@ export class Browser {
     throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);
   }
 
-  private cookieHeader(path: string): string {
+  /** The Cookie header this browser would send to `path` (to replay it from elsewhere, as an attacker's page would). */
+  cookieHeader(path: string): string {
     return [...this.cookies.values()]
       .filter((c) => path === c.path || path.startsWith(c.path.endsWith("/") ? c.path : `${c.path}/`) || c.path === "/")
       .map((c) => `${c.name}=${c.value}`)

@@ -1,3 +1,4 @@
+import type { SessionLimitSettings } from "../../proxy/postgres/session-limits.js";
 import { randomBytes } from "node:crypto";
 import type { SecureContext } from "node:tls";
 import { Engine } from "../../engine/engine.js";
@@ -8,6 +9,7 @@ import { defaultPolicyDir } from "../../engine/paths.js";
 import { createPostgresContext } from "../../proxy/gateway/postgres-context.js";
 import type { SessionEvent } from "../../proxy/postgres/context.js";
 import { listenPostgres, type PostgresListener } from "../../proxy/postgres/server.js";
+import type { QueryLimits } from "../../proxy/postgres/query-limits.js";
 import type { PostgresTarget } from "../../proxy/postgres/upstream/target.js";
 import { binaryToText } from "../../proxy/postgres/value-text.js";
 import { startPostgres, type RunningPostgres } from "./postgres.js";
@@ -57,9 +59,26 @@ export interface GatewayTestOptions {
   extraTargets?: PostgresTarget[];
   /** TLS for clients (SSLRequest is answered "N" without it). */
   tls?: { context: SecureContext; required: boolean };
+  /** How much SQL one message may carry (the gateway's defaults otherwise). */
+  queryLimits?: QueryLimits;
   /** How long a client may take to log in before the gateway drops it (the listener's default otherwise). */
   startupTimeoutMs?: number;
+  /** Where the gateway listens (default 127.0.0.1). */
+  host?: string;
+  /** Accept tokens without TLS from other hosts. */
+  allowCleartextTokens?: boolean;
+  /** Session limits and idle timeout (the listener's defaults otherwise). */
+  sessionLimits?: SessionLimitSettings;
 }
+
+/** The user name a client of `who` logs in with: the subject's local part ("alice" for alice@example.com), which the gateway accepts. */
+export function userNameOf(who: Identity): string {
+  const at = who.subject.lastIndexOf("@");
+  return at > 0 ? who.subject.slice(0, at) : who.subject;
+}
+
+/** Tests open many sessions of one identity at once (fuzzing, pipelines): the limits are tested on their own. */
+const TEST_SESSION_LIMITS: SessionLimitSettings = { perIdentityPerTarget: 1000, perTarget: 1000, idleTimeoutMs: 0 };
 
 export async function startGatewayUnderTest(options: GatewayTestOptions = {}): Promise<GatewayUnderTest> {
   const gatewayPassword = options.targetPassword ?? randomBytes(12).toString("hex");
@@ -80,8 +99,10 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     },
     log: (line) => logs.push(line),
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.allowCleartextTokens ? { allowCleartextTokens: true } : {}),
+    ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}),
   });
-  const gateway = await listenPostgres({ host: "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}) });
+  const gateway = await listenPostgres({ host: options.host ?? "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}), sessionLimits: options.sessionLimits ?? TEST_SESSION_LIMITS });
   const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;
   return {
     pg,
@@ -93,7 +114,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     target,
     token,
     async env(who: Identity = ALICE) {
-      return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.port), PGUSER: "alice", PGDATABASE: "demo", PGPASSWORD: await token(who), PGSSLMODE: "disable", PGCONNECT_TIMEOUT: "10" };
+      return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.port), PGUSER: userNameOf(who), PGDATABASE: "demo", PGPASSWORD: await token(who), PGSSLMODE: "disable", PGCONNECT_TIMEOUT: "10" };
     },
     async stop() {
       await gateway.close();

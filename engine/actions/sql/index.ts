@@ -1,7 +1,8 @@
+import { grammarDivergence } from "./grammar.js";
 import { loadSqlParser, parseSql } from "./parser.js";
 import type { CatalogIndex } from "./catalog.js";
 import { analyzeStatement } from "./statement.js";
-import { statementText } from "./statement-text.js";
+import { StatementSlicer } from "./statement-text.js";
 import type { SqlAction } from "./types.js";
 
 export type * from "./types.js";
@@ -13,6 +14,8 @@ export interface SqlNormalizeOptions {
   maxBytes?: number;
   /** The target's catalog: names are resolved as the server resolves them. Absent: every candidate counts. */
   catalog?: CatalogIndex;
+  /** The target server's major version: a statement its grammar reads differently is not analyzed (grammar.ts). */
+  serverMajor?: number;
 }
 
 export const DEFAULT_MAX_SQL_BYTES = 4 * 1024 * 1024;
@@ -34,8 +37,11 @@ export function normalizeSql(text: string, options: SqlNormalizeOptions = {}): S
   if (text.length === 0) return { kind: "sql", statements: [] };
   const parsed = parseSql(text);
   if (!parsed.ok) return { kind: "sql", statements: [], parse_error: { message: parsed.message, position: parsed.position } };
+  const divergence = grammarDivergence(text, parsed.tree, options.serverMajor);
+  if (divergence) return { kind: "sql", statements: [], parse_error: { message: divergence, position: 0 } };
   try {
-    const statements = parsed.statements.map((s) => analyzeStatement(s.node, statementText(text, s.location, s.length), options.catalog));
+    const slicer = new StatementSlicer(text);
+    const statements = parsed.statements.map((s) => analyzeStatement(s.node, slicer.text(s.location, s.length), options.catalog));
     return { kind: "sql", statements };
   } catch (error) {
     // A parse tree too deep for the analyser's recursion (or any analyser bug) must deny, not crash.

@@ -1,4 +1,5 @@
 import { loadModule, parseSync, hasSqlDetails } from "libpg-query";
+import { loadGrammars } from "./grammar.js";
 
 /** A node of the libpg_query JSON parse tree: `{ NodeType: { ...fields } }`. Kept structural on purpose. */
 export type PgNode = Record<string, unknown>;
@@ -11,14 +12,14 @@ export interface RawStatement {
 }
 
 export type ParseOutcome =
-  | { ok: true; statements: RawStatement[] }
+  | { ok: true; statements: RawStatement[]; tree: unknown }
   | { ok: false; message: string; position: number };
 
 let loaded: Promise<void> | undefined;
 
 /** Loads the PostgreSQL parser (WASM) once per process; every other call here is synchronous. */
 export function loadSqlParser(): Promise<void> {
-  loaded ??= loadModule();
+  loaded ??= Promise.all([loadModule(), loadGrammars()]).then(() => undefined);
   return loaded;
 }
 
@@ -38,5 +39,5 @@ export function parseSql(text: string): ParseOutcome {
   for (const raw of tree.stmts ?? []) {
     if (raw.stmt) statements.push({ node: raw.stmt, location: raw.stmt_location ?? 0, length: raw.stmt_len });
   }
-  return { ok: true, statements };
+  return { ok: true, statements, tree };
 }

@@ -7,6 +7,7 @@ import { boundsTarget, isLiteralRows, literalAliases, type BoundContext } from "
 import { asDerived, Effects, type OutputColumn, type Source } from "./lineage.js";
 import { dependencyOrder } from "./cte-order.js";
 import { columnOf, renameOutputs, Scope, starColumns, starOf, type RangeEntry } from "./scope.js";
+import { keywordAsColumnRef } from "./server-keywords.js";
 import type { RelationName } from "./types.js";
 
 type Fields = Record<string, unknown>;
@@ -93,7 +94,7 @@ export class QueryAnalyzer {
     for (const item of list(targetList)) {
       const target = fieldsOf(item, "ResTarget");
       if (!target) continue;
-      const ref = fieldsOf(target.val, "ColumnRef");
+      const ref = fieldsOf(target.val, "ColumnRef") ?? keywordAsColumnRef(target.val);
       if (ref) {
         const names = nameList(ref.fields);
         const last = names[names.length - 1]!;
@@ -263,6 +264,8 @@ export class QueryAnalyzer {
         return ctx === "derived" ? asDerived(sources) : sources;
       }
       case "FuncCall": {
+        const asColumn = keywordAsColumnRef(node);
+        if (asColumn) return this.expr({ ColumnRef: asColumn }, scope, ctx);
         const names = nameList(f.funcname);
         this.function(names);
         this.expr(f.agg_filter, scope, "filter");

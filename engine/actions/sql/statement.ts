@@ -12,10 +12,10 @@ import { booleanOption, EXPLAIN_OPTIONS, UnknownOptionError } from "./option-val
 import type { PgNode } from "./parser.js";
 import { QueryAnalyzer } from "./query-analyzer.js";
 import { Scope } from "./scope.js";
-import type { SqlStatement, StatementCategory, TableAccess } from "./types.js";
+import type { LockMode, SqlStatement, StatementCategory, TableAccess } from "./types.js";
 
 type Fields = Record<string, unknown>;
-type Extras = Pick<SqlStatement, "copy" | "prepared_name" | "cursor_name" | "setting" | "explain">;
+type Extras = Pick<SqlStatement, "copy" | "prepared_name" | "cursor_name" | "setting" | "explain" | "lock">;
 interface Shape {
   command: string;
   category: StatementCategory;
@@ -122,6 +122,12 @@ class StatementVisitor {
       case "SecLabelStmt":
         this.namedObject(f);
         return UTILITY_COMMANDS[type]!;
+      case "LockStmt": {
+        for (const rel of list(f.relations)) this.relation(rel, "write");
+        // The parse tree numbers the modes as the server's lockdefs.h does; an unknown number is the strongest.
+        const mode = LOCK_MODES[typeof f.mode === "number" ? f.mode : 0] ?? "ACCESS EXCLUSIVE";
+        return { ...UTILITY_COMMANDS[type]!, extras: { lock: { mode } } };
+      }
       case "GrantStmt":
         if (RELATION_OBJECT_TYPES.has(str(f.objtype) ?? "")) for (const rel of list(f.objects)) this.relation(rel, "ddl");
         return { command: f.is_grant === true ? "GRANT" : "REVOKE", category: "dcl" };
@@ -261,6 +267,18 @@ class StatementVisitor {
     for (const child of Object.values(n ? n[1] : value)) this.relationsWithin(child, access);
   }
 }
+
+/** Lock modes by their number in the parse tree (1 = AccessShareLock … 8 = AccessExclusiveLock). */
+const LOCK_MODES: Record<number, LockMode> = {
+  1: "ACCESS SHARE",
+  2: "ROW SHARE",
+  3: "ROW EXCLUSIVE",
+  4: "SHARE UPDATE EXCLUSIVE",
+  5: "SHARE",
+  6: "SHARE ROW EXCLUSIVE",
+  7: "EXCLUSIVE",
+  8: "ACCESS EXCLUSIVE",
+};
 
 /** The text of a constant in SET's argument list (`'UTC'`, `42`, `on`). */
 function constantText(value: unknown): string | undefined {

@@ -103,7 +103,20 @@ export interface SqlStatement {
   setting?: { name: string; value: string | null };
   /** EXPLAIN ANALYZE executes its statement; plain EXPLAIN does not. */
   explain?: { analyze: boolean };
+  /** LOCK TABLE: the table-level lock mode it takes (`ACCESS EXCLUSIVE` when none is written), as the server names it. */
+  lock?: { mode: LockMode };
 }
+
+/** PostgreSQL's table-level lock modes, weakest first. https://www.postgresql.org/docs/current/explicit-locking.html */
+export type LockMode =
+  | "ACCESS SHARE"
+  | "ROW SHARE"
+  | "ROW EXCLUSIVE"
+  | "SHARE UPDATE EXCLUSIVE"
+  | "SHARE"
+  | "SHARE ROW EXCLUSIVE"
+  | "EXCLUSIVE"
+  | "ACCESS EXCLUSIVE";
 
 export interface SqlParseError {
   message: string;

@@ -50,7 +50,7 @@ ${request.decided_by ? html`<dt>Decided</dt><dd>${request.status} by ${request.d
 ${request.grant ? html`<dt>Grant</dt><dd>${request.grant.use === "once" ? "once" : "any number of times"} until ${time(request.grant.expires_at)} (used ${request.grant.uses}×)</dd>` : ""}
 </dl>
 <section class="reasons"><h3>Why it needs approval</h3><ul>${request.reasons.map((r) => html`<li>${r}</li>`)}</ul></section>
-<section class="statement"><h3>Statement</h3><pre class="sql"><code>${highlightSql(request.request.sql)}</code></pre>${touches(request.action)}</section>
+<section class="statement"><h3>Statement</h3>${cutNote(request)}<pre class="sql"><code>${highlightSql(request.request.sql)}</code></pre>${touches(request.action)}</section>
 ${requesterBlock(request)}
 <details class="action-doc"><summary>Action document</summary><pre>${JSON.stringify(request.action, null, 2)}</pre></details>
 ${request.status === "pending" ? decisionBlock(request, viewer) : ""}
@@ -111,4 +111,11 @@ ${requests.map(
   (r) => html`<tr><td><a href="/console/approvals/${r.id}">${r.id}</a> ${summaryOf(r.action)}</td><td>${badge(r.status)}</td><td>${r.target.name}</td><td>${r.requester.subject}</td><td>${r.decided_by ?? "—"}</td><td>${time(r.decided_at ?? r.expires_at)}</td></tr>`,
 )}
 </tbody></table>`;
+}
+
+/** A statement stored cut says so, with the whole text's size and digest (what the approval is bound to). */
+function cutNote(request: ApprovalRequest): Html | string {
+  const { sql_bytes: bytes, sql_sha256: sha256 } = request.request;
+  if (bytes === undefined) return "";
+  return html`<p class="warning">Only the first ${Buffer.byteLength(request.request.sql, "utf8")} bytes are shown: the statement is ${bytes} bytes long (SHA-256 ${sha256 ?? "?"}), and the approval covers exactly that whole text.</p>`;
 }

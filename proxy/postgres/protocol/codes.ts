@@ -16,6 +16,8 @@ export const SQLSTATE = {
   protocolViolation: "08P01",
   connectionFailure: "08006",
   cannotConnectNow: "57P03",
+  tooManyConnections: "53300",
+  idleSessionTimeout: "57P05",
   featureNotSupported: "0A000",
   invalidCatalogName: "3D000",
   queryCanceled: "57014",

@@ -30,6 +30,7 @@ export class FrameReader {
   private pendingBytes = 0;
   private untypedNext = false;
   private nextLimit: number | undefined;
+  private anyTypeNext = false;
   private readonly options: FrameReaderOptions;
 
   constructor(options: FrameReaderOptions) {
@@ -44,6 +45,11 @@ export class FrameReader {
   /** Caps the next message's body below `maxLength` (a password before authentication needs far less than a query). */
   limitNext(maxLength: number): void {
     this.nextLimit = maxLength;
+  }
+
+  /** Accepts any type byte for the next message only (its reader answers a wrong one as the server would). */
+  acceptAnyTypeNext(): void {
+    this.anyTypeNext = true;
   }
 
   /** Bytes received but not yet returned as a frame (for example after a TLS upgrade request). */
@@ -71,7 +77,7 @@ export class FrameReader {
     const head = this.peek(header);
     const type = this.untypedNext ? "" : String.fromCharCode(head[0]!);
     const length = head.readInt32BE(header - 4);
-    if (type !== "" && this.options.allowedTypes && !this.options.allowedTypes.has(type)) {
+    if (type !== "" && !this.anyTypeNext && this.options.allowedTypes && !this.options.allowedTypes.has(type)) {
       throw new ProtocolError(`unexpected message type 0x${head[0]!.toString(16).padStart(2, "0")}`);
     }
     if (length < 4 || length - 4 > (this.nextLimit ?? this.options.maxLength)) {
@@ -82,6 +88,7 @@ export class FrameReader {
     const raw = this.take(total);
     this.untypedNext = false;
     this.nextLimit = undefined;
+    this.anyTypeNext = false;
     return { type, body: raw.subarray(header), raw };
   }
 

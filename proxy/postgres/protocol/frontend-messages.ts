@@ -3,36 +3,6 @@ import { ProtocolError } from "./frame-reader.js";
 
 /** Decoders for the client messages the gateway must understand; everything else is forwarded as bytes. */
 
-export interface StartupParameters {
-  code: number;
-  parameters: Record<string, string>;
-}
-
-/** Reads a startup-phase body: the protocol code and, for StartupMessage, its name/value pairs. */
-export function readStartup(body: Buffer): StartupParameters {
-  const r = new BodyReader(body);
-  const code = r.int32();
-  const parameters: Record<string, string> = {};
-  if (code === 196608) {
-    for (;;) {
-      const name = r.cstring();
-      if (name === "") break;
-      parameters[name] = r.cstring();
-    }
-    r.end();
-  }
-  return { code, parameters };
-}
-
-export function readCancel(body: Buffer): { processId: number; secretKey: number } {
-  const r = new BodyReader(body);
-  r.int32();
-  const processId = r.int32();
-  const secretKey = r.int32();
-  r.end();
-  return { processId, secretKey };
-}
-
 export function readPassword(body: Buffer): string {
   const r = new BodyReader(body);
   const password = r.cstring();
@@ -123,4 +93,15 @@ export function resultFormatAt(formats: number[], index: number): number {
   if (formats.length === 0) return 0;
   if (formats.length === 1) return formats[0]!;
   return formats[index] ?? 0;
+}
+
+/**
+ * The function a FunctionCall ('F') message calls: its first four bytes, the function's OID, or
+ * undefined when the message is shorter. The rest (argument formats, arguments, result format) is
+ * the server's to read: it answers a malformed remainder with an ERROR of its own, after checking
+ * the function, exactly as for a well-formed one.
+ * https://www.postgresql.org/docs/current/protocol-message-formats.html
+ */
+export function readFunctionOid(body: Buffer): number | undefined {
+  return body.length >= 4 ? body.readUInt32BE(0) : undefined;
 }

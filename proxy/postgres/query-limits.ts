@@ -1,0 +1,74 @@
+import { countStatements } from "../../engine/actions/sql/statement-count.js";
+import type { Verdict } from "../../engine/decide.js";
+import type { SqlAction } from "../../engine/actions/sql/index.js";
+import type { PostgresGatewayContext } from "./context.js";
+import type { ErrorFields } from "./protocol/backend-messages.js";
+import type { GateSession } from "./statement-gate.js";
+
+/**
+ * How much SQL one message may carry. Everything the gateway does with a message (parsing, analysis,
+ * the policy, the audit record) grows with it and runs on the one event loop every session shares:
+ * these bounds keep one client from stalling the others.
+ */
+export interface QueryLimits {
+  /** The most bytes (UTF-8) of SQL text in one Query or Parse message. */
+  maxBytes: number;
+  /** The most statements in one Query message. */
+  maxStatements: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxBytes: 1024 * 1024, maxStatements: 1000 };
+
+/** PostgreSQL's program_limit_exceeded: what the server itself answers for a statement too large to handle. */
+export const PROGRAM_LIMIT_EXCEEDED = "54000";
+
+/** Why `sql` is over `limits`, or undefined when it is within them. Linear in the text, parses nothing. */
+export function queryLimitExceeded(sql: string, limits: QueryLimits): string | undefined {
+  // A JavaScript string's length bounds its UTF-8 size from below: counting bytes can wait for a long one.
+  if (sql.length > limits.maxBytes || Buffer.byteLength(sql, "utf8") > limits.maxBytes) {
+    return `the query text is ${Buffer.byteLength(sql, "utf8")} bytes, more than the ${limits.maxBytes} bytes allowed in one message`;
+  }
+  const statements = countStatements(sql, limits.maxStatements);
+  if (statements > limits.maxStatements) {
+    return `the query holds more than ${limits.maxStatements} statements, the most allowed in one message`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks `sql` against the session's limits before anything analyses it. Over a limit, the refusal is
+ * audited as a denial (without analysing the text) and the error to answer with is returned; undefined
+ * when the text is within the limits. A failed audit write is a refusal too.
+ */
+export async function refuseOverLimit(context: PostgresGatewayContext, who: GateSession, sql: string): Promise<ErrorFields | undefined> {
+  const reason = queryLimitExceeded(sql, context.queryLimits ?? DEFAULT_QUERY_LIMITS);
+  if (reason === undefined) return undefined;
+  const error: ErrorFields = {
+    code: PROGRAM_LIMIT_EXCEEDED,
+    message: `Portcullis: ${reason}`,
+    hint: "send the statements in smaller messages",
+  };
+  try {
+    await context.record({ type: "decision", session_id: who.session.id, request: sql, verdict: limitVerdict(context, who, reason) });
+  } catch (error) {
+    context.log(`audit write failed, denying: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return error;
+}
+
+/**
+ * The denial as the audit log records it. The policy never sees the text: its revision and the
+ * request's envelope come from deciding an empty request, and the action says why nothing was analysed.
+ */
+function limitVerdict(context: PostgresGatewayContext, who: GateSession, reason: string): Verdict {
+  const empty = context.decide({
+    identity: who.identity,
+    session: who.session,
+    target: { name: who.target.name, type: "postgres", tags: who.target.tags },
+    request: { sql: "" },
+  });
+  const action: SqlAction = { kind: "sql", statements: [], parse_error: { message: `not analysed: ${reason}`, position: 0 } };
+  const decision: Verdict["decision"] = { allow: false, reasons: [reason] };
+  if (empty.decision.policy_revision !== undefined) decision.policy_revision = empty.decision.policy_revision;
+  return { ...empty, effect: "deny", decision, action, input: { ...empty.input, action } };
+}
