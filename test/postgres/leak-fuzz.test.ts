@@ -47,7 +47,7 @@ test("no canary reaches alice from a fixed sample of generated and SQLsmith quer
   fuzzer.runAs(ALICE);
   assert.ok(await sqlsmithAvailable(), "sqlsmith is not installed (scripts/setup.sh installs it)");
   const generated = generatePositions(new Rng(SEED), 2 * POSITION_NAMES.length, 10_000);
-  const smith = await sqlsmithQueries(fuzzer.gateway.pg, SEED, 120);
+  const smith = await sqlsmithQueries(fuzzer.gateway.pg, SEED, 150);
   fuzzer.resetTally();
   for (const q of [...generated, ...smith]) await fuzzer.run(q);
   const t = fuzzer.tally;
