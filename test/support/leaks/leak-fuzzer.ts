@@ -10,6 +10,7 @@ import type { GeneratedQuery, Protocol } from "./positions.js";
  * with canaries in those columns, and searches every byte the client received for them: rows, COPY
  * data, error and notice fields, notifications, command tags. The bytes are taken from a TCP tee in
  * front of the gateway, so nothing a client library drops or parses differently escapes the search.
+ * A masked value copied into a column that is not masked (readable later by anyone) is a leak too.
  * Queries run in autocommit, as an attacker's would; the superuser puts the canaries back after each.
  */
 
@@ -34,6 +35,8 @@ export interface Tally {
 }
 
 const USERS = 6;
+/** The rows of `orders` the demo schema seeds (test/support/pg-gateway.ts); others were added by a query. */
+const SEEDED_ORDERS = 20;
 
 function emptyTally(): Tally {
   return { tried: 0, outcomes: { answered: 0, denied: 0, failed: 0, "timed out": 0, "connection lost": 0 }, leaks: [], positions: new Map(), firstErrors: new Map() };
@@ -134,9 +137,34 @@ export class LeakFuzzer {
     await new Promise((r) => setImmediate(r));
     const received = Buffer.concat(connection.toClient.slice(from));
     this.record(query, outcome, received);
-    // Put the canaries back in case a write changed them, and end what the query may have left open.
+    await this.findCopies(query);
+    // Put the canaries back in case a write changed them.
     await this.superuser.query(canarySql(this.canaries));
     return outcome;
+  }
+
+  /**
+   * A masked value the query wrote into a column that is not masked can be read back by anyone later:
+   * that is a leak of the query that wrote it. The unmasked columns are searched (as the superuser)
+   * after every query, and put back as they were.
+   */
+  private async findCopies(query: GeneratedQuery): Promise<void> {
+    const r = await this.superuser.query<{ users: string | null; orders: string | null }>(
+      `SELECT (SELECT string_agg(concat_ws(' ', id, name, age), ' ') FROM users) AS users,
+              (SELECT string_agg(concat_ws(' ', id, user_id, amount, note), ' ') FROM orders) AS orders`,
+    );
+    for (const [table, text] of [["users", r.rows[0]?.users], ["orders", r.rows[0]?.orders]] as const) {
+      const trace = text ? this.detector.find(text) : undefined;
+      if (!trace) continue;
+      const position = this.tally.positions.get(query.position);
+      if (position) position.leaked += 1;
+      this.tally.leaks.push({ position: query.position, sql: query.sql, trace, excerpt: `copied into an unmasked column of ${table}` });
+    }
+    await this.superuser.query(`DELETE FROM orders WHERE id > ${SEEDED_ORDERS}`);
+    await this.superuser.query("UPDATE orders SET note = 'order ' || id, user_id = 1 + id % 3, amount = id * 1.5 WHERE note IS DISTINCT FROM 'order ' || id OR user_id IS DISTINCT FROM 1 + id % 3 OR amount IS DISTINCT FROM id * 1.5");
+    await this.superuser.query(`UPDATE users SET name = 'user ' || id, age = 20 + id WHERE id > 3 AND (name IS DISTINCT FROM 'user ' || id OR age IS DISTINCT FROM 20 + id)`);
+    await this.superuser.query(`UPDATE users SET name = (ARRAY['Ada', 'Grace', 'Linus'])[id], age = (ARRAY[36, 45, 28])[id] WHERE id <= 3 AND name IS DISTINCT FROM (ARRAY['Ada', 'Grace', 'Linus'])[id]`);
+    await this.superuser.query(`DELETE FROM users WHERE id > ${USERS} AND id NOT IN (SELECT user_id FROM orders WHERE user_id IS NOT NULL)`);
   }
 
   private async execute(client: pg.Client, query: GeneratedQuery): Promise<Outcome> {
