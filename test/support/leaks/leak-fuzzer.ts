@@ -160,11 +160,11 @@ export class LeakFuzzer {
       if (position) position.leaked += 1;
       this.tally.leaks.push({ position: query.position, sql: query.sql, trace, excerpt: `copied into an unmasked column of ${table}` });
     }
-    await this.superuser.query(`DELETE FROM orders WHERE id > ${SEEDED_ORDERS}`);
+    await this.superuser.query(`DELETE FROM orders WHERE id NOT BETWEEN 1 AND ${SEEDED_ORDERS}`);
     await this.superuser.query("UPDATE orders SET note = 'order ' || id, user_id = 1 + id % 3, amount = id * 1.5 WHERE note IS DISTINCT FROM 'order ' || id OR user_id IS DISTINCT FROM 1 + id % 3 OR amount IS DISTINCT FROM id * 1.5");
     await this.superuser.query(`UPDATE users SET name = 'user ' || id, age = 20 + id WHERE id > 3 AND (name IS DISTINCT FROM 'user ' || id OR age IS DISTINCT FROM 20 + id)`);
-    await this.superuser.query(`UPDATE users SET name = (ARRAY['Ada', 'Grace', 'Linus'])[id], age = (ARRAY[36, 45, 28])[id] WHERE id <= 3 AND name IS DISTINCT FROM (ARRAY['Ada', 'Grace', 'Linus'])[id]`);
-    await this.superuser.query(`DELETE FROM users WHERE id > ${USERS} AND id NOT IN (SELECT user_id FROM orders WHERE user_id IS NOT NULL)`);
+    await this.superuser.query(`UPDATE users SET name = (ARRAY['Ada', 'Grace', 'Linus'])[id], age = (ARRAY[36, 45, 28])[id] WHERE id BETWEEN 1 AND 3 AND name IS DISTINCT FROM (ARRAY['Ada', 'Grace', 'Linus'])[id]`);
+    await this.superuser.query(`DELETE FROM users WHERE id NOT BETWEEN 1 AND ${USERS} AND id NOT IN (SELECT user_id FROM orders WHERE user_id IS NOT NULL)`);
   }
 
   private async execute(client: pg.Client, query: GeneratedQuery): Promise<Outcome> {
