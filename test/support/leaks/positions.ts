@@ -10,12 +10,21 @@ import type { Rng } from "../../../bench/policy/rng.js";
  * the value (upper, reverse, md5, substr, casts…) and a spelling of the column reference.
  */
 
+/**
+ * How a single statement is sent: a simple Query, or Parse/Bind/Execute with text or binary results,
+ * one row per Execute (the portal suspended and resumed), or as a named statement executed twice
+ * (the second time only Bind and Execute).
+ */
+export type Protocol = "simple" | "extended text" | "extended binary" | "extended, one row per Execute" | "named, executed twice";
+
 export interface GeneratedQuery {
   /** The position's name, to count leaks by position. */
   position: string;
   sql: string;
   /** When set, the messages to send one after another (each a simple Query); `sql` is then their text joined. */
   steps?: string[];
+  /** How the statement is sent (simple Query by default). */
+  protocol?: Protocol;
 }
 
 /** What a position template gets: the column and the expression to put in its place. */
@@ -33,7 +42,17 @@ interface Slot {
 type Template = (s: Slot) => string | string[];
 
 /** Spellings of a reference to column `c` of `users u`. */
-const REFERENCES: ((c: string) => string)[] = [(c) => `u.${c}`, (c) => c, (c) => `"${c}"`, (c) => `(u).${c}`, (c) => `u."${c}"`, (c) => `${c}(u)`, (c) => `(u.*).${c}`];
+const REFERENCES: ((c: string) => string)[] = [
+  (c) => `u.${c}`,
+  (c) => c,
+  (c) => `"${c}"`,
+  (c) => `(u).${c}`,
+  (c) => `u."${c}"`,
+  (c) => `${c}(u)`,
+  (c) => `(u.*).${c}`,
+  (c) => `U&"\\${c.charCodeAt(0).toString(16).padStart(4, "0")}${c.slice(1)}"`,
+  (c) => c.toUpperCase(),
+];
 
 /** Transformations of a value: each keeps a recognisable trace of it. */
 const TRANSFORMS: ((x: string) => string)[] = [
@@ -167,6 +186,27 @@ const POSITIONS: Record<string, Template> = {
   "error of a cast to a domain": (s) => `SELECT u.id FROM users u WHERE (${s.e})::regtype IS NULL`,
   "error of xml parsing": (s) => `SELECT u.id FROM users u WHERE xmlparse(document ${s.e}) IS NULL`,
   "error of a json path": (s) => `SELECT u.id FROM users u WHERE jsonb_path_exists('{}', (${s.e})::jsonpath)`,
+  "FULL JOIN USING the masked column": (s) => `SELECT ${s.bare} FROM users a FULL JOIN users b USING (${s.col})`,
+  "NATURAL FULL JOIN": () => `SELECT * FROM users a NATURAL FULL JOIN users b`,
+  "FULL JOIN USING through a subquery": (s) => `SELECT t.${s.col} FROM (SELECT ${s.col} FROM users a FULL JOIN (SELECT ${s.col} FROM users) b USING (${s.col})) t`,
+  "LEFT and RIGHT JOIN USING": (s) => `SELECT ${s.bare} FROM users a LEFT JOIN users b USING (${s.col}) RIGHT JOIN users c USING (${s.col})`,
+  "join alias of a FULL JOIN": (s) => `SELECT j.${s.col} FROM (users a FULL JOIN users b USING (${s.col})) AS j`,
+  "grouping sets": (s) => `SELECT ${s.bare}, count(*) FROM users GROUP BY GROUPING SETS ((${s.bare}), ())`,
+  "DISTINCT ON": (s) => `SELECT DISTINCT ON (u.id) ${s.e} FROM users u ORDER BY u.id`,
+  "planner statistics": () => [`ANALYZE users`, `SELECT histogram_bounds::text, most_common_vals::text FROM pg_stats WHERE tablename = 'users'`],
+  "planner statistics, spelled otherwise": (s) => [`ANALYZE users (${s.col})`, `SELECT s.* FROM "pg_catalog"."pg_stats" s WHERE s.tablename = 'users'`],
+  "planner statistics in a subquery": () => [`ANALYZE users`, `SELECT (SELECT array_agg(histogram_bounds::text) FROM PG_STATS)`],
+  "planner statistics through a CTE": () => [`ANALYZE users`, `WITH st AS (TABLE pg_stats) SELECT histogram_bounds::text FROM st WHERE tablename = 'users'`],
+  "xml of a cursor": (s) => `BEGIN; DECLARE x${s.n} CURSOR FOR SELECT u.${s.col} FROM users u; SELECT cursor_to_xml('x${s.n}', 10, false, false, ''); COMMIT`,
+  "xml of a table": () => `SELECT table_to_xml('users', false, false, '')`,
+  "copy of the whole table": (s) => [`CREATE TEMP TABLE w${s.n} AS TABLE users`, `SELECT * FROM w${s.n}`, `DROP TABLE IF EXISTS w${s.n}`],
+  "SELECT * INTO a copy": (s) => [`SELECT * INTO TEMP w${s.n} FROM users`, `TABLE w${s.n}`, `DROP TABLE IF EXISTS w${s.n}`],
+  "view of the whole table": (s) => [`CREATE TEMP VIEW w${s.n} AS TABLE users`, `SELECT ${s.col} FROM w${s.n}`, `DROP VIEW IF EXISTS w${s.n}`],
+  "inheriting table": (s) => [`CREATE TEMP TABLE w${s.n} () INHERITS (users)`, `INSERT INTO w${s.n} SELECT * FROM users`, `SELECT ${s.col} FROM w${s.n}`, `DROP TABLE IF EXISTS w${s.n}`],
+  "SQL function over the table": (s) => [`CREATE FUNCTION pg_temp.w${s.n}() RETURNS SETOF users LANGUAGE sql AS 'SELECT * FROM users'`, `SELECT ${s.col} FROM pg_temp.w${s.n}()`, `DROP FUNCTION IF EXISTS pg_temp.w${s.n}()`],
+  "temporary table shadowing another": (s) => [`CREATE TEMP TABLE orders AS SELECT id, ${s.col} AS note FROM users`, `SELECT note FROM orders`, `DROP TABLE IF EXISTS pg_temp.orders`],
+  "COPY of TABLE": () => `COPY (TABLE users) TO STDOUT`,
+  "COPY binary": () => `COPY users TO STDOUT (FORMAT binary)`,
   "whole row": () => `SELECT u FROM users u`,
   "whole row as text": () => `SELECT u::text FROM users u`,
   "whole row to json": () => `SELECT row_to_json(u) FROM users u`,
@@ -229,11 +269,16 @@ export function generatePositions(rng: Rng, count: number, first = 0): Generated
     const n = first + i;
     const position = POSITION_NAMES[n % POSITION_NAMES.length]!;
     const col = rng.pick(["email", "ssn"]);
-    const transform = rng.pick(TRANSFORMS);
+    // The bare column most often: a plain reference is what the gateway masks on the wire, from the
+    // origin the server reports, so it is where the analyzer and the server must agree the most.
+    const transform = rng.chance(0.4) ? (x: string) => x : rng.pick(TRANSFORMS);
     const e = transform(rng.pick(REFERENCES)(col));
     const bare = transform(rng.chance(0.5) ? col : `"${col}"`);
     const made = POSITIONS[position]!({ col, e, bare, n });
-    out.push(typeof made === "string" ? { position, sql: made } : { position, sql: made.join("; "), steps: made });
+    const protocol = rng.pick<Protocol>(["simple", "simple", "simple", "extended text", "extended binary", "extended, one row per Execute", "named, executed twice"]);
+    if (typeof made !== "string") out.push({ position, sql: made.join("; "), steps: made });
+    else if (made.includes(";") || protocol === "simple") out.push({ position, sql: made });
+    else out.push({ position, sql: made, protocol });
   }
   return out;
 }
