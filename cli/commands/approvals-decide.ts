@@ -1,4 +1,5 @@
 import type { DecisionOutcome } from "../../engine/approvals/types.js";
+import { visible, visibleJson } from "../../engine/text/visible-text.js";
 import { choice, stringOption, UsageError, type Command } from "../command.js";
 import { asApproval, callApprovals, connect, connectionHelp, connectionOptions, formatFrom, idFrom } from "./approvals-common.js";
 
@@ -33,8 +34,8 @@ no such request) or on failure, 2 on bad usage.`,
       if (reason !== undefined && reason.length > 2000) throw new UsageError("--reason is limited to 2000 characters");
       const connection = await connect(args);
       const decided = asApproval(await callApprovals(connection, `/v1/approvals/${id}/${verb}`, `${verb} ${id}`, form), connection.gateway);
-      if (format === "json") console.log(JSON.stringify(decided, null, 2));
-      else console.log(`${decided.id} ${decided.status}${decided.grant ? ` (${decided.grant.use}, usable until ${decided.grant.expires_at})` : ""}`);
+      if (format === "json") console.log(visibleJson(JSON.stringify(decided, null, 2)));
+      else console.log(visible`${decided.id} ${decided.status}${decided.grant ? ` (${decided.grant.use}, usable until ${decided.grant.expires_at})` : ""}`);
       return 0;
     },
   };
