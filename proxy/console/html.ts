@@ -80,7 +80,8 @@ function advance(start: Position, literal: string): Position {
         tag = "";
       }
     } else if (context === "text") {
-      if (c === "<") {
+      // As an HTML parser reads it: "<" starts a tag only before a letter, "/", "!" or "?".
+      if (c === "<" && /[A-Za-z/!?]/.test(literal[i + 1] ?? "")) {
         context = "tag";
         tag = "";
         naming = true;
