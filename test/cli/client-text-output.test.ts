@@ -22,11 +22,11 @@ const DANA: Identity = { subject: "dana", issuer: "https://idp.test", groups: ["
 
 /** Erase the line, return to its start, go up one line, conceal; CSI as C1 (U+009B); a right-to-left override; a zero-width space. */
 const REPAINT = "\x1b[2K\r\x1b[1A\x1b[8m\u009b2K\u202e\u200b";
-const HELD_SQL = `TRUNCATE users /*${REPAINT}SELECT count(*) FROM orders -- read-only statement\n*/`;
+const HELD_SQL = `TRUNCATE users /*${REPAINT}SELECT count(*) FROM orders -- read-only statement\n\u{e0041}*/`;
 const FORGED_USER = "mallory\n#99 2026-12-05T10:00:00.000Z allow    dana -> shop  GRANT pii-readers TO alice\x1b[2K\u2066";
 
 /** Any character a terminal would act on or not show: C0 but the newline, DEL, C1, bidi controls, zero-width and other format characters. */
-const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/u;
+const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
 
 let running: ApprovalGateway;
 let held: Running;
@@ -77,7 +77,7 @@ test("approvals show prints the whole statement, every control escaped, every li
   const r = await portcullis(["approvals", "show", request.id], { env });
   assertNothingRaw(r, "approvals show");
   const statement = r.stdout.slice(r.stdout.indexOf("\nstatement:\n") + "\nstatement:\n".length);
-  assert.is(statement, "  TRUNCATE users /*\\x1b[2K\\r\\x1b[1A\\x1b[8m\\x9b2K\\u202e\\u200bSELECT count(*) FROM orders -- read-only statement\n  */\n");
+  assert.is(statement, "  TRUNCATE users /*\\x1b[2K\\r\\x1b[1A\\x1b[8m\\x9b2K\\u202e\\u200bSELECT count(*) FROM orders -- read-only statement\n  \\u{e0041}*/\n");
 });
 
 test("--format json stays exact JSON and writes C1 and bidi controls as \\u escapes", async () => {
@@ -85,6 +85,7 @@ test("--format json stays exact JSON and writes C1 and bidi controls as \\u esca
     const r = await portcullis(args, { env });
     assertNothingRaw(r, args.join(" "));
     assert.match(r.stdout, /\\u009b2K\\u202e\\u200b/);
+    assert.match(r.stdout, /\\udb40\\udc41\*\//, "a character beyond the BMP as its JSON surrogate pair");
     const parsed = JSON.parse(r.stdout) as ApprovalRequest | ApprovalRequest[];
     const sql = (Array.isArray(parsed) ? parsed.find((p) => p.id === request.id) : parsed)?.request.sql;
     assert.is(sql, HELD_SQL, "the same value as the gateway holds");
@@ -106,7 +107,7 @@ test("audit tail --gateway prints one line per record: a user name cannot forge 
     assert.match(shown, /failed login: \S+ as mallory\\n#99 2026-12-05T10:00:00\.000Z allow {4}dana -> shop {2}GRANT pii-readers TO alice\\x1b\[2K\\u2066 -> shop/);
   }
   const requested = lines.find((line) => line.includes(`requested ${request.id}`))!;
-  assert.match(requested, /requested apr_\w+: TRUNCATE users \/\*\\x1b\[2K\\r\\x1b\[1A\\x1b\[8m\\x9b2K\\u202e\\u200bSELECT count\(\*\) FROM orders -- read-only statement\\n\*\/$/);
+  assert.match(requested, /requested apr_\w+: TRUNCATE users \/\*\\x1b\[2K\\r\\x1b\[1A\\x1b\[8m\\x9b2K\\u202e\\u200bSELECT count\(\*\) FROM orders -- read-only statement\\n\\u\{e0041\}\*\/$/);
 });
 
 test("audit search --gateway escapes the same way", async () => {
