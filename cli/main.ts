@@ -1,7 +1,7 @@
 import { messageOf, PortcullisError } from "../engine/errors.js";
+import { visibleBlock } from "../engine/text/visible-text.js";
 import { parse, UsageError } from "./command.js";
 import { COMMANDS, type CommandEntry } from "./registry.js";
-import { visibleText } from "../engine/visible-text.js";
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(" ").length));
@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const c of group) console.log(`  ${c.words.join(" ")}  ${c.summary}`);
       return argv.includes("--help") || argv.includes("-h") ? 0 : 2;
     }
-    console.error(`portcullis: unknown command "${argv.join(" ")}"\n\n${overview()}`);
+    console.error(`portcullis: unknown command "${visibleBlock(argv.join(" "))}"\n\n${overview()}`);
     return 2;
   }
   const { command: entry, rest } = found;
@@ -52,15 +52,16 @@ export async function run(argv: string[]): Promise<number> {
     }
     return await command.run(args);
   } catch (error) {
+    // Messages quote what the gateway, an issuer or the command line said: their controls are escaped.
     if (error instanceof UsageError) {
-      console.error(`portcullis ${command.words.join(" ")}: ${error.message}\nRun \`portcullis ${command.words.join(" ")} --help\` for usage.`);
+      console.error(`portcullis ${command.words.join(" ")}: ${visibleBlock(error.message)}\nRun \`portcullis ${command.words.join(" ")} --help\` for usage.`);
       return 2;
     }
     if (error instanceof PortcullisError) {
-      console.error(`portcullis: ${visibleText(error.message)}${error.detail ? `\n${visibleText(error.detail)}` : ""}`);
+      console.error(`portcullis: ${visibleBlock(error.message)}${error.detail ? `\n${visibleBlock(error.detail)}` : ""}`);
       return 1;
     }
-    console.error(`portcullis: ${visibleText(messageOf(error))}`);
+    console.error(`portcullis: ${visibleBlock(messageOf(error))}`);
     return 1;
   }
 }

@@ -1,9 +1,9 @@
 import type { ApprovalRequest } from "../../engine/approvals/types.js";
+import { visibleLine, visibleLines } from "../../engine/text/visible-text.js";
 import { choice, stringOption, UsageError, type Command, type ParsedArgs } from "../command.js";
 import { readCredentials } from "../credential-store.js";
 import { GatewayError, gatewayJson, isObject, resolveGateway } from "../gateway-client.js";
 import { freshCredentials, requireCredentials } from "../session.js";
-import { visibleLine, visibleText } from "../../engine/visible-text.js";
 
 /** Options every approvals command takes. */
 export const connectionOptions: Command["options"] = {
@@ -68,7 +68,13 @@ export function asApproval(value: unknown, gateway: string): ApprovalRequest {
   return value as unknown as ApprovalRequest;
 }
 
-/** One request, every field a person deciding it needs, the statement last and whole. */
+/**
+ * One request, every field a person deciding it needs, the statement last and whole. Almost every
+ * field came from a client (the statement, the requester's claims, reasons), so each is printed with
+ * its controls escaped: an escape sequence in a comment cannot repaint what the approver reads, and a
+ * newline in a field cannot start a line that looks like another field. The statement keeps its own
+ * line breaks, every line indented under "statement:".
+ */
 export function describeApproval(r: ApprovalRequest): string {
   const tags = Object.entries(r.target.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
   const lines: Array<[string, string]> = [
@@ -86,8 +92,6 @@ export function describeApproval(r: ApprovalRequest): string {
   if (r.decided_by !== undefined) lines.push(["decided", `${r.status} by ${r.decided_by} at ${r.decided_at ?? "?"}${r.decision_reason ? `: ${r.decision_reason}` : ""}`]);
   else if (r.decision_reason !== undefined) lines.push(["note", r.decision_reason]);
   if (r.grant) lines.push(["grant", `${r.grant.use}, until ${r.grant.expires_at}, used ${r.grant.uses} time(s)`]);
-  // The statement keeps its lines (indented, so none can pass for a field); nothing else may break one.
-  const statement = visibleText(r.request.sql).split(/\r?\n/).map((line) => `  ${line}`).join("\n");
-  if (r.request.sql_bytes !== undefined) lines.push(["cut", `only the start of the statement is shown: ${r.request.sql_bytes} bytes in all, sha256 ${r.request.sql_sha256 ?? "?"} (the approval covers the whole text)`]);
+  const statement = visibleLines(r.request.sql).map((line) => `  ${line}`).join("\n");
   return `${lines.map(([k, v]) => `${k.padEnd(11)} ${visibleLine(v)}`).join("\n")}\nstatement:\n${statement}`;
 }

@@ -1,7 +1,7 @@
 import type { DecisionOutcome } from "../../engine/approvals/types.js";
+import { visible, visibleJson } from "../../engine/text/visible-text.js";
 import { choice, stringOption, UsageError, type Command } from "../command.js";
 import { asApproval, callApprovals, connect, connectionHelp, connectionOptions, formatFrom, idFrom } from "./approvals-common.js";
-import { visibleJson, visibleLine } from "../../engine/visible-text.js";
 
 /** `approvals approve` and `approvals deny`: one POST each, differing in the verb and the --use option. */
 export function decideCommand(outcome: DecisionOutcome): Command {
@@ -34,8 +34,8 @@ no such request) or on failure, 2 on bad usage.`,
       if (reason !== undefined && reason.length > 2000) throw new UsageError("--reason is limited to 2000 characters");
       const connection = await connect(args);
       const decided = asApproval(await callApprovals(connection, `/v1/approvals/${id}/${verb}`, `${verb} ${id}`, form), connection.gateway);
-      if (format === "json") console.log(visibleJson(decided, 2));
-      else console.log(visibleLine(`${decided.id} ${decided.status}${decided.grant ? ` (${decided.grant.use}, usable until ${decided.grant.expires_at})` : ""}`));
+      if (format === "json") console.log(visibleJson(JSON.stringify(decided, null, 2)));
+      else console.log(visible`${decided.id} ${decided.status}${decided.grant ? ` (${decided.grant.use}, usable until ${decided.grant.expires_at})` : ""}`);
       return 0;
     },
   };

@@ -1,7 +1,7 @@
 import { APPROVAL_STATUSES, type ApprovalRequest, type ApprovalStatus } from "../../engine/approvals/types.js";
+import { visibleJson, visibleLine, visibleSummary } from "../../engine/text/visible-text.js";
 import { choice, stringOption, UsageError, type Command } from "../command.js";
 import { callApprovals, connect, connectionHelp, connectionOptions, formatFrom } from "./approvals-common.js";
-import { visibleJson, visibleLine } from "../../engine/visible-text.js";
 
 const STATUS_CHOICES = ["all", ...APPROVAL_STATUSES] as const;
 
@@ -31,7 +31,7 @@ Exit status: 0 when listed (even if none), 1 on failure, 2 on bad usage.`,
     if (!Array.isArray(answer)) throw new Error(`the gateway at ${connection.gateway} answered with something that is not a list`);
     const requests = answer as ApprovalRequest[];
     if (format === "json") {
-      console.log(visibleJson(requests, 2));
+      console.log(visibleJson(JSON.stringify(requests, null, 2)));
       return 0;
     }
     console.log(requests.length === 0 ? `no ${status === "all" ? "" : `${status} `}approval requests you may see` : table(requests));
@@ -39,13 +39,12 @@ Exit status: 0 when listed (even if none), 1 on failure, 2 on bad usage.`,
   },
 };
 
+/** One row per request; every cell that came from a client is shown with its controls escaped. */
 function table(requests: ApprovalRequest[]): string {
   const rows = [["ID", "STATUS", "MODE", "REQUESTER", "TARGET", "CREATED", "STATEMENT"]];
   for (const r of requests) {
-    // Everything shown came from a client or a token: one visible line per cell, so no cell can paint over another.
-    const sql = r.request.sql.replace(/\s+/g, " ").trim();
-    const cells = [r.id, r.status as ApprovalStatus, r.mode, r.requester.subject, r.target.name, r.created_at.slice(0, 19).replace("T", " "), sql.length > 60 ? `${sql.slice(0, 57)}...` : sql];
-    rows.push(cells.map(visibleLine));
+    const cells = [r.id, r.status as ApprovalStatus, r.mode, r.requester.subject, r.target.name, r.created_at.slice(0, 19).replace("T", " ")].map(visibleLine);
+    rows.push([...cells, visibleSummary(r.request.sql, 60)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");

@@ -1,6 +1,6 @@
+import { visibleJson } from "../../engine/text/visible-text.js";
 import type { Command } from "../command.js";
 import { asApproval, callApprovals, connect, connectionHelp, connectionOptions, describeApproval, formatFrom, idFrom } from "./approvals-common.js";
-import { visibleJson } from "../../engine/visible-text.js";
 
 export const approvalsShowCommand: Command = {
   words: ["approvals", "show"],
@@ -20,7 +20,7 @@ Exit status: 0 when shown, 1 on failure (no such request, or not one you may see
     const id = idFrom(args);
     const connection = await connect(args);
     const approval = asApproval(await callApprovals(connection, `/v1/approvals/${id}`, `show ${id}`), connection.gateway);
-    console.log(format === "json" ? visibleJson(approval, 2) : describeApproval(approval));
+    console.log(format === "json" ? visibleJson(JSON.stringify(approval, null, 2)) : describeApproval(approval));
     return 0;
   },
 };

@@ -1,7 +1,7 @@
+import { visibleJson } from "../../engine/text/visible-text.js";
 import type { Command } from "../command.js";
 import { filterFrom, filterOptions, filterOptionsHelp, logOption, logOptionHelp } from "./audit-options.js";
 import { gatewayOptions, gatewayOptionsHelp, recordsFrom, remoteFrom } from "./audit-remote.js";
-import { visibleJson } from "../../engine/visible-text.js";
 
 export const auditExportCommand: Command = {
   words: ["audit", "export"],
@@ -19,8 +19,13 @@ ${gatewayOptionsHelp}
 
 Exit status: 0 on success, 1 on error, 2 on bad usage.`,
   async run(args) {
+    // To a file or a pipe the lines are the records' JSON as is; to a terminal, the characters JSON
+    // leaves raw that a terminal would act on (C1 controls, bidi overrides) are written as \u escapes:
+    // the same JSON values, but nothing in a record can repaint the screen.
+    const toTerminal = process.stdout.isTTY === true;
     for await (const { record } of recordsFrom(args, filterFrom(args), await remoteFrom(args))) {
-      if (!process.stdout.write(`${visibleJson(record)}\n`)) await new Promise((resolve) => process.stdout.once("drain", resolve));
+      const json = JSON.stringify(record);
+      if (!process.stdout.write(`${toTerminal ? visibleJson(json) : json}\n`)) await new Promise((resolve) => process.stdout.once("drain", resolve));
     }
     return 0;
   },

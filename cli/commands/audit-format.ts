@@ -1,44 +1,37 @@
 import type { AuditRecord } from "../../engine/audit/index.js";
-import { visibleJson, visibleLine } from "../../engine/visible-text.js";
+import { visible, visibleJson, visibleSummary } from "../../engine/text/visible-text.js";
 
 /**
- * One record as one readable line: `#seq time type …what happened…`. Names, statements and reasons
- * come from clients and tokens: escaped so that no record can print a second, forged line.
+ * One record as one readable line: `#seq time type …what happened…`. Every value in it may have come
+ * from a client (a statement, a claimed user name, a reason), so each goes through `visible`: a
+ * newline or an escape sequence in it is printed as `\n` or `\x1b`, and cannot make a line that
+ * looks like another record or repaint this one.
  */
 export function recordText(record: AuditRecord): string {
-  return visibleLine(recordLine(record));
-}
-
-function recordLine(record: AuditRecord): string {
   const e = record.event;
-  const start = `#${record.seq} ${record.time} `;
+  const start = visible`#${record.seq} ${record.time} `;
   switch (e.type) {
     case "decision": {
-      const why = e.decision.reasons.length > 0 ? `  (${e.decision.reasons.join("; ")})` : "";
-      return `${start}${e.effect.padEnd(8)} ${e.identity.subject} -> ${e.target.name}  ${oneLine(e.request.sql)}${why}`;
+      const why = e.decision.reasons.length > 0 ? visible`  (${e.decision.reasons.join("; ")})` : "";
+      return `${start}${visible`${e.effect.padEnd(8)} ${e.identity.subject} -> ${e.target.name}  `}${visibleSummary(e.request.sql, 120)}${why}`;
     }
     case "session_start":
-      return `${start}session  ${e.identity.subject} -> ${e.target.name} (${e.protocol}${e.client_addr ? ` from ${e.client_addr}` : ""}) started session ${e.session_id}`;
+      return start + visible`session  ${e.identity.subject} -> ${e.target.name} (${e.protocol}${e.client_addr ? ` from ${e.client_addr}` : ""}) started session ${e.session_id}`;
     case "session_end":
-      return `${start}session  ended session ${e.session_id}${e.reason ? ` (${e.reason})` : ""}${e.requests !== undefined ? `, ${e.requests} requests` : ""}`;
+      return start + visible`session  ended session ${e.session_id}${e.reason ? ` (${e.reason})` : ""}${e.requests !== undefined ? `, ${e.requests} requests` : ""}`;
     case "auth_failure":
-      return `${start}auth     failed login: ${e.code}${e.claimed_subject ? ` as ${e.claimed_subject}` : ""}${e.target ? ` -> ${e.target}` : ""}${e.client_addr ? ` from ${e.client_addr}` : ""}`;
+      return start + visible`auth     failed login: ${e.code}${e.claimed_subject ? ` as ${e.claimed_subject}` : ""}${e.target ? ` -> ${e.target}` : ""}${e.client_addr ? ` from ${e.client_addr}` : ""}`;
     case "approval_requested":
-      return `${start}approval ${e.identity.subject} -> ${e.target.name} requested ${e.approval_id}: ${oneLine(e.request.sql ?? "")}`;
+      return `${start}${visible`approval ${e.identity.subject} -> ${e.target.name} requested ${e.approval_id}: `}${visibleSummary(e.request.sql ?? "", 120)}`;
     case "approval_decided":
-      return `${start}approval ${e.approval_id} ${e.outcome}${e.by ? ` by ${e.by}` : ""}`;
+      return start + visible`approval ${e.approval_id} ${e.outcome}${e.by ? ` by ${e.by}` : ""}`;
     case "log_repaired":
-      return `${start}repair   cut ${e.truncated_bytes} torn bytes after seq ${e.after_seq}`;
+      return start + visible`repair   cut ${e.truncated_bytes} torn bytes after seq ${e.after_seq}`;
     default:
-      return `${start}${JSON.stringify(e)}`;
+      return `${start}${visibleJson(JSON.stringify(e))}`;
   }
 }
 
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
-}
-
 export function printRecord(record: AuditRecord, format: "text" | "json"): void {
-  console.log(format === "json" ? visibleJson(record) : recordText(record));
+  console.log(format === "json" ? visibleJson(JSON.stringify(record)) : recordText(record));
 }

@@ -1,3 +1,4 @@
+import { visible, visibleJson } from "../../engine/text/visible-text.js";
 import { verifyChain, type Anchor, type VerifyResult } from "../../engine/audit/index.js";
 import { choice, stringOption, UsageError, type Command, type ParsedArgs } from "../command.js";
 import { logOption, logOptionHelp, sourceFrom } from "./audit-options.js";
@@ -30,12 +31,12 @@ Exit status: 0 when the chain is intact, 1 when it is broken or the log cannot b
     const format = choice(args, "format", ["text", "json"] as const, "text");
     const anchor = anchorFrom(stringOption(args, "anchor"));
     const { log, ...result } = await verifyFrom(args, anchor);
-    if (format === "json") console.log(JSON.stringify({ log, ...result }));
-    else if (result.ok) console.log(`audit log OK: ${result.count} records, head seq ${result.head.seq} sha256:${result.head.hash} (${log})`);
+    if (format === "json") console.log(visibleJson(JSON.stringify({ log, ...result })));
+    else if (result.ok) console.log(visible`audit log OK: ${result.count} records, head seq ${result.head.seq} sha256:${result.head.hash} (${log})`);
     else {
       const p = result.problem!;
-      console.log(`audit log BROKEN at seq ${p.seq} (${p.kind}): ${p.message}`);
-      console.log(`  ${result.count} records before it verified; their head is seq ${result.head.seq} sha256:${result.head.hash} (${log})`);
+      console.log(visible`audit log BROKEN at seq ${p.seq} (${p.kind}): ${p.message}`);
+      console.log(visible`  ${result.count} records before it verified; their head is seq ${result.head.seq} sha256:${result.head.hash} (${log})`);
       if (p.kind === "torn") console.log("  a torn last line is cut off when the gateway next opens the log, or by `portcullis audit repair`");
     }
     return result.ok ? 0 : 1;

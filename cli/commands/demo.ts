@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { resolveConfig } from "../../engine/config/load.js";
+import { visibleLine } from "../../engine/text/visible-text.js";
 import { DEMO_SEED_SQL } from "../../proxy/demo/demo-data.js";
 import { startIdentityProvider } from "../../proxy/demo/identity-provider.js";
 import { startPostgres } from "../../proxy/demo/postgres-server.js";
@@ -41,7 +42,8 @@ Example:
   async run(args) {
     const url = stringOption(args, "postgres-url");
     const state = mkdtempSync(join(tmpdir(), "portcullis-demo-"));
-    const log = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
+    // One event per line: what a log line quotes from a client (an error naming a user) is escaped.
+    const log = (line: string): void => console.error(`${new Date().toISOString()} ${visibleLine(line)}`);
     const stops: Array<() => Promise<void>> = [async () => rmSync(state, { recursive: true, force: true })];
     try {
       const upstream = url ? fromUrl(url) : await ownPostgres(stops);

@@ -1,4 +1,5 @@
 import * as oidc from "openid-client";
+import { visible } from "../../engine/text/visible-text.js";
 import { stringOption, UsageError, type Command } from "../command.js";
 import { credentialsPath, writeCredentials } from "../credential-store.js";
 import { gatewayJson, isObject, resolveGateway } from "../gateway-client.js";
@@ -99,7 +100,8 @@ Example:
     const who = [claims?.email, claims?.sub].find((v): v is string => typeof v === "string") ?? "you";
     const groups = Array.isArray(claims?.groups) ? ` (groups: ${claims.groups.join(", ") || "none"})` : "";
     const refresh = credentials.refresh_token ? "" : "\nNote: the issuer gave no refresh token; you will need to log in again when this one expires.";
-    console.log(`Logged in as ${who}${groups} at ${chosen.issuer}.\nTokens saved to ${credentialsPath()}.${refresh}`);
+    // Who and the groups are the issuer's claims: shown with their controls escaped.
+    console.log(`${visible`Logged in as ${who}${groups} at ${chosen.issuer}.`}\nTokens saved to ${credentialsPath()}.${refresh}`);
     return 0;
   },
 };

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { runPolicyCi, type StepResult } from "../../engine/policy/policy-ci.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
 import { escapeXml, junitCases, loadCases, runCases, textReport } from "../../conformance/runner/index.js";
+import { visibleLine } from "../../engine/text/visible-text.js";
 import { choice, listOption, stringOption, UsageError, type Command } from "../command.js";
 
 export const policyTestCommand: Command = {
@@ -78,8 +79,9 @@ function text(dir: string, steps: StepResult[], ok: boolean, color: boolean): st
   const out = [`portcullis policy test ${dir}`];
   for (const step of steps) {
     const mark = step.ok ? paint(32, "✓") : paint(31, "✗");
-    out.push(`  ${mark} ${step.name.padEnd(12)} ${step.summary} (${step.duration_ms} ms)`);
-    for (const d of step.details.slice(0, 40)) out.push(`      ${d}`);
+    // Details quote test cases, some recorded from what clients sent: their controls are escaped.
+    out.push(`  ${mark} ${step.name.padEnd(12)} ${visibleLine(step.summary)} (${step.duration_ms} ms)`);
+    for (const d of step.details.slice(0, 40)) out.push(`      ${visibleLine(d)}`);
   }
   const failed = steps.filter((s) => !s.ok).length;
   out.push(ok ? paint(32, `policy test: all ${steps.length} checks passed`) : paint(31, `policy test: ${failed} of ${steps.length} checks failed`));

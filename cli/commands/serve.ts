@@ -1,5 +1,6 @@
 import { loadConfigFile, resolveConfig } from "../../engine/config/load.js";
 import { startGateway } from "../../proxy/gateway/gateway.js";
+import { visibleLine } from "../../engine/text/visible-text.js";
 import { stringOption, type Command } from "../command.js";
 
 export const serveCommand: Command = {
@@ -24,7 +25,8 @@ Example:
   async run(args) {
     const file = stringOption(args, "config");
     const config = file ? loadConfigFile(file) : resolveConfig({}, process.cwd());
-    const log = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
+    // One event per line: what a log line quotes from a client (an error naming a user) is escaped.
+    const log = (line: string): void => console.error(`${new Date().toISOString()} ${visibleLine(line)}`);
     const gateway = await startGateway(config, log);
     log(`postgres listening on ${gateway.postgres.host}:${gateway.postgres.port} for ${config.postgres.targets.map((t) => t.name).join(", ") || "no targets"}`);
     log(`http listening on ${gateway.http.url}`);

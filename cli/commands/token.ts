@@ -1,3 +1,4 @@
+import { visibleJson, visibleLine } from "../../engine/text/visible-text.js";
 import { choice, listOption, stringOption, UsageError, type Command } from "../command.js";
 import { GatewayError, gatewayJson, isObject, resolveGateway } from "../gateway-client.js";
 import { freshCredentials, LOGIN_AGAIN, requireCredentials } from "../session.js";
@@ -55,7 +56,7 @@ gateway unreachable), 2 on bad usage.`,
       throw error;
     }
     if (!isObject(answer) || typeof answer.access_token !== "string") throw new Error(`the gateway at ${gateway} answered without an access_token`);
-    process.stdout.write(format === "json" ? `${JSON.stringify(answer, null, 2)}\n` : `${answer.access_token}\n`);
+    process.stdout.write(format === "json" ? `${visibleJson(JSON.stringify(answer, null, 2))}\n` : `${visibleLine(answer.access_token)}\n`);
     return 0;
   },
 };

@@ -1,7 +1,7 @@
+import { visibleJson, visibleLine } from "../../engine/text/visible-text.js";
 import { choice, stringOption, type Command } from "../command.js";
 import { GatewayError, gatewayJson, isObject, resolveGateway } from "../gateway-client.js";
 import { freshCredentials, LOGIN_AGAIN, requireCredentials } from "../session.js";
-import { visibleJson, visibleText } from "../../engine/visible-text.js";
 
 export const whoamiCommand: Command = {
   words: ["whoami"],
@@ -35,10 +35,10 @@ Exit status: 0 when the gateway accepts your sign-in, 1 otherwise, 2 on bad usag
     }
     if (!isObject(answer)) throw new Error(`the gateway at ${gateway} answered whoami with something that is not an object`);
     if (format === "json") {
-      console.log(visibleJson(answer, 2));
+      console.log(visibleJson(JSON.stringify(answer, null, 2)));
       return 0;
     }
-    console.log(visibleText(describe(answer)));
+    console.log(describe(answer));
     return 0;
   },
 };
@@ -53,7 +53,8 @@ function describe(answer: Record<string, unknown>): string {
     ["groups", groups.length > 0 ? groups.join(", ") : "(none)"],
     ["expires", expiry(answer.expires_at)],
   ];
-  return lines.map(([key, value]) => `${key.padEnd(8)} ${value}`).join("\n");
+  // Every value comes from the gateway's reading of a token: shown with its controls escaped.
+  return lines.map(([key, value]) => `${key.padEnd(8)} ${visibleLine(value)}`).join("\n");
 }
 
 function expiry(value: unknown): string {

@@ -1,16 +1,20 @@
+import { visibleJson, visibleLine } from "../../engine/text/visible-text.js";
 import type { RunSummary } from "./run.js";
 
-/** The text report: one line per failure with its differences, then a summary line. */
+/**
+ * The text report: one line per failure with its differences, then a summary line. Cases recorded
+ * from sessions hold what clients sent, so their text is printed with its controls escaped.
+ */
 export function textReport(summary: RunSummary, color: boolean): string {
   const red = (s: string): string => (color ? `\x1b[31m${s}\x1b[0m` : s);
   const green = (s: string): string => (color ? `\x1b[32m${s}\x1b[0m` : s);
   const lines: string[] = [];
   for (const r of summary.results) {
     if (r.passed) continue;
-    lines.push(red(`FAIL ${r.case.origin} ${r.case.name}`));
-    lines.push(`     request: ${JSON.stringify(r.case.request.request)}`);
-    for (const d of r.differences) lines.push(`     ${d.startsWith("+") ? green(d) : d.startsWith("-") ? red(d) : d}`);
-    lines.push(`     reasons: ${JSON.stringify(r.actual.reasons)}`);
+    lines.push(red(visibleLine(`FAIL ${r.case.origin} ${r.case.name}`)));
+    lines.push(`     request: ${visibleJson(JSON.stringify(r.case.request.request))}`);
+    for (const d of r.differences.map(visibleLine)) lines.push(`     ${d.startsWith("+") ? green(d) : d.startsWith("-") ? red(d) : d}`);
+    lines.push(`     reasons: ${visibleJson(JSON.stringify(r.actual.reasons))}`);
   }
   const total = summary.passed + summary.failed;
   const verdict = summary.failed === 0 ? green("all passed") : red(`${summary.failed} failed`);

@@ -1,16 +1,18 @@
-import { escapeHtml, Html } from "./html.js";
+import { Html, visibleHtml } from "./html.js";
 
 /**
  * SQL syntax highlighting done on the server: the statement is split into tokens the way PostgreSQL's
  * lexer would see their boundaries (https://www.postgresql.org/docs/current/sql-syntax-lexical.html),
  * and each token is escaped and wrapped in a `<span class="sql-…">`. It only colours: nothing is
  * dropped or reordered, so the text of the result is exactly the statement (the tests check that for
- * hostile input). Unterminated strings and comments run to the end, as the server would read them.
+ * hostile input), except that a character a reader could not see as itself (a control, a bidi
+ * override) is shown as its marked escape, `\u202e`. Unterminated strings and comments run to the
+ * end, as the server would read them.
  */
 export function highlightSql(sql: string): Html {
   let out = "";
   for (const token of tokenize(sql)) {
-    const text = escapeHtml(token.text);
+    const text = visibleHtml(token.text);
     out += token.kind === "space" || token.kind === "punct" ? text : `<span class="sql-${token.kind}">${text}</span>`;
   }
   return new Html(out);
