@@ -69,6 +69,8 @@ export interface GatewayTestOptions {
   allowCleartextTokens?: boolean;
   /** Session limits and idle timeout (the listener's defaults otherwise). */
   sessionLimits?: SessionLimitSettings;
+  /** Puts a relay between the gateway and the server: given the server's port, returns the port the demo target uses. */
+  upstreamVia?: (port: number) => Promise<number>;
 }
 
 /** The user name a client of `who` logs in with: the subject's local part ("alice" for alice@example.com), which the gateway accepts. */
@@ -87,7 +89,8 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
   const identity = await IdentityService.create({ issuers: [] });
   const events: SessionEvent[] = [];
   const logs: string[] = [];
-  const target: PostgresTarget = { name: "demo", tags: options.tags ?? { env: "dev" }, host: pg.host, port: pg.port, database: pg.database, user: "gateway", password: gatewayPassword, tls: "disable" };
+  const port = options.upstreamVia ? await options.upstreamVia(pg.port) : pg.port;
+  const target: PostgresTarget = { name: "demo", tags: options.tags ?? { env: "dev" }, host: pg.host, port, database: pg.database, user: "gateway", password: gatewayPassword, tls: "disable" };
   const context = createPostgresContext({
     engine,
     identity,
