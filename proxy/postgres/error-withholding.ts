@@ -25,6 +25,10 @@ const QUOTE_NO_VALUES = new Set([
   "55", // object not in prerequisite state: lock not available
   "57", // operator intervention: cancel, shutdown
   "0A000", // feature not supported
+  "26000", // invalid SQL statement name: a prepared statement the client named
+  "34000", // invalid cursor name: a cursor the client named
+  "42P03", // duplicate cursor
+  "42P05", // duplicate prepared statement
   "2BP01", // dependent objects still exist
   "42501", // insufficient privilege
   "42P06", // duplicate schema

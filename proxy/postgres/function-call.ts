@@ -59,7 +59,7 @@ export async function gateFunctionCall(context: PostgresGatewayContext, who: Gat
   const sql = functionCallStatement(called);
   const gate = await gateStatement(context, who, sql, hold);
   if (!gate.ok) return { ok: false, error: gate.error };
-  if (gate.masks.length > 0) {
+  if ((gate.verdict.decision.mask ?? []).length > 0) {
     return refused(SQLSTATE.insufficientPrivilege, `Portcullis denied this function call: its result would need masking (${sql}); use the SQL form`);
   }
   return { ok: true, sql, verdict: gate.verdict, sensitive: gate.sensitive };

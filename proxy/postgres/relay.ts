@@ -505,6 +505,7 @@ export class Relay {
       case "E": {
         const fields = readErrorFields(frame.body);
         if ((fields.V ?? fields.S) === "FATAL") this.serverEnded = true;
+        this.definitions.failed();
         // A stand-in the gateway had fail for a refused request: the client gets the refusal.
         const replaced = head && (head.kind === "query" || head.kind === "parse") && head.replaceError ? errorResponse(head.replaceError) : undefined;
         // After an error the server skips the rest of the extended cycle up to Sync: what it skipped
@@ -652,7 +653,10 @@ export class Relay {
   private readyForQuery(frame: Frame): Buffer {
     this.status = String.fromCharCode(frame.body[0] ?? 0x49);
     this.completed += 1;
-    if (this.status === "I") this.idleThrough = this.completed;
+    if (this.status === "I") {
+      this.idleThrough = this.completed;
+      this.definitions.idle(this.portals);
+    }
     while (this.pending.length > 0) {
       const entry = this.pending.shift()!;
       if (entry.kind === "sync") break;

@@ -6,6 +6,8 @@ import { dataRow, readDataRow, type FieldDescription } from "./protocol/backend-
 export interface ResolvedMask {
   origin: ColumnOrigin;
   rule: MaskRule;
+  /** Not in the decision: the caller's masked column, masked wherever the server reports it as a result column's origin. */
+  net?: boolean;
 }
 
 /** One result column to mask: its position, the rule, and how its values arrive. */

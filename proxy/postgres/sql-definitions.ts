@@ -7,9 +7,23 @@ import type { SqlStatement } from "../../engine/actions/sql/types.js";
  * runs, not on the word EXECUTE. Prepared statements share one namespace with the protocol's Parse, so
  * the relay's protocol-level state is kept in step here too.
  */
+interface Cursor {
+  text: string;
+  /** WITH HOLD: survives the commit of the transaction that declared it. */
+  hold: boolean;
+  /** Declared in the transaction still open (undone if it rolls back). */
+  open: boolean;
+  /** How many savepoints were set when it was declared: rolling back to one of them closes it. */
+  depth: number;
+}
+
 export class SqlDefinitions {
   private readonly prepared = new Map<string, string>();
-  private readonly cursors = new Map<string, string>();
+  private readonly cursors = new Map<string, Cursor>();
+  /** Savepoints of the open transaction block, oldest first (a name may repeat; the newest wins). */
+  private savepoints: string[] = [];
+  /** The server reported an error since it was last idle (an implicit transaction then rolls back). */
+  private failedSinceIdle = false;
 
   hasPrepared(name: string): boolean {
     return this.prepared.has(name);
@@ -44,7 +58,33 @@ export class SqlDefinitions {
         statements.clear();
         return;
       case "DECLARE CURSOR":
-        if (cursor !== undefined) this.cursors.set(cursor, statement.text);
+        if (cursor !== undefined) this.cursors.set(cursor, { text: statement.text, hold: statement.cursor_hold === true, open: true, depth: this.savepoints.length });
+        return;
+      case "SAVEPOINT":
+        if (statement.savepoint_name !== undefined) this.savepoints.push(statement.savepoint_name);
+        return;
+      case "RELEASE": {
+        const at = this.savepoints.lastIndexOf(statement.savepoint_name ?? "");
+        if (at < 0) return;
+        this.savepoints.length = at;
+        for (const c of this.cursors.values()) if (c.open && c.depth > at) c.depth = at;
+        return;
+      }
+      case "COMMIT":
+        this.endTransaction(true);
+        return;
+      case "ROLLBACK": {
+        // ROLLBACK TO SAVEPOINT closes the cursors opened since that savepoint (closing and moving a
+        // cursor are not undone); ROLLBACK, and COMMIT of a failed block, close every cursor it opened.
+        if (statement.command !== "ROLLBACK TO SAVEPOINT") return this.endTransaction(false);
+        const at = this.savepoints.lastIndexOf(statement.savepoint_name ?? "");
+        if (at < 0) return;
+        this.savepoints.length = at + 1;
+        for (const [name, c] of this.cursors) if (c.open && c.depth > at) this.drop(name, portals);
+        return;
+      }
+      case "PREPARE TRANSACTION":
+        this.endTransaction(false);
         return;
       case "CLOSE CURSOR":
         if (cursor !== undefined) {
@@ -57,6 +97,7 @@ export class SqlDefinitions {
         portals.clear();
         return;
       case "DISCARD ALL":
+        this.savepoints = [];
         this.prepared.clear();
         this.cursors.clear();
         statements.clear();
@@ -67,6 +108,33 @@ export class SqlDefinitions {
     }
   }
 
+  /** The server reported an error: an implicit transaction ends rolled back. */
+  failed(): void {
+    this.failedSinceIdle = true;
+  }
+
+  /**
+   * The server is idle (ReadyForQuery "I"): whatever transaction was open has ended. An implicit one
+   * (a Query outside a block) committed unless the server reported an error in it.
+   */
+  idle(portals: Map<string, unknown>): void {
+    if (this.savepoints.length > 0 || [...this.cursors.values()].some((c) => c.open)) this.endTransaction(!this.failedSinceIdle, portals);
+    this.failedSinceIdle = false;
+  }
+
+  private endTransaction(committed: boolean, portals?: Map<string, unknown>): void {
+    this.savepoints = [];
+    for (const [name, c] of this.cursors) {
+      if (committed && c.hold) c.open = false;
+      else if (c.open || !c.hold) this.drop(name, portals);
+    }
+  }
+
+  private drop(name: string, portals?: Map<string, unknown>): void {
+    this.cursors.delete(name);
+    portals?.delete(name);
+  }
+
   /**
    * The definitions the statements use, to be decided together with them: the PREPARE behind each
    * EXECUTE (or the text of a statement prepared with Parse, through `protocolText`), the DECLARE behind
@@ -74,15 +142,32 @@ export class SqlDefinitions {
    */
   usedBy(statements: SqlStatement[], protocolText: (name: string) => string | undefined): { texts: string[] } | { unknown: string } {
     const texts: string[] = [];
+    // Definitions made earlier in the same message: the server runs the statements of one Query in
+    // order and stops at the first error, so a later EXECUTE or FETCH runs only if they succeeded.
+    const prepared = new Map<string, string | undefined>();
+    const cursors = new Map<string, string | undefined>();
     for (const statement of statements) {
-      if (statement.command === "EXECUTE" && statement.prepared_name !== undefined) {
-        const text = this.prepared.get(statement.prepared_name) ?? protocolText(statement.prepared_name);
-        if (text === undefined) return { unknown: `prepared statement "${statement.prepared_name}"` };
+      const name = statement.prepared_name;
+      const cursor = statement.cursor_name;
+      if (statement.command === "PREPARE" && name !== undefined) prepared.set(name, statement.text);
+      else if (statement.command === "DEALLOCATE") {
+        if (name === undefined) for (const known of [...this.prepared.keys(), ...prepared.keys()]) prepared.set(known, undefined);
+        else prepared.set(name, undefined);
+      } else if (statement.command === "DECLARE CURSOR" && cursor !== undefined) cursors.set(cursor, statement.text);
+      else if (statement.command === "EXECUTE" && name !== undefined) {
+        // Deallocated earlier in this message, the name is known to be free: the server answers 26000.
+        if (prepared.has(name)) {
+          const text = prepared.get(name);
+          if (text !== undefined) texts.push(text);
+          continue;
+        }
+        const text = this.prepared.get(name) ?? protocolText(name);
+        if (text === undefined) return { unknown: `prepared statement "${name}"` };
         texts.push(text);
-      } else if (statement.command === "FETCH" && statement.cursor_name !== undefined) {
+      } else if (statement.command === "FETCH" && cursor !== undefined) {
         // A cursor a function opened (a refcursor) has no DECLARE here: the policy decides FETCH alone,
         // and masks every column it masks for the caller.
-        const text = this.cursors.get(statement.cursor_name);
+        const text = cursors.has(cursor) ? cursors.get(cursor) : this.cursors.get(cursor)?.text;
         if (text !== undefined) texts.push(text);
       }
     }

@@ -4,7 +4,7 @@ import type { TargetFacts } from "../../engine/actions/index.js";
 import { awaitApproval, type HoldControl } from "./approval-hold.js";
 import type { PostgresGatewayContext } from "./context.js";
 import { decidedOnStaleNames, targetFacts } from "./catalog-snapshot.js";
-import { guardStatement } from "./masking-guard.js";
+import { callerMasks, guardStatement } from "./masking-guard.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import type { ResolvedMask } from "./row-masker.js";
@@ -125,14 +125,25 @@ async function settle(context: PostgresGatewayContext, who: GateSession, sql: st
       break;
   }
   const ddl = verdict.action.statements.some((s) => s.category === "ddl");
-  if ((verdict.decision.mask ?? []).length === 0) return { ok: true, verdict, masks: [], ddl, sensitive };
+  const named = verdict.decision.mask ?? [];
+  // The safety net: a result column the server itself reports as coming from a column masked for the
+  // caller is masked even where the decision did not name it, so an analysis that attributes a value
+  // to the wrong column (or a definition the gateway followed wrongly) cannot pass it through clear.
+  const net = sensitive ? callerMasks(context, who, verdict.revision).rules : [];
+  if (named.length === 0 && net.length === 0) return { ok: true, verdict, masks: [], ddl, sensitive };
   try {
     const catalog = context.catalog(who.target);
     const masks: ResolvedMask[] = [];
-    for (const rule of verdict.decision.mask ?? []) {
+    for (const rule of named) {
       // A mask the gateway cannot apply (an unknown strategy) denies now, not halfway through the rows.
       context.mask(rule, "");
       for (const origin of await catalog.resolve(rule.column)) masks.push({ origin, rule });
+    }
+    for (const rule of net) {
+      context.mask(rule, "");
+      for (const origin of await catalog.resolve(rule.column)) {
+        if (!masks.some((m) => m.origin.tableOid === origin.tableOid && m.origin.attributeNumber === origin.attributeNumber)) masks.push({ origin, rule, net: true });
+      }
     }
     return { ok: true, verdict, masks, ddl, sensitive };
   } catch (error) {

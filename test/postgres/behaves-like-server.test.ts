@@ -103,6 +103,25 @@ test("prepared statement names follow the server: after DEALLOCATE, DISCARD ALL 
   });
 });
 
+test("definitions made earlier in the same Query are used by the statements after them, as on the server", async () => {
+  const scripts = [
+    "PREPARE p(int) AS SELECT note FROM orders WHERE id = $1; EXECUTE p(3); EXECUTE p(4)",
+    "PREPARE q AS SELECT id FROM orders ORDER BY id LIMIT 2; EXECUTE q; DEALLOCATE q; EXECUTE q",
+    "BEGIN; DECLARE c CURSOR FOR SELECT id, note FROM orders ORDER BY id; FETCH 2 FROM c; MOVE 1 IN c; FETCH 1 FROM c; COMMIT",
+    "BEGIN; DECLARE c CURSOR FOR SELECT id FROM orders ORDER BY id; SAVEPOINT s; FETCH 2 FROM c; ROLLBACK TO SAVEPOINT s; FETCH 2 FROM c; COMMIT",
+    "BEGIN; SAVEPOINT s; DECLARE c CURSOR FOR SELECT note FROM orders ORDER BY id; ROLLBACK TO SAVEPOINT s; DECLARE c CURSOR FOR SELECT id FROM orders ORDER BY id DESC; FETCH 2 FROM c; COMMIT",
+  ];
+  await both(async (side) => {
+    const env = await psqlEnv(side);
+    const out: Array<{ code: number; stdout: string; errors: string[] }> = [];
+    for (const script of scripts) {
+      const r = await run("psql", ["-X", "-At", "-c", script], env);
+      out.push({ code: r.code ?? -1, stdout: r.stdout, errors: r.stderr.split("\n").filter((l) => l.startsWith("ERROR")) });
+    }
+    return out;
+  });
+});
+
 test("the server's FATAL ends the session with one error, not a second one from the gateway", async () => {
   await both(async (side) => {
     const client = await connect(side);

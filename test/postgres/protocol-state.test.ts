@@ -68,6 +68,31 @@ for (const free of ["DEALLOCATE s3", "DEALLOCATE ALL", "DISCARD ALL"]) {
   });
 }
 
+test("a cursor ends with its transaction or savepoint: a later portal of the same name is decided on what it runs", async () => {
+  const c = await session();
+  const run = (sql: string) => c.exchange(1, serialize.query(sql));
+  // Declared over orders, then closed by COMMIT on the server; closed by ROLLBACK TO SAVEPOINT likewise.
+  assert.equal(errorsIn(await run("BEGIN; DECLARE c CURSOR FOR SELECT id FROM orders; COMMIT")), []);
+  assert.equal(errorsIn(await run("BEGIN; SAVEPOINT s; DECLARE d CURSOR FOR SELECT id FROM orders; ROLLBACK TO SAVEPOINT s; COMMIT")), []);
+  for (const name of ["c", "d"]) {
+    // A protocol portal of the same name over the masked users.email, fetched through SQL.
+    const bound = await c.exchange(1, serialize.query("BEGIN"));
+    assert.equal(errorsIn(bound), []);
+    const portal = await c.exchange(1, serialize.parse({ text: "SELECT email FROM users ORDER BY id" }), serialize.bind({ portal: name }), serialize.sync());
+    assert.equal(errorsIn(portal), []);
+    const fetched = await run(`FETCH ALL FROM ${name}`);
+    assert.equal(errorsIn(fetched), []);
+    const emails = values(fetched);
+    assert.is(emails.length, 3);
+    assert.not.ok(emails.some((e) => e?.includes("@example.com")), `FETCH of ${name} returned ${emails.join(", ")}`);
+    const decided = g.events.flatMap((e) => (e.type === "decision" && e.request.endsWith(`FETCH ALL FROM ${name}`) ? [e.request] : []));
+    assert.ok(decided.length > 0);
+    assert.not.match(decided.at(-1)!, "DECLARE", "the closed cursor's query is not the one decided");
+    assert.equal(errorsIn(await run("COMMIT")), []);
+  }
+  c.destroy();
+});
+
 test("a denial inside psql -1 fails the transaction as a server error would: nothing is committed", async () => {
   const file = join(mkdtempSync(join(tmpdir(), "portcullis-psql-")), "load.sql");
   writeFileSync(file, "INSERT INTO orders VALUES (901, 1, 1, 'a');\nDELETE FROM orders;\nINSERT INTO orders VALUES (902, 1, 1, 'b');\n");

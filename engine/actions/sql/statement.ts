@@ -15,7 +15,7 @@ import { Scope } from "./scope.js";
 import type { LockMode, SqlStatement, StatementCategory, TableAccess } from "./types.js";
 
 type Fields = Record<string, unknown>;
-type Extras = Pick<SqlStatement, "copy" | "prepared_name" | "cursor_name" | "setting" | "explain" | "lock">;
+type Extras = Pick<SqlStatement, "copy" | "prepared_name" | "cursor_name" | "cursor_hold" | "savepoint_name" | "setting" | "explain" | "lock">;
 interface Shape {
   command: string;
   category: StatementCategory;
@@ -79,7 +79,9 @@ class StatementVisitor {
         return { command: "EXECUTE", category: "prepared", extras: { prepared_name: str(f.name) ?? "" } };
       case "DeclareCursorStmt": {
         const inner = this.visit(f.query);
-        return { command: "DECLARE CURSOR", category: "cursor", extras: { ...inner.extras, cursor_name: str(f.portalname) ?? "" } };
+        // CURSOR_OPT_HOLD (parsenodes.h): WITH HOLD, the cursor outlives the transaction that commits it.
+        const hold = (Number(f.options ?? 0) & 0x20) !== 0;
+        return { command: "DECLARE CURSOR", category: "cursor", extras: { ...inner.extras, cursor_name: str(f.portalname) ?? "", ...(hold ? { cursor_hold: true } : {}) } };
       }
       case "DeallocateStmt":
         // DEALLOCATE ALL has no name: `prepared_name` is then absent.
@@ -87,8 +89,10 @@ class StatementVisitor {
       case "FetchStmt":
       case "ClosePortalStmt":
         return { ...UTILITY_COMMANDS[type]!, extras: { cursor_name: str(f.portalname) ?? "" } };
-      case "TransactionStmt":
-        return { command: TRANSACTION_COMMANDS[str(f.kind) ?? ""] ?? "TRANSACTION", category: "transaction" };
+      case "TransactionStmt": {
+        const savepoint = str(f.savepoint_name);
+        return { command: TRANSACTION_COMMANDS[str(f.kind) ?? ""] ?? "TRANSACTION", category: "transaction", ...(savepoint !== undefined ? { extras: { savepoint_name: savepoint } } : {}) };
+      }
       case "VariableSetStmt":
         return this.set(f);
       case "VariableShowStmt":

@@ -99,6 +99,10 @@ export interface SqlStatement {
   /** Name of the prepared statement defined (PREPARE) or run (EXECUTE), or of the cursor declared/fetched. */
   prepared_name?: string;
   cursor_name?: string;
+  /** DECLARE … WITH HOLD: the cursor outlives the transaction that commits it. */
+  cursor_hold?: boolean;
+  /** SAVEPOINT, RELEASE and ROLLBACK TO: the savepoint named. */
+  savepoint_name?: string;
   /** For SET/RESET/SHOW: the parameter and, for SET, its value as text. */
   setting?: { name: string; value: string | null };
   /** EXPLAIN ANALYZE executes its statement; plain EXPLAIN does not. */
