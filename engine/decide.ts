@@ -29,6 +29,11 @@ export interface Verdict {
 export function decide(evaluator: PolicyEvaluator, request: DecisionRequest): Verdict {
   const t0 = performance.now();
   const action = normalizeRequest(request.request, request.facts);
+  return evaluateAction(evaluator, request, action, Math.round((performance.now() - t0) * 1000));
+}
+
+/** Evaluates an action document already normalized from `request` (on a worker thread, for one). */
+export function evaluateAction(evaluator: PolicyEvaluator, request: DecisionRequest, action: Action, normalizeUs: number): Verdict {
   const t1 = performance.now();
   const input: PolicyInput = { identity: request.identity, session: request.session, target: request.target, action };
   if (request.approval) input.approval = request.approval;
@@ -40,6 +45,6 @@ export function decide(evaluator: PolicyEvaluator, request: DecisionRequest): Ve
     action,
     input,
     revision: evaluator.revision,
-    timings: { normalize_us: Math.round((t1 - t0) * 1000), evaluate_us: Math.round((t2 - t1) * 1000) },
+    timings: { normalize_us: normalizeUs, evaluate_us: Math.round((t2 - t1) * 1000) },
   };
 }

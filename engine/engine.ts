@@ -1,9 +1,10 @@
 import { loadNormalizers } from "./actions/index.js";
+import { DecidePool, type DecidePoolOptions } from "./decide-pool.js";
 import { decide, type DecisionRequest, type Verdict } from "./decide.js";
 import type { CallerInput, CallerMasks } from "./policy/evaluator.js";
 import { PolicyService, type PolicyServiceOptions } from "./policy/policy-service.js";
 
-export type EngineOptions = PolicyServiceOptions;
+export type EngineOptions = PolicyServiceOptions & { offload?: DecidePoolOptions };
 
 /**
  * The one interface every proxy uses: `decide(request) → verdict`. It knows no wire format; the proxies
@@ -11,18 +12,27 @@ export type EngineOptions = PolicyServiceOptions;
  */
 export class Engine {
   readonly policy: PolicyService;
+  private readonly pool: DecidePool;
 
-  private constructor(policy: PolicyService) {
+  private constructor(policy: PolicyService, pool: DecidePool) {
     this.policy = policy;
+    this.pool = pool;
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
     await loadNormalizers();
-    return new Engine(await PolicyService.start(options));
+    return new Engine(await PolicyService.start(options), new DecidePool(options.offload));
   }
 
+  /** Decides on the event loop: for requests known to be small (settings, limits, previews of them). */
   decide(request: DecisionRequest): Verdict {
     return decide(this.policy.current, request);
+  }
+
+  /** Decides any request; a large one is decided on a worker thread so no other session waits for it. */
+  async decideAsync(request: DecisionRequest): Promise<Verdict> {
+    if (request.request.sql.length <= this.pool.inlineMaxChars) return this.decide(request);
+    return this.pool.decide(request, this.policy.current);
   }
 
   /** The columns masked for a caller, asked of the current policy, with that policy's revision. */
@@ -31,7 +41,8 @@ export class Engine {
     return { ...evaluator.maskedColumns(caller), revision: evaluator.revision };
   }
 
-  close(): Promise<void> {
-    return this.policy.close();
+  async close(): Promise<void> {
+    await this.pool.close();
+    await this.policy.close();
   }
 }

@@ -2,10 +2,14 @@ import { messageOf } from "../errors.js";
 import { auditEventProblem } from "./event-schema.js";
 import { AuditError } from "./errors.js";
 import { FileAuditStore, type FileAuditStoreOptions } from "./file-store.js";
-import { boundEvent } from "./bound.js";
-import { redact, type RedactOptions } from "./redact.js";
+import { PrepareThread } from "./prepare-thread.js";
+import { eventWeight, prepareEvent } from "./prepare.js";
+import type { RedactOptions } from "./redact.js";
 import type { AuditStore, RepairReport } from "./store.js";
 import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
+
+/** Events carrying more text than this are redacted and bounded on a worker thread. */
+const PREPARE_INLINE_CHARS = 64 * 1024;
 
 interface Pending {
   time: string;
@@ -43,6 +47,10 @@ export interface AuditLogStats {
 export class AuditLog {
   private readonly store: AuditStore;
   private readonly options: AuditLogOptions;
+  /** Redacts and bounds large events off the event loop (started on first need). */
+  private preparer: PrepareThread | undefined;
+  /** Large events accepted and being prepared: close() waits for them too. */
+  private readonly preparing = new Set<Promise<unknown>>();
   private queue: Pending[] = [];
   private draining = false;
   private closed = false;
@@ -96,9 +104,20 @@ export class AuditLog {
   append(event: AuditEvent): Promise<AuditRecord> {
     if (this.closed) return Promise.reject(new AuditError("AUDIT_LOG_CLOSED", "the audit log is closed"));
     if (this.failure) return Promise.reject(this.failure);
-    const { value, removed } = redact(event, this.options);
-    // Bounded after redaction: secrets are scrubbed from the whole text before any of it is cut.
-    const clean: AuditEvent = boundEvent(removed.length > 0 ? { ...value, redacted: [...(value.redacted ?? []), ...removed] } : value);
+    // A large event (a megabyte-long statement) is prepared off the event loop; the rest in place.
+    if (eventWeight(event) > PREPARE_INLINE_CHARS) {
+      const prepared = (this.preparer ??= new PrepareThread()).prepare(event, this.options.secrets ?? []);
+      this.preparing.add(prepared);
+      const settled = (): void => void this.preparing.delete(prepared);
+      prepared.then(settled, settled);
+      return prepared.then((clean) => this.enqueue(event, clean));
+    }
+    return this.enqueue(event, prepareEvent(event, this.options));
+  }
+
+  /** Queues a prepared event; an event accepted before close() is still written. */
+  private enqueue(event: AuditEvent, clean: AuditEvent): Promise<AuditRecord> {
+    if (this.failure) return Promise.reject(this.failure);
     const problem = auditEventProblem(clean);
     if (problem) return Promise.reject(new AuditError("AUDIT_INVALID_EVENT", `audit event ${event.type} is invalid: ${problem}`));
     return new Promise<AuditRecord>((resolve, reject) => {
@@ -111,7 +130,9 @@ export class AuditLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled([...this.preparing]);
     await this.idle;
+    await this.preparer?.close();
     await this.store.close();
   }
 

@@ -35,6 +35,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
       return { ok: false, code: result.code, detail: result.detail };
     },
     decide: (request) => options.engine.decide(request),
+    decideAsync: (request) => options.engine.decideAsync(request),
     maskedColumns: (caller) => options.engine.maskedColumns(caller),
     record: options.record,
     mask: (rule, value) => options.masker.mask(rule, value),

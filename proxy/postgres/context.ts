@@ -46,7 +46,10 @@ export type Authentication = { ok: true; identity: Identity } | { ok: false; cod
 export interface PostgresGatewayContext {
   target(name: string): PostgresTarget | undefined;
   authenticate(secret: string, target: string): Promise<Authentication>;
+  /** Decides a request known to be small (a setting, a limit), on the event loop. */
   decide(request: DecisionRequest): Verdict;
+  /** Decides any request; a large one is analysed off the event loop so it holds up no other session. */
+  decideAsync(request: DecisionRequest): Promise<Verdict>;
   /** The columns masked for a caller wherever a value cannot be traced to its column (fails closed as `known: false`). */
   maskedColumns(caller: CallerInput): CallerMasks & { revision: string };
   /**

@@ -274,7 +274,7 @@ export class Relay {
     let text = sql;
     let definitions = 0;
     if (/execute|fetch|move/i.test(sql)) {
-      const used = this.definitions.usedBy(preview(this.context, this.who, sql).action.statements, (name) => this.statements.get(name)?.sql);
+      const used = this.definitions.usedBy((await preview(this.context, this.who, sql)).action.statements, (name) => this.statements.get(name)?.sql);
       if ("unknown" in used) return this.refuse(denial(`${used.unknown} was not prepared in this session through Portcullis`));
       text = withDefinitions(used.texts, sql);
       definitions = used.texts.length;

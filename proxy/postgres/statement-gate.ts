@@ -40,8 +40,8 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
   let facts = await targetFacts(context.catalog(who.target), who.session, sql, (line) => context.log(line));
   // Statements are read with the target's own grammar too.
   if (who.serverMajor !== undefined) facts = { ...facts, serverMajor: who.serverMajor };
-  let verdict = evaluate(context, who, sql, undefined, facts);
-  if (decidedOnStaleNames(facts, who.session, verdict)) verdict = evaluate(context, who, sql, undefined, (facts = { ...facts, catalog: facts.catalog!.uncertainSearchPath() }));
+  let verdict = await evaluate(context, who, sql, undefined, facts);
+  if (decidedOnStaleNames(facts, who.session, verdict)) verdict = await evaluate(context, who, sql, undefined, (facts = { ...facts, catalog: facts.catalog!.uncertainSearchPath() }));
   const desk = context.approvals;
   // SQL PREPARE alone, like a Parse, runs nothing: its approval is asked for by each EXECUTE of it.
   const prepareOnly = verdict.effect === "approval" && (phase === "prepare" || onlyPrepares(verdict));
@@ -55,20 +55,20 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
     } catch (error) {
       context.log(`approval lookup failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (grant) verdict = evaluate(context, who, sql, grant, facts);
+    if (grant) verdict = await evaluate(context, who, sql, grant, facts);
   }
   const result = await settle(context, who, sql, verdict);
   if (!desk || result.ok || result.verdict?.effect !== "approval") return result;
-  return awaitApproval(desk, who, sql, result.verdict, hold, (approved) => settle(context, who, sql, evaluate(context, who, sql, approved, facts)));
+  return awaitApproval(desk, who, sql, result.verdict, hold, async (approved) => settle(context, who, sql, await evaluate(context, who, sql, approved, facts)));
 }
 
 /** What the policy makes of `sql` from the text alone, without recording it: for reading its action document. */
-export function preview(context: PostgresGatewayContext, who: GateSession, sql: string): Verdict {
+export function preview(context: PostgresGatewayContext, who: GateSession, sql: string): Promise<Verdict> {
   return evaluate(context, who, sql, undefined, {});
 }
 
-function evaluate(context: PostgresGatewayContext, who: GateSession, sql: string, grant: ApprovalGrant | undefined, facts: TargetFacts): Verdict {
-  return context.decide({
+function evaluate(context: PostgresGatewayContext, who: GateSession, sql: string, grant: ApprovalGrant | undefined, facts: TargetFacts): Promise<Verdict> {
+  return context.decideAsync({
     facts,
     identity: who.identity,
     session: who.session,

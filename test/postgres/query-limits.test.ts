@@ -7,7 +7,9 @@ import * as assert from "uvu/assert";
 import { AuditLog } from "../../engine/audit/index.js";
 import type { AuditRecord, DecisionEvent } from "../../engine/audit/types.js";
 import { auditEventOf } from "../../proxy/gateway/audit-events.js";
+import { packageRoot } from "../../engine/paths.js";
 import { startGatewayUnderTest, type GatewayUnderTest } from "../support/pg-gateway.js";
+import { run, type RunResult } from "../support/run.js";
 
 /**
  * One message's SQL is bounded in bytes and statements: over either, the server-style answer is
@@ -138,6 +140,55 @@ test("another session is answered promptly while a huge message is handled", asy
   // loaded 2-CPU machine shared with other work.
   assert.ok(worst < 2_000, `a one-row query took up to ${worst.toFixed(0)} ms while another session sent a huge message`);
   await attacker.end();
+  await other.end();
+});
+
+/** A separate process sends `sql` as one Query (node-postgres), so its own work is not on the gateway's event loop. */
+function sendElsewhere(sql: string, password: string): Promise<RunResult> {
+  const script = `
+    const pg = require("pg");
+    let sql = "";
+    process.stdin.on("data", (d) => (sql += d)).on("end", async () => {
+      const c = new pg.Client({ host: "127.0.0.1", port: ${g.gateway.port}, user: "alice", database: "demo", password: process.env.PGPASSWORD });
+      await c.connect();
+      const r = await c.query(sql).then((r) => (Array.isArray(r) ? r.length : 1), (e) => e.code);
+      await c.end();
+      console.log(r);
+    });`;
+  return run(process.execPath, ["-e", script], { ...process.env, PGPASSWORD: password, NODE_PATH: join(packageRoot, "node_modules") }, sql);
+}
+
+test("large messages within the limits are analysed off the event loop: others wait no more than a few tens of milliseconds", async () => {
+  const list = Array.from({ length: 200 }, (_, i) => i).join(",");
+  const shapes: Array<[string, string]> = [
+    // 900 statements, just under a megabyte; one statement with a 140,000-element IN list; 40,000 ORs.
+    [Array.from({ length: 900 }, () => `SELECT id, note FROM orders WHERE id IN (${list})`).join(";"), "900"],
+    [`SELECT id, note FROM orders WHERE id IN (${Array.from({ length: 140_000 }, (_, i) => i).join(",")})`, "1"],
+    [`SELECT id FROM orders WHERE ${Array.from({ length: 40_000 }, (_, i) => `id = ${i}`).join(" OR ")}`, "1"],
+  ];
+  const other = await connect(g);
+  await other.query("SELECT 1");
+  const samples: number[] = [];
+  for (const [sql, answers] of shapes) {
+    assert.ok(Buffer.byteLength(sql) < 1024 * 1024);
+    let done = false;
+    const sent = sendElsewhere(sql, await g.token()).finally(() => (done = true));
+    while (!done) {
+      const started = performance.now();
+      await other.query("SELECT 1 AS one");
+      samples.push(performance.now() - started);
+    }
+    const result = await sent;
+    assert.is(result.stdout.trim(), answers, `the large message itself is answered: ${result.stderr}`);
+  }
+  samples.sort((a, b) => a - b);
+  const worst = samples.at(-1)!;
+  const p99 = samples[Math.floor(samples.length * 0.99)]!;
+  console.log(`one-row queries while another client sent 1 MB messages: p99 ${p99.toFixed(0)} ms, worst ${worst.toFixed(0)} ms over ${samples.length}`);
+  // Measured on an idle 2-CPU machine: worst under 50 ms (2,200 ms with the analysis on the event
+  // loop). The bounds leave room for a loaded machine shared with other work.
+  assert.ok(p99 < 100, `p99 ${p99.toFixed(0)} ms`);
+  assert.ok(worst < 400, `worst ${worst.toFixed(0)} ms`);
   await other.end();
 });
 
