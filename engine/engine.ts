@@ -1,7 +1,7 @@
 import { loadNormalizers } from "./actions/index.js";
 import { DecidePool, type DecidePoolOptions } from "./decide-pool.js";
 import { decide, type DecisionRequest, type Verdict } from "./decide.js";
-import type { CallerInput, CallerMasks } from "./policy/evaluator.js";
+import type { CallerInput, CallerMasks, CallerSessionLimits } from "./policy/evaluator.js";
 import { PolicyService, type PolicyServiceOptions } from "./policy/policy-service.js";
 
 export type EngineOptions = PolicyServiceOptions & { offload?: DecidePoolOptions };
@@ -39,6 +39,11 @@ export class Engine {
   maskedColumns(caller: CallerInput): CallerMasks & { revision: string } {
     const evaluator = this.policy.current;
     return { ...evaluator.maskedColumns(caller), revision: evaluator.revision };
+  }
+
+  /** The caller's session limits, asked of the current policy at login. */
+  sessionLimits(caller: CallerInput): CallerSessionLimits {
+    return this.policy.current.sessionLimits(caller);
   }
 
   async close(): Promise<void> {

@@ -101,3 +101,16 @@ masked_columns := [sql.mask_entry(sensitive) |
 	sql.masked_for_caller
 	some sensitive in settings.masking_columns
 ]
+
+# session_limits answers, at each login, the caller's session limits on the target (input: identity,
+# session, target; no action), by identity kind (settings.sessions). Each lowers the gateway's
+# configured limit; a kind with no entry keeps the configured ones.
+session_limits := object.union(max_sessions_limit, idle_timeout_limit)
+
+max_sessions_limit := {"max_sessions": n} if {
+	n := settings.sessions_max_per_identity[input.identity.kind]
+} else := {}
+
+idle_timeout_limit := {"idle_timeout_seconds": s} if {
+	s := settings.sessions_idle_timeout_seconds[input.identity.kind]
+} else := {}

@@ -132,3 +132,16 @@ test_no_row_limit_for_a_kind_without_one if {
 		with data.settings.writes.max_rows_affected as {"human": 5}
 	not d.max_rows_affected
 }
+
+test_session_limits_by_identity_kind if {
+	s := portcullis.session_limits with input as {"identity": fx.ci, "session": {}, "target": fx.prod}
+	s == {"max_sessions": 10, "idle_timeout_seconds": 300}
+	h := portcullis.session_limits with input as {"identity": fx.alice, "session": {}, "target": fx.prod}
+	h == {}
+}
+
+test_session_limits_follow_the_settings if {
+	s := portcullis.session_limits with input as {"identity": fx.alice, "session": {}, "target": fx.prod}
+		with data.settings.sessions as {"max_per_identity": {"human": 3}}
+	s == {"max_sessions": 3}
+}

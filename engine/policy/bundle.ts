@@ -18,6 +18,15 @@ export const ENTRYPOINT = "portcullis/decision";
  */
 export const MASKED_COLUMNS_ENTRYPOINT = "portcullis/masked_columns";
 
+/**
+ * The policy's answer to "how many sessions may this caller hold on this target, and how long may one
+ * stay idle?", asked at each login. Optional: without it the gateway's configured limits apply alone.
+ */
+export const SESSION_LIMITS_ENTRYPOINT = "portcullis/session_limits";
+
+/** Entrypoints a policy may leave out: the bundle is built without those it does not define. */
+const OPTIONAL_ENTRYPOINTS = [MASKED_COLUMNS_ENTRYPOINT, SESSION_LIMITS_ENTRYPOINT];
+
 /** A policy built for the WASM SDK: the module, its data, and the revision the manifest records. */
 export interface PolicyBundle {
   wasm: Buffer;
@@ -25,6 +34,8 @@ export interface PolicyBundle {
   revision: string;
   /** Whether the policy defines MASKED_COLUMNS_ENTRYPOINT. */
   hasMaskedColumns: boolean;
+  /** Whether the policy defines SESSION_LIMITS_ENTRYPOINT. */
+  hasSessionLimits: boolean;
   /** Where it was built from, for status pages and errors. */
   source: string;
   builtAt: string;
@@ -45,10 +56,15 @@ export async function buildBundle(dir: string, options: BuildOptions = {}): Prom
     const output = join(work, "bundle.tar.gz");
     const build = (entrypoints: string[]) =>
       runOpa(["build", "-t", "wasm", ...entrypoints.flatMap((e) => ["-e", e]), "--capabilities", capabilitiesFile(), "--revision", revision, "-o", output, dir]);
-    let result = await build([ENTRYPOINT, MASKED_COLUMNS_ENTRYPOINT]);
-    // OPA refuses an entrypoint that names no rule; the masked-columns one is optional.
-    if (result.code !== 0 && (result.stderr + result.stdout).includes(`entrypoint "${MASKED_COLUMNS_ENTRYPOINT}" does not refer to a rule`)) {
-      result = await build([ENTRYPOINT]);
+    // OPA refuses an entrypoint that names no rule: an optional one the policy leaves out is dropped.
+    let optional = [...OPTIONAL_ENTRYPOINTS];
+    let result = await build([ENTRYPOINT, ...optional]);
+    for (;;) {
+      const output = result.stderr + result.stdout;
+      const missing = result.code === 0 ? undefined : optional.find((e) => output.includes(`entrypoint "${e}" does not refer to a rule`));
+      if (!missing) break;
+      optional = optional.filter((e) => e !== missing);
+      result = await build([ENTRYPOINT, ...optional]);
     }
     if (result.code !== 0) {
       throw new PortcullisError("POLICY_BUILD_FAILED", `policy build failed for ${dir}`, (result.stderr || result.stdout).trim());
@@ -74,6 +90,6 @@ export async function readBundle(archive: Buffer, source: string): Promise<Polic
   if (!wasm) throw new PortcullisError("BUNDLE_INVALID", `bundle has no WASM module for ${ENTRYPOINT}`);
   const dataBytes = files.get("data.json");
   const data = dataBytes ? (JSON.parse(dataBytes.toString("utf8")) as Record<string, unknown>) : {};
-  const hasMaskedColumns = manifest.wasm?.some((w) => w.entrypoint === MASKED_COLUMNS_ENTRYPOINT) ?? false;
-  return { wasm, data, revision: manifest.revision ?? "unknown", hasMaskedColumns, source, builtAt: new Date().toISOString() };
+  const has = (entrypoint: string): boolean => manifest.wasm?.some((w) => w.entrypoint === entrypoint) ?? false;
+  return { wasm, data, revision: manifest.revision ?? "unknown", hasMaskedColumns: has(MASKED_COLUMNS_ENTRYPOINT), hasSessionLimits: has(SESSION_LIMITS_ENTRYPOINT), source, builtAt: new Date().toISOString() };
 }

@@ -1,7 +1,7 @@
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { messageOf, PortcullisError } from "../errors.js";
 import { check } from "../schemas.js";
-import { ENTRYPOINT, MASKED_COLUMNS_ENTRYPOINT, type PolicyBundle } from "./bundle.js";
+import { ENTRYPOINT, MASKED_COLUMNS_ENTRYPOINT, SESSION_LIMITS_ENTRYPOINT, type PolicyBundle } from "./bundle.js";
 import type { Decision, Identity, MaskRule, SessionInfo, Target } from "./types.js";
 
 /** Who is asking, without a request: the input of the masked-columns entrypoint. */
@@ -12,6 +12,9 @@ export interface CallerInput {
 }
 
 /** The columns masked for a caller, or why the policy could not say (then every column counts as masked). */
+/** The policy's session limits for a caller on a target; each absent one leaves the configured limit alone. */
+export type CallerSessionLimits = { known: true; max_sessions?: number; idle_timeout_seconds?: number } | { known: false; reason: string };
+
 export type CallerMasks = { known: true; rules: MaskRule[] } | { known: false; reason: string };
 
 /**
@@ -76,6 +79,26 @@ export class PolicyEvaluator {
     const problem = check("masked-columns.json", first.result);
     if (problem) return { known: false, reason: `${MASKED_COLUMNS_ENTRYPOINT} returned an invalid answer: ${problem}` };
     return { known: true, rules: first.result as MaskRule[] };
+  }
+
+  /**
+   * Asks `portcullis/session_limits` for the caller's session limits. A policy without the rule (or
+   * whose rule is undefined for this caller) sets none; an evaluation error or an invalid answer is
+   * `known: false`, and the login is refused (fail closed).
+   */
+  sessionLimits(input: CallerInput): CallerSessionLimits {
+    if (!this.bundle.hasSessionLimits) return { known: true };
+    let results: unknown;
+    try {
+      results = this.policy.evaluate(input, SESSION_LIMITS_ENTRYPOINT);
+    } catch (error) {
+      return { known: false, reason: `${SESSION_LIMITS_ENTRYPOINT} failed: ${messageOf(error)}` };
+    }
+    const first = Array.isArray(results) ? (results[0] as { result?: unknown } | undefined) : undefined;
+    if (!first || first.result === undefined) return { known: true };
+    const problem = check("session-limits.json", first.result);
+    if (problem) return { known: false, reason: `${SESSION_LIMITS_ENTRYPOINT} returned an invalid answer: ${problem}` };
+    return { known: true, ...(first.result as { max_sessions?: number; idle_timeout_seconds?: number }) };
   }
 
   private deny(reason: string): Decision {

@@ -30,6 +30,10 @@
 #     "writes": {
 #       "max_rows_affected": {"service": 1000}   by identity kind: the most existing rows one statement
 #     },                                       may change (the gateway rolls back a bigger change)
+#     "sessions": {
+#       "max_per_identity": {"service": 10},     by identity kind: open sessions on one target (lowers the
+#       "idle_timeout_seconds": {"service": 300}  gateway's configured limit); idle seconds before closing
+#     },
 #     "session": {
 #       "locked_settings": ["role", "session_authorization"],   settings nobody may SET (RESET is fine)
 #       "setting_functions": ["set_config"]    functions that set any setting by name (denied)
@@ -52,6 +56,14 @@ masking_inference_denied_kinds := data.settings.masking.inference.denied_kinds
 default max_rows_affected := {}
 
 max_rows_affected := data.settings.writes.max_rows_affected
+
+default sessions_max_per_identity := {}
+
+sessions_max_per_identity := data.settings.sessions.max_per_identity
+
+default sessions_idle_timeout_seconds := {}
+
+sessions_idle_timeout_seconds := data.settings.sessions.idle_timeout_seconds
 
 default approval_environments := []
 

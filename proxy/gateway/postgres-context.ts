@@ -37,6 +37,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
     decide: (request) => options.engine.decide(request),
     decideAsync: (request) => options.engine.decideAsync(request),
     maskedColumns: (caller) => options.engine.maskedColumns(caller),
+    sessionLimits: (caller) => options.engine.sessionLimits(caller),
     record: options.record,
     mask: (rule, value) => options.masker.mask(rule, value),
     catalog(target) {

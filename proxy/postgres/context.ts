@@ -1,6 +1,6 @@
 import type { SecureContext } from "node:tls";
 import type { DecisionRequest, Verdict } from "../../engine/decide.js";
-import type { CallerInput, CallerMasks } from "../../engine/policy/evaluator.js";
+import type { CallerInput, CallerMasks, CallerSessionLimits } from "../../engine/policy/evaluator.js";
 import type { ApprovalGrant, Identity, MaskRule } from "../../engine/policy/types.js";
 import type { ColumnCatalog } from "./catalog.js";
 import type { QueryLimits } from "./query-limits.js";
@@ -52,6 +52,8 @@ export interface PostgresGatewayContext {
   decideAsync(request: DecisionRequest): Promise<Verdict>;
   /** The columns masked for a caller wherever a value cannot be traced to its column (fails closed as `known: false`). */
   maskedColumns(caller: CallerInput): CallerMasks & { revision: string };
+  /** The policy's session limits for a caller on a target, asked at login (`known: false` refuses the login). */
+  sessionLimits(caller: CallerInput): CallerSessionLimits;
   /**
    * Records an event durably. Decision events resolve only once the record is on disk: nothing is
    * forwarded before. A rejection fails the statement closed.

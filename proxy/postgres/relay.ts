@@ -256,6 +256,11 @@ export class Relay {
 
   /** A client's CancelRequest: ends a wait for approval; false when there is none (cancel upstream instead). */
   /** Whether a statement is running or waiting for approval (an idle-session timeout must not end it). */
+  /** The server last said a transaction block is open (ReadyForQuery "T" or "E"). */
+  get inTransaction(): boolean {
+    return this.status === "T" || this.status === "E";
+  }
+
   get busy(): boolean {
     return this.running() || this.hold !== undefined;
   }

@@ -27,12 +27,16 @@ export class SessionLimits {
     this.settings = settings;
   }
 
-  /** Takes one slot for `identityKey` on `target`, or says which limit refuses it. */
-  acquire(identityKey: string, target: string): SessionSlot {
+  /**
+   * Takes one slot for `identityKey` on `target`, or says which limit refuses it. `policyMax`, the
+   * policy's limit for this caller, can only lower the configured per-identity limit.
+   */
+  acquire(identityKey: string, target: string, policyMax?: number): SessionSlot {
     const identityKeyOnTarget = JSON.stringify([target, identityKey]);
     const mine = this.byIdentity.get(identityKeyOnTarget) ?? 0;
     const all = this.byTarget.get(target) ?? 0;
-    const { perIdentityPerTarget, perTarget } = this.settings;
+    const { perTarget } = this.settings;
+    const perIdentityPerTarget = policyMax === undefined ? this.settings.perIdentityPerTarget : Math.min(policyMax, this.settings.perIdentityPerTarget);
     if (mine >= perIdentityPerTarget) {
       return { ok: false, limit: "per_identity", max: perIdentityPerTarget, message: `too many connections for this identity on target "${target}": the limit is ${perIdentityPerTarget} sessions per identity` };
     }

@@ -120,7 +120,14 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     }
 
     const limits = options.limits ?? defaultLimits;
-    const slot = limits.acquire(JSON.stringify([auth.identity.issuer, auth.identity.subject]), target.name);
+    const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
+    // The policy may lower the configured limits for this caller; an answer it cannot give refuses.
+    const byPolicy = context.sessionLimits({ identity: auth.identity, session, target: { name: target.name, type: "postgres", tags: target.tags } });
+    if (!byPolicy.known) {
+      context.log(`session limits unknown for ${auth.identity.subject} on ${target.name}, refusing the login: ${byPolicy.reason}`);
+      return refuseLogin("session_limits", byPolicy.reason, { code: SQLSTATE.cannotConnectNow, message: "Portcullis: the policy's session limits could not be read" });
+    }
+    const slot = limits.acquire(JSON.stringify([auth.identity.issuer, auth.identity.subject]), target.name, byPolicy.max_sessions);
     if (!slot.ok) {
       await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: target.name, user: visibleName(user), code: "session_limit", detail: slot.message }).catch(() => undefined);
       socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.tooManyConnections, message: `Portcullis: ${slot.message}` }));
@@ -128,7 +135,6 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     }
     raw.once("close", slot.release);
 
-    const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
     // Every setting the client asked for at login reaches the target, once the policy allowed it.
     const asked = startupSettings(parameters);
     if (!asked.ok) return refuseLogin("startup_settings", asked.error.message, asked.error);
@@ -198,7 +204,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     });
     clearTimeout(startupTimer);
     relay.start(queued);
-    watchIdle(socket, relay, limits.settings.idleTimeoutMs);
+    watchIdle(socket, relay, idleTimeoutOf(limits.settings.idleTimeoutMs, byPolicy.idle_timeout_seconds));
   } catch (error) {
     if (error instanceof ProtocolError) {
       if (!raw.destroyed) raw.end(errorResponse({ severity: "FATAL", code: SQLSTATE.protocolViolation, message: `Portcullis: invalid startup: ${error.message}` }));
@@ -212,16 +218,29 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
 
 const defaultLimits = new SessionLimits();
 
+/** The shorter of the configured idle timeout (0: none) and the policy's, in milliseconds. */
+function idleTimeoutOf(configuredMs: number, policySeconds: number | undefined): number {
+  if (policySeconds === undefined) return configuredMs;
+  return configuredMs > 0 ? Math.min(configuredMs, policySeconds * 1000) : policySeconds * 1000;
+}
+
 /**
  * Closes a session that has sent and received nothing for `timeoutMs` while no statement runs or
- * waits, as the server's idle_session_timeout does, so forgotten sessions give back their slot.
+ * waits, so forgotten sessions give back their slot. Idle outside a transaction it ends as the
+ * server's idle_session_timeout would (57P05); idle inside one (holding its locks and snapshot) as its
+ * idle_in_transaction_session_timeout would (25P03).
  */
 function watchIdle(socket: Socket, relay: Relay, timeoutMs: number): void {
   if (timeoutMs <= 0) return;
   socket.setTimeout(timeoutMs);
   socket.on("timeout", () => {
     if (relay.busy) return;
-    relay.fail({ severity: "FATAL", code: SQLSTATE.idleSessionTimeout, message: `terminating connection due to idle-session timeout (${Math.round(timeoutMs / 1000)} s)` }, "idle_session_timeout");
+    const seconds = Math.round(timeoutMs / 1000);
+    if (relay.inTransaction) {
+      relay.fail({ severity: "FATAL", code: SQLSTATE.idleInTransactionSessionTimeout, message: `terminating connection due to idle-in-transaction timeout (${seconds} s)` }, "idle_in_transaction_session_timeout");
+    } else {
+      relay.fail({ severity: "FATAL", code: SQLSTATE.idleSessionTimeout, message: `terminating connection due to idle-session timeout (${seconds} s)` }, "idle_session_timeout");
+    }
   });
 }
 

@@ -18,6 +18,7 @@ export const SQLSTATE = {
   cannotConnectNow: "57P03",
   tooManyConnections: "53300",
   idleSessionTimeout: "57P05",
+  idleInTransactionSessionTimeout: "25P03",
   featureNotSupported: "0A000",
   invalidCatalogName: "3D000",
   queryCanceled: "57014",
