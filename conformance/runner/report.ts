@@ -1,4 +1,4 @@
-import { visibleJson, visibleLine } from "../../engine/text/visible-text.js";
+import { visibleBlock, visibleJson, visibleLine } from "../../engine/text/visible-text.js";
 import type { RunSummary } from "./run.js";
 
 /**
@@ -39,8 +39,13 @@ export function jsonReport(summary: RunSummary): object {
   };
 }
 
+/**
+ * Text for a JUnit XML attribute or element. XML 1.0 cannot carry most C0 controls at all (not even as
+ * character references), and a CI page showing the report would act on bidi overrides: every hidden
+ * character is written as its visible escape (`\x1b`, `\u202e`), newlines and tabs kept.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c);
+  return visibleBlock(text).replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c);
 }
 
 /** JUnit `<testcase>` elements for a conformance run (wrapped by the caller's `<testsuite>`). */

@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { portcullis } from "../support/cli.js";
+import { run } from "../support/run.js";
 import { policyDir, SELECT_ONLY } from "../support/policy-dir.js";
 
 const p = policyDir({
@@ -75,6 +76,29 @@ test("junit output has one testcase per case with failures marked", async () => 
   assert.is(r.code, 1);
   assert.match(r.stdout, /<testsuite name="conformance" tests="3" failures="1"/);
   assert.match(r.stdout, /<failure message="decision: expected allow, got deny">/);
+});
+
+test("junit output of recorded client text is well-formed XML, its controls shown as escapes", async () => {
+  const hostile = policyDir({
+    "session.jsonl": [
+      { type: "session", version: 1, session: { id: "s2", protocol: "postgres", started_at: "2026-11-23T10:00:00Z" }, identity: { subject: "alice", issuer: "idp", groups: [], kind: "human", claims: {} }, target: { name: "prod-db", type: "postgres", tags: {} }, policy_revision: "old" },
+      { type: "request", seq: 1, at: "2026-11-23T10:00:01Z", offset_ms: 1000, request: { sql: "INSERT INTO t VALUES (1) /*\x1b[2K\x00\u202e\x07*/" }, decision: { allow: true, reasons: [] }, duration_us: 900 },
+      { type: "end", at: "2026-11-23T10:00:03Z", reason: "client closed" },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join("\n"),
+  });
+  try {
+    const r = await portcullis(["conformance", "run", `${hostile.dir}/session.jsonl`, "--policy", `${p.dir}/policy`, "--format", "junit"]);
+    assert.is(r.code, 1);
+    assert.not.match(r.stdout, /[\x00-\x08\x0b\x0c\x0e-\x1f\u202e]/, "no character XML forbids, nor a raw bidi override");
+    assert.match(r.stdout, "/*\\x1b[2K\\x00\\u202e\\x07*/");
+    // A real XML parser accepts the report.
+    const parsed = await run("python3", ["-c", "import sys, xml.etree.ElementTree as E; print(len(E.fromstring(sys.stdin.read()).iter('testcase').__next__().attrib['name']))"], process.env, r.stdout);
+    assert.is(parsed.code, 0, parsed.stderr);
+  } finally {
+    hostile.remove();
+  }
 });
 
 test("a path that does not exist is an error", async () => {
