@@ -75,6 +75,20 @@ test("cancelling a held statement withdraws the request and returns 57014", asyn
   assert.is((await gateway.approvals.get(request.id))?.status, "cancelled");
 });
 
+test("a client that disconnects while its statement is held withdraws the request", async () => {
+  const held = psqlInBackground(await env(ALICE), "ALTER TABLE orders ADD COLUMN gone int");
+  const request = await pendingFor("alice");
+  held.kill("SIGKILL"); // no CancelRequest: the connection just closes
+  await held.done;
+  for (let i = 0; i < 100 && (await gateway.approvals.get(request.id))?.status === "pending"; i++) await new Promise((res) => setTimeout(res, 50));
+  const after = await gateway.approvals.get(request.id);
+  assert.is(after?.status, "cancelled", "nobody can approve a statement whose client has gone");
+  await gateway.approvals.decide(request.id, DANA, "approve").then(
+    () => assert.unreachable("a withdrawn request cannot be approved"),
+    (error: { code?: string }) => assert.ok(error.code),
+  );
+});
+
 test("a service gets a ticket at once; the identical statement passes once approved, another does not", async () => {
   const environment = await env(DEPLOYER);
   const first = await psql(environment, "CREATE INDEX orders_user ON orders (user_id)", ["-v", "VERBOSITY=verbose"]);
