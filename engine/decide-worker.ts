@@ -27,10 +27,15 @@ if (!port) throw new Error("decide-worker runs as a worker thread");
 await loadNormalizers();
 let evaluator: PolicyEvaluator | undefined;
 
+// One job at a time, in arrival order: a job carrying a new policy loads it (asynchronously) before
+// the jobs sent after it, which count on it, are decided.
+let queue: Promise<void> = Promise.resolve();
 port.on("message", (job: DecideJob) => {
-  void handle(job).then(
-    (verdict) => port.postMessage({ id: job.id, verdict }),
-    (error: unknown) => port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) }),
+  queue = queue.then(() =>
+    handle(job).then(
+      (verdict) => port.postMessage({ id: job.id, verdict }),
+      (error: unknown) => port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) }),
+    ),
   );
 });
 port.postMessage({ ready: true });

@@ -38,6 +38,22 @@ test("a large request gets the same verdict on a worker as on the event loop, wi
   }
 });
 
+test("large requests sent together while the worker loads the policy are all decided, none refused", async () => {
+  const p = policyDir({ "policy.rego": SELECT_ONLY });
+  const engine = await Engine.start({ dir: p.dir, watch: false, offload: { inlineMaxChars: 1024, workers: 1 } });
+  try {
+    const verdicts = await Promise.all(Array.from({ length: 12 }, () => engine.decideAsync(sqlRequest(BIG_SELECT))));
+    assert.equal(
+      verdicts.map((v) => v.effect),
+      verdicts.map(() => "allow"),
+      verdicts.map((v) => v.decision.reasons.join("; ")).join(" | "),
+    );
+  } finally {
+    await engine.close();
+    p.remove();
+  }
+});
+
 test("a worker that does not answer in time: the request is denied as unanalysable, and the next one is decided", async () => {
   const p = policyDir({ "policy.rego": SELECT_ONLY });
   const engine = await Engine.start({ dir: p.dir, watch: false, offload: { inlineMaxChars: 1024, workers: 1, timeoutMs: 1 } });
