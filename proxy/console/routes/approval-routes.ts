@@ -9,7 +9,7 @@ import { approvalPage, approvalsPage, type ApprovalsView } from "../pages/approv
 import { messagePage } from "../pages/message-page.js";
 import { pagerLinks } from "../pages/pager.js";
 import { compareKeys, pageOf, pageRequest, timeKey, type Key } from "../paging.js";
-import { redirect, sendHtml } from "../respond.js";
+import { redirect, sendHtml, sendHtmlParts } from "../respond.js";
 
 const ID = "(apr_[A-Za-z0-9]{1,64})";
 /** A cursor's id part: the same ids as in the addresses. */
@@ -34,7 +34,7 @@ export const approvalRoutes: Route[] = [
  */
 async function list(visit: Visit, notice?: Frame["notice"], status = 200): Promise<void> {
   const approvals = visit.ctx.options.approvals;
-  if (!approvals) return send(visit, await approvalsPage(visit.viewer, { pending: [], decided: [], pendingCount: 0, configured: false }));
+  if (!approvals) return sendParts(visit, await approvalsPage(visit.viewer, { pending: [], decided: [], pendingCount: 0, configured: false }));
   // Parsed before any work: a malformed cursor is a 400 however the lists look.
   const pendingAt = pageRequest(visit.url, CURSOR_ID, "pending_");
   const decidedAt = pageRequest(visit.url, CURSOR_ID, "decided_");
@@ -61,7 +61,7 @@ async function list(visit: Visit, notice?: Frame["notice"], status = 200): Promi
   const flash = justDecided ? await find(visit, justDecided) : undefined;
   const shown = notice ?? (flash && maySee(flash, who) ? outcomeNotice(flash) : undefined);
   if (shown) view.notice = shown;
-  send(visit, await approvalsPage(visit.viewer, view, status));
+  await sendParts(visit, await approvalsPage(visit.viewer, view, status));
 }
 
 async function show(visit: Visit): Promise<void> {
@@ -158,4 +158,8 @@ async function find(visit: Visit, id: string): Promise<ApprovalRequest | undefin
 
 function send(visit: Visit, page: { status: number; body: string }): void {
   sendHtml(visit.res, page.status, page.body);
+}
+
+function sendParts(visit: Visit, page: { status: number; parts: string[] }): Promise<void> {
+  return sendHtmlParts(visit.res, page.status, page.parts);
 }

@@ -11,7 +11,7 @@ import { replayPage } from "../pages/replay-page.js";
 import { pagerLinks } from "../pages/pager.js";
 import { sessionsPage, type SessionsView } from "../pages/sessions-page.js";
 import { compareKeys, pageOf, pageRequest, timeKey, type Key } from "../paging.js";
-import { sendHtml } from "../respond.js";
+import { sendHtml, sendHtmlParts } from "../respond.js";
 
 /** The matching audit records one page shows. */
 const AUDIT_LIMIT = 200;
@@ -52,7 +52,7 @@ async function audit(visit: Visit, verify: boolean): Promise<void> {
     status = 503;
   }
   const shown = await auditPage(visit.viewer, view, status);
-  sendHtml(visit.res, shown.status, shown.body);
+  await sendHtmlParts(visit.res, shown.status, shown.parts);
 }
 
 /** Recorded sessions, newest first, a page at a time (`before`/`after`: a start time in ms, a dot, a session id). */
@@ -64,11 +64,11 @@ async function sessions(visit: Visit): Promise<void> {
   const all = (await store.list()).sort((a, b) => compareKeys(started(a), started(b)));
   const paged = pageOf(all, started, request, SESSIONS_PAGE, "newest");
   const view: SessionsView = { summaries: paged.items.reverse(), total: all.length, pager: pagerLinks(visit.url, "/console/sessions", paged, request) };
-  send(visit, await sessionsPage(visit.viewer, view));
+  await send(visit, await sessionsPage(visit.viewer, view));
 }
 
-function send(visit: Visit, page: { status: number; body: string }): void {
-  sendHtml(visit.res, page.status, page.body);
+function send(visit: Visit, page: { status: number; parts: string[] }): Promise<void> {
+  return sendHtmlParts(visit.res, page.status, page.parts);
 }
 
 async function replay(visit: Visit): Promise<void> {
