@@ -22,9 +22,10 @@ const EXTRA_PENDING = 120;
 /** Of those, how many are denied so the decided list has pages too. */
 const DENIED = 45;
 /**
- * The p99 a `SELECT 1` may take while pages load. Measured on a 2-CPU machine shared with other test
- * runs: about 10–30 ms with pagination and chunked rendering; a single unpaginated page of these
- * requests blocked the loop for far longer. The bound leaves room for a loaded machine.
+ * The p99 a `SELECT 1` may take while pages load. Measured on a 2-CPU machine at load average 4 (other
+ * test runs): 38-63 ms with pagination, chunked rendering and pieces sent apart (idle: about 20 ms);
+ * on the unpaged console the approvals page was 2 MB and the p99 about 440 ms. The bound leaves room
+ * for a busier machine and still fails the unpaged console.
  */
 const P99_BOUND_MS = 250;
 const PAGE_BYTES_BOUND = 2 * 1024 * 1024;
