@@ -2,6 +2,7 @@ import { matches, readRecords, type AuditFilter } from "../../engine/audit/query
 import type { AuditSource } from "../../engine/audit/store.js";
 import type { AuditRecord } from "../../engine/audit/types.js";
 import type { Effect } from "../../engine/policy/types.js";
+import type { Key, PageRequest } from "./paging.js";
 
 export const EFFECTS: readonly Effect[] = ["allow", "deny", "mask", "approval"];
 export const EVENT_TYPES = ["decision", "session_start", "session_end", "auth_failure", "approval_requested", "approval_decided", "log_repaired"] as const;
@@ -46,24 +47,48 @@ function parseTime(text: string): Date | undefined {
 }
 
 export interface AuditResults {
-  /** The newest `limit` matching records, newest first. */
+  /** At most `limit` matching records next to the cursor (the newest without one), newest first. */
   records: AuditRecord[];
   /** How many records matched in all. */
   matched: number;
   /** Lines that are not records: the log is damaged and should be verified. */
   unreadable: number;
+  /** Matching records older than the oldest shown exist: ask `before` its seq. */
+  older?: Key;
+  /** Matching records newer than the newest shown exist: ask `after` its seq. */
+  newer?: Key;
 }
 
-/** Reads the whole log once, keeping only the newest `limit` matches in memory. */
-export async function searchAudit(source: AuditSource, filter: AuditFilter, limit: number): Promise<AuditResults> {
+/**
+ * Reads the whole log once (to count the matches), keeping only the page's records in memory: the
+ * newest `limit` matches before `page.before`, the oldest `limit` after `page.after`, or the newest
+ * `limit`. Sequence numbers rise through the log, so a record's seq is its place.
+ */
+export async function searchAudit(source: AuditSource, filter: AuditFilter, limit: number, page: PageRequest = {}): Promise<AuditResults> {
   const kept: AuditRecord[] = [];
   let matched = 0;
   let unreadable = 0;
+  let outside = false; // a match on the far side of the cursor
+  let inside = 0; // matches on the near side, kept or not
   for await (const { record } of readRecords(source, { onUnreadable: () => (unreadable += 1) })) {
     if (!matches(record, filter)) continue;
     matched += 1;
-    kept.push(record);
-    if (kept.length > limit) kept.shift();
+    if ((page.before && record.seq >= page.before.at) || (page.after && record.seq <= page.after.at)) {
+      outside = true;
+      continue;
+    }
+    inside += 1;
+    if (page.after) {
+      if (kept.length < limit) kept.push(record);
+    } else {
+      kept.push(record);
+      if (kept.length > limit) kept.shift();
+    }
   }
-  return { records: kept.reverse(), matched, unreadable };
+  const results: AuditResults = { records: [...kept].reverse(), matched, unreadable };
+  const oldest = kept[0];
+  const newest = kept[kept.length - 1];
+  if (oldest && (page.after ? outside : inside > kept.length)) results.older = { at: oldest.seq, id: "" };
+  if (newest && (page.after ? inside > kept.length : outside)) results.newer = { at: newest.seq, id: "" };
+  return results;
 }

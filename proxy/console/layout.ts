@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import type { Identity } from "../../engine/policy/types.js";
-import { html, type Html } from "./html.js";
+import { html, raw, type Html } from "./html.js";
 
 /** Who is looking, as every page needs it for its header. */
 export interface Viewer {
@@ -45,6 +46,18 @@ ${body}
 </main>
 </body>
 </html>`.text;
+}
+
+/** Where the body goes in `layoutParts`: random, so no value on the page (an attribute keeps its text exact) can be it. */
+const BODY = `\u0000${randomBytes(16).toString("hex")}\u0000`;
+
+/**
+ * The same document as pieces for sendHtmlParts: the layout before the body, the body's pieces as they
+ * were built (a card or row each), and the layout after it.
+ */
+export function layoutParts(frame: Frame, body: readonly Html[]): string[] {
+  const [before = "", after = ""] = layout(frame, raw(BODY)).split(BODY);
+  return [before, ...body.map((piece) => piece.text), after];
 }
 
 function navigation(viewer: Viewer, section: Frame["section"]): Html {

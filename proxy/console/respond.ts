@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { HttpError, readBody } from "../http/respond.js";
 
 /**
@@ -16,6 +17,34 @@ const SECURITY_HEADERS: Record<string, string> = {
 export function sendHtml(res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}): void {
   res.writeHead(status, { ...SECURITY_HEADERS, "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(body), ...headers });
   res.end(body);
+}
+
+/** Bytes encoded between two turns of the event loop while a page in parts is prepared. */
+const ENCODE_SLICE = 64 * 1024;
+
+/**
+ * A page as the pieces it was built from (the layout around it, each card or row): each piece is encoded
+ * on its own, with a turn of the event loop every 64 KiB, and they go out in one corked write. A page
+ * joined into one string would be flattened and encoded in a single step as long as the page.
+ */
+export async function sendHtmlParts(res: ServerResponse, status: number, parts: readonly string[]): Promise<void> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let sinceTurn = 0;
+  for (const part of parts) {
+    const chunk = Buffer.from(part, "utf8");
+    chunks.push(chunk);
+    length += chunk.length;
+    sinceTurn += chunk.length;
+    if (sinceTurn >= ENCODE_SLICE) {
+      sinceTurn = 0;
+      await nextTurn();
+    }
+  }
+  res.writeHead(status, { ...SECURITY_HEADERS, "content-type": "text/html; charset=utf-8", "content-length": length });
+  res.cork();
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
 }
 
 /** 303 See Other: after a POST, and for sign-in hops, the browser continues with a GET. */

@@ -3,29 +3,46 @@ import type { ApprovalRequest } from "../../../engine/approvals/types.js";
 import type { Action } from "../../../engine/policy/types.js";
 import { highlightSql } from "../highlight-sql.js";
 import { badge, html, time, type Html } from "../html.js";
-import { csrfField, layout, type Frame, type Viewer } from "../layout.js";
+import { csrfField, layout, layoutParts, type Frame, type Viewer } from "../layout.js";
+import { renderEach } from "../paging.js";
+import { pager, type PagerLinks } from "./pager.js";
 
 export interface ApprovalsView {
-  /** Pending requests this person may see (theirs, or ones they may decide). */
+  /** One page of the pending requests this person may see (theirs, or ones they may decide), oldest first. */
   pending: ApprovalRequest[];
-  /** Recently decided requests they may see, newest first. */
+  /** One page of the decided requests they may see, newest first. */
   decided: ApprovalRequest[];
+  /** How many pending requests they may see in all. */
+  pendingCount: number;
   /** False when the gateway runs without an approval service. */
   configured: boolean;
+  pendingPager?: PagerLinks;
+  decidedPager?: PagerLinks;
   notice?: Frame["notice"];
 }
 
-/** The approvals page: every pending request rendered for a person to judge, with buttons where they may decide. */
-export function approvalsPage(viewer: Viewer, view: ApprovalsView, status = 200): { status: number; body: string } {
+/**
+ * The approvals page: a page of pending requests rendered for a person to judge, with buttons where they
+ * may decide, and a page of decided ones. Built a card (or row) per turn of the event loop (renderEach)
+ * and kept in those pieces for sendHtmlParts.
+ */
+export async function approvalsPage(viewer: Viewer, view: ApprovalsView, status = 200): Promise<{ status: number; parts: string[] }> {
+  const cards = await renderEach(view.pending, (r) => approvalCard(r, viewer));
+  const rows = await renderEach(view.decided, decidedRow);
   const body = !view.configured
-    ? html`<p class="empty">Approvals are not configured on this gateway.</p>`
-    : html`<section class="pending">
-${view.pending.length === 0 ? html`<p class="empty">Nothing is waiting for approval.</p>` : view.pending.map((r) => approvalCard(r, viewer))}
-</section>
-${view.decided.length > 0 ? html`<h2>Recently decided</h2>${decidedTable(view.decided)}` : ""}`;
+    ? [html`<p class="empty">Approvals are not configured on this gateway.</p>`]
+    : [
+        html`<section class="pending">
+${view.pendingCount === 0 ? html`<p class="empty">Nothing is waiting for approval.</p>` : ""}
+${view.pendingCount > cards.length ? html`<p class="count">${cards.length} of ${view.pendingCount} pending requests, oldest first.</p>` : ""}`,
+        ...cards,
+        html`${pager("pending", view.pendingPager, "Oldest pending")}
+</section>`,
+        ...(rows.length > 0 || view.decidedPager?.first ? decidedTable(rows, pager("decided", view.decidedPager, "Latest decisions")) : []),
+      ];
   const frame: Frame = { title: "Pending approvals", kind: "approvals", viewer, section: "approvals" };
   if (view.notice) frame.notice = view.notice;
-  return { status, body: layout(frame, body) };
+  return { status, parts: layoutParts(frame, body) };
 }
 
 /** One request's page (linked from webhooks and chat), decided or not. */
@@ -105,12 +122,18 @@ ${request.mode === "ticket"
 </form>`;
 }
 
-function decidedTable(requests: ApprovalRequest[]): Html {
-  return html`<table class="list decided"><thead><tr><th>Request</th><th>Status</th><th>Target</th><th>Requester</th><th>Decided by</th><th>When</th></tr></thead><tbody>
-${requests.map(
-  (r) => html`<tr><td><a href="/console/approvals/${r.id}">${r.id}</a> ${summaryOf(r.action)}</td><td>${badge(r.status)}</td><td>${r.target.name}</td><td>${r.requester.subject}</td><td>${r.decided_by ?? "—"}</td><td>${time(r.decided_at ?? r.expires_at)}</td></tr>`,
-)}
-</tbody></table>`;
+function decidedTable(rows: Html[], links: Html): Html[] {
+  return [
+    html`<h2>Recently decided</h2>
+<table class="list decided"><thead><tr><th>Request</th><th>Status</th><th>Target</th><th>Requester</th><th>Decided by</th><th>When</th></tr></thead><tbody>`,
+    ...rows,
+    html`</tbody></table>
+${links}`,
+  ];
+}
+
+function decidedRow(r: ApprovalRequest): Html {
+  return html`<tr data-approval-id="${r.id}"><td><a href="/console/approvals/${r.id}">${r.id}</a> ${summaryOf(r.action)}</td><td>${badge(r.status)}</td><td>${r.target.name}</td><td>${r.requester.subject}</td><td>${r.decided_by ?? "—"}</td><td>${time(r.decided_at ?? r.expires_at)}</td></tr>`;
 }
 
 /** A statement stored cut says so, with the whole text's size and digest (what the approval is bound to). */

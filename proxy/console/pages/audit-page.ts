@@ -3,7 +3,9 @@ import type { VerifyResult } from "../../../engine/audit/verify.js";
 import { EFFECTS, EVENT_TYPES, type AuditQuery, type AuditResults } from "../audit-search.js";
 import { highlightSql } from "../highlight-sql.js";
 import { badge, html, time, type Html } from "../html.js";
-import { layout, type Frame, type Viewer } from "../layout.js";
+import { layoutParts, type Frame, type Viewer } from "../layout.js";
+import { renderEach } from "../paging.js";
+import { pager, type PagerLinks } from "./pager.js";
 
 export interface AuditView {
   query: AuditQuery;
@@ -13,18 +15,25 @@ export interface AuditView {
   verified?: VerifyResult;
   /** The log's name (its file), shown with the verification. */
   logName: string;
+  pager?: PagerLinks;
   notice?: Frame["notice"];
 }
 
-/** The audit log: filters, the newest matching records, and the chain verification on request. */
-export function auditPage(viewer: Viewer, view: AuditView, status = 200): { status: number; body: string } {
+/**
+ * The audit log: filters, a page of matching records (the newest without a cursor), and the chain
+ * verification on request. Rows are built one per turn of the event loop (renderEach).
+ */
+export async function auditPage(viewer: Viewer, view: AuditView, status = 200): Promise<{ status: number; parts: string[] }> {
   const { query, results } = view;
-  const body = html`${filterForm(query)}
-${view.verified ? verification(view.verified, view.logName) : ""}
-${results ? resultsTable(results, view.limit) : ""}`;
+  const rows = results ? await renderEach(results.records, row) : [];
+  const body = [
+    html`${filterForm(query)}
+${view.verified ? verification(view.verified, view.logName) : ""}`,
+    ...(results ? resultsTable(results, rows, view.limit, view.pager) : []),
+  ];
   const frame: Frame = { title: "Audit log", kind: "audit", viewer, section: "audit" };
   if (view.notice) frame.notice = view.notice;
-  return { status, body: layout(frame, body) };
+  return { status, parts: layoutParts(frame, body) };
 }
 
 function filterForm(query: AuditQuery): Html {
@@ -50,15 +59,23 @@ function verification(result: VerifyResult, logName: string): Html {
 <p>${result.count} records before it verified; their head is seq ${result.head.seq} <code>sha256:${result.head.hash}</code> (${logName}).</p></div>`;
 }
 
-function resultsTable(results: AuditResults, limit: number): Html {
-  const shown = results.records.length;
-  return html`<p class="count">${results.matched === 0 ? "No records match." : results.matched > shown ? `The newest ${shown} of ${results.matched} matching records (at most ${limit} are shown).` : `${results.matched} matching record${results.matched === 1 ? "" : "s"}, newest first.`}</p>
+function resultsTable(results: AuditResults, rows: Html[], limit: number, links: PagerLinks | undefined): Html[] {
+  const shown = rows.length;
+  const paged = results.older !== undefined || results.newer !== undefined || links?.first !== undefined;
+  const count =
+    results.matched === 0
+      ? "No records match."
+      : paged
+        ? `${shown} of ${results.matched} matching records, newest first (at most ${limit} a page).`
+        : `${results.matched} matching record${results.matched === 1 ? "" : "s"}, newest first.`;
+  return [
+    html`<p class="count">${count}</p>
 ${results.unreadable > 0 ? html`<p class="warn">${results.unreadable} line(s) of the log are not records: verify the chain.</p>` : ""}
-${shown > 0
-    ? html`<table class="list audit"><thead><tr><th>Seq</th><th>Time</th><th>Event</th><th>Subject</th><th>Target</th><th>What</th></tr></thead><tbody>
-${results.records.map(row)}
-</tbody></table>`
-    : ""}`;
+${shown > 0 ? html`<table class="list audit"><thead><tr><th>Seq</th><th>Time</th><th>Event</th><th>Subject</th><th>Target</th><th>What</th></tr></thead><tbody>` : ""}`,
+    ...rows,
+    html`${shown > 0 ? html`</tbody></table>` : ""}
+${pager("audit", links, "Newest records")}`,
+  ];
 }
 
 function row(record: AuditRecord): Html {

@@ -5,13 +5,21 @@ import { HttpError } from "../../http/respond.js";
 import type { Route, Visit } from "../console.js";
 import type { Frame } from "../layout.js";
 import type { ConsoleApprovals } from "../options.js";
-import { approvalPage, approvalsPage } from "../pages/approvals-page.js";
+import { approvalPage, approvalsPage, type ApprovalsView } from "../pages/approvals-page.js";
 import { messagePage } from "../pages/message-page.js";
-import { redirect, sendHtml } from "../respond.js";
+import { pagerLinks } from "../pages/pager.js";
+import { compareKeys, pageOf, pageRequest, timeKey, type Key } from "../paging.js";
+import { redirect, sendHtml, sendHtmlParts } from "../respond.js";
 
 const ID = "(apr_[A-Za-z0-9]{1,64})";
-/** How many decided requests the approvals page lists under the pending ones. */
-const RECENT = 10;
+/** A cursor's id part: the same ids as in the addresses. */
+const CURSOR_ID = /apr_[A-Za-z0-9]{1,64}/;
+/** Pending cards on one page: each is up to 8 KiB of statement and its action document. */
+const PENDING_PAGE = 20;
+/** Decided rows on one page. */
+const DECIDED_PAGE = 20;
+/** How many of the newest requests (the store lists newest first) both lists are taken from. */
+const WINDOW = 500;
 
 export const approvalRoutes: Route[] = [
   { method: "GET", path: /^\/console\/approvals\/?$/, handle: list },
@@ -19,23 +27,41 @@ export const approvalRoutes: Route[] = [
   { method: "POST", path: new RegExp(`^/console/approvals/${ID}/decide$`), handle: decide },
 ];
 
-/** Pending requests the person may see, and what was decided recently; `?decided=ID` says what just happened. */
+/**
+ * Pending requests the person may see, oldest first, and what was decided, newest first: a page of each,
+ * moved by `pending_before`/`pending_after` and `decided_before`/`decided_after` (cursors, see paging.ts);
+ * `?decided=ID` says what just happened.
+ */
 async function list(visit: Visit, notice?: Frame["notice"], status = 200): Promise<void> {
   const approvals = visit.ctx.options.approvals;
-  if (!approvals) return send(visit, approvalsPage(visit.viewer, { pending: [], decided: [], configured: false }));
+  if (!approvals) return sendParts(visit, await approvalsPage(visit.viewer, { pending: [], decided: [], pendingCount: 0, configured: false }));
+  // Parsed before any work: a malformed cursor is a 400 however the lists look.
+  const pendingAt = pageRequest(visit.url, CURSOR_ID, "pending_");
+  const decidedAt = pageRequest(visit.url, CURSOR_ID, "decided_");
   const who = visit.viewer.identity;
-  const all = (await approvals.list({ limit: 500 })).filter((r) => maySee(r, who));
-  const pending = all.filter((r) => r.status === "pending").sort((a, b) => a.created_at.localeCompare(b.created_at));
-  const decided = all
-    .filter((r) => r.status !== "pending")
-    .sort((a, b) => (b.decided_at ?? b.expires_at).localeCompare(a.decided_at ?? a.expires_at))
-    .slice(0, RECENT);
+  const created = (r: ApprovalRequest): Key => timeKey(r.created_at, r.id);
+  const decidedTime = (r: ApprovalRequest): Key => timeKey(r.decided_at ?? r.expires_at, r.id);
+  // One read for both lists: each read copies every request it returns (and first looks for expired
+  // ones), a cost paid in one step however many cards the page then shows.
+  const all = (await approvals.list({ limit: WINDOW })).filter((r) => maySee(r, who));
+  const pendingAll = all.filter((r) => r.status === "pending").sort((a, b) => compareKeys(created(a), created(b)));
+  const decidedAll = all.filter((r) => r.status !== "pending").sort((a, b) => compareKeys(decidedTime(a), decidedTime(b)));
+  const pending = pageOf(pendingAll, created, pendingAt, PENDING_PAGE, "oldest");
+  const decided = pageOf(decidedAll, decidedTime, decidedAt, DECIDED_PAGE, "newest");
+  const path = "/console/approvals";
+  const view: ApprovalsView = {
+    pending: pending.items,
+    decided: decided.items.reverse(),
+    pendingCount: pendingAll.length,
+    configured: true,
+    pendingPager: pagerLinks(visit.url, path, pending, pendingAt, "pending_", ["decided"]),
+    decidedPager: pagerLinks(visit.url, path, decided, decidedAt, "decided_", ["decided"]),
+  };
   const justDecided = notice ? undefined : visit.url.searchParams.get("decided");
-  const flash = justDecided ? all.find((r) => r.id === justDecided) : undefined;
-  const view: Parameters<typeof approvalsPage>[1] = { pending, decided, configured: true };
-  const shown = notice ?? (flash ? outcomeNotice(flash) : undefined);
+  const flash = justDecided ? await find(visit, justDecided) : undefined;
+  const shown = notice ?? (flash && maySee(flash, who) ? outcomeNotice(flash) : undefined);
   if (shown) view.notice = shown;
-  send(visit, approvalsPage(visit.viewer, view, status));
+  await sendParts(visit, await approvalsPage(visit.viewer, view, status));
 }
 
 async function show(visit: Visit): Promise<void> {
@@ -132,4 +158,8 @@ async function find(visit: Visit, id: string): Promise<ApprovalRequest | undefin
 
 function send(visit: Visit, page: { status: number; body: string }): void {
   sendHtml(visit.res, page.status, page.body);
+}
+
+function sendParts(visit: Visit, page: { status: number; parts: string[] }): Promise<void> {
+  return sendHtmlParts(visit.res, page.status, page.parts);
 }
