@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { CodedError, messageOf } from "../engine/errors.js";
 
 /** One CLI command: its words (`policy test`), full help, and what it does (its summary is in registry.ts). */
 export interface Command {
@@ -15,8 +16,10 @@ export interface ParsedArgs {
 }
 
 /** Thrown for bad command-line words: printed with a pointer to --help, exit status 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
+export class UsageError extends CodedError<"USAGE"> {
+  constructor(message: string) {
+    super("USAGE", message);
+  }
 }
 
 export function parse(command: Command, argv: string[]): ParsedArgs {
@@ -29,7 +32,7 @@ export function parse(command: Command, argv: string[]): ParsedArgs {
     });
     return { values: values as ParsedArgs["values"], positionals };
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(messageOf(error));
   }
 }
 

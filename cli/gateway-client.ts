@@ -1,15 +1,16 @@
 import { UsageError } from "./command.js";
+import { CodedError, messageOf } from "../engine/errors.js";
 
 /** How long one request to the gateway may take before the command gives up. */
 const TIMEOUT_MS = 15_000;
 
 /** The gateway answered with an OAuth-style error (`{"error","error_description"}`). */
-export class GatewayError extends Error {
-  override name = "GatewayError";
+/** A gateway API call that failed: `code` (and `error`) is the error name the gateway answered with. */
+export class GatewayError extends CodedError {
   readonly status: number;
   readonly error: string;
   constructor(status: number, error: string, description: string) {
-    super(description ? `${description} (${error})` : error);
+    super(error, description ? `${description} (${error})` : error);
     this.status = status;
     this.error = error;
   }
@@ -67,7 +68,7 @@ export function networkReason(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (cause && typeof cause.code === "string") return cause.code;
   if (cause && typeof cause.message === "string") return cause.message;
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

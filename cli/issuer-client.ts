@@ -1,6 +1,7 @@
 import * as oidc from "openid-client";
 import { isLoopback } from "../engine/identity/loopback.js";
 import { networkReason } from "./gateway-client.js";
+import { messageOf } from "../engine/errors.js";
 
 /** What a person's login asks for: an id token with email, name and groups, and a refresh token. */
 export const DEFAULT_SCOPES = "openid email profile groups offline_access";
@@ -34,7 +35,7 @@ export function describeOidcError(error: unknown): string {
   }
   if (error instanceof oidc.ClientError && error.code === "OAUTH_HTTP_REQUEST_FORBIDDEN") return "only https issuers are allowed (plain http only on this machine)";
   if (error instanceof TypeError) return networkReason(error);
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 /** The OAuth error code of an openid-client failure (`invalid_grant`, `access_denied`, …), if it has one. */

@@ -5,6 +5,7 @@ import { CatalogIndex, type SqlCatalog } from "./actions/sql/catalog.js";
 import { evaluateAction, type DecisionRequest } from "./decide.js";
 import type { PolicyBundle } from "./policy/bundle.js";
 import { PolicyEvaluator } from "./policy/evaluator.js";
+import { messageOf } from "./errors.js";
 
 /**
  * A worker thread that decides large requests: it parses and analyses the text and evaluates the
@@ -34,7 +35,7 @@ port.on("message", (job: DecideJob) => {
   queue = queue.then(() =>
     handle(job).then(
       (verdict) => port.postMessage({ id: job.id, verdict }),
-      (error: unknown) => port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => port.postMessage({ id: job.id, error: messageOf(error) }),
     ),
   );
 });

@@ -12,13 +12,24 @@ export type PortcullisErrorCode =
   | "CONFIG_INVALID"
   | "CONFIG_SECRET";
 
-export class PortcullisError extends Error {
-  readonly code: PortcullisErrorCode;
+/**
+ * The base of every error Portcullis raises on purpose, in the style of jose's JOSEError: a stable
+ * `code` per failure that callers switch on (the message is for people) and the class as `name`.
+ * Each family (audit, approvals, recordings, masking, the protocols) narrows `Code` to its own list.
+ */
+export class CodedError<Code extends string = string> extends Error {
+  readonly code: Code;
+  constructor(code: Code, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class PortcullisError extends CodedError<PortcullisErrorCode> {
   readonly detail: string | undefined;
   constructor(code: PortcullisErrorCode, message: string, detail?: string) {
-    super(message);
-    this.name = "PortcullisError";
-    this.code = code;
+    super(code, message);
     this.detail = detail;
   }
 }
@@ -28,7 +39,8 @@ export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === "string") return error;
   try {
-    return JSON.stringify(error);
+    // undefined, functions and symbols have no JSON text.
+    return JSON.stringify(error) ?? String(error);
   } catch {
     return String(error);
   }

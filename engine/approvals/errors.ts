@@ -1,3 +1,5 @@
+import { CodedError } from "../errors.js";
+
 /** Stable codes callers switch on (the HTTP API maps each to a status and an error name). */
 export type ApprovalErrorCode =
   | "NOT_FOUND"
@@ -12,11 +14,4 @@ export type ApprovalErrorCode =
   | "STORE_LOCKED"
   | "CLOSED";
 
-export class ApprovalError extends Error {
-  override name = "ApprovalError";
-  readonly code: ApprovalErrorCode;
-  constructor(code: ApprovalErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
+export class ApprovalError extends CodedError<ApprovalErrorCode> {}

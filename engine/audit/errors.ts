@@ -1,3 +1,5 @@
+import { CodedError } from "../errors.js";
+
 /** Stable codes for audit failures; a caller that cannot audit must not forward (fail closed). */
 export type AuditErrorCode =
   | "AUDIT_INVALID_EVENT" // the event does not match schemas/audit-record.json
@@ -7,11 +9,4 @@ export type AuditErrorCode =
   | "AUDIT_LOG_CLOSED"
   | "AUDIT_LOG_MISSING";
 
-export class AuditError extends Error {
-  readonly code: AuditErrorCode;
-  constructor(code: AuditErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "AuditError";
-    this.code = code;
-  }
-}
+export class AuditError extends CodedError<AuditErrorCode> {}

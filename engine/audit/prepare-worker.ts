@@ -1,6 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import { prepareEvent } from "./prepare.js";
 import type { AuditEvent } from "./types.js";
+import { messageOf } from "../errors.js";
 
 /** A worker thread that redacts and bounds large audit events (see prepare-thread.ts). */
 
@@ -16,6 +17,6 @@ port.on("message", (job: PrepareJob) => {
   try {
     port.postMessage({ id: job.id, event: prepareEvent(job.event, { secrets: job.secrets }) });
   } catch (error) {
-    port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) });
+    port.postMessage({ id: job.id, error: messageOf(error) });
   }
 });

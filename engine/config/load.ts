@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { PortcullisError } from "../errors.js";
+import { PortcullisError, messageOf } from "../errors.js";
 import { defaultPolicyDir } from "../paths.js";
 import { check } from "../schemas.js";
 import { resolveSecret } from "./secrets.js";
@@ -17,7 +17,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   try {
     document = parseYaml(readFileSync(absolute, "utf8"));
   } catch (error) {
-    throw new PortcullisError("CONFIG_INVALID", `${absolute}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new PortcullisError("CONFIG_INVALID", `${absolute}: ${messageOf(error)}`);
   }
   return resolveConfig(document ?? {}, dirname(absolute), env, absolute);
 }

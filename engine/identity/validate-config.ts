@@ -1,12 +1,12 @@
 import { DEFAULT_ALGORITHMS, MAX_CLOCK_SKEW_SECONDS, type IdentityConfig, type IssuerConfig } from "./config.js";
 import { isLoopback } from "./loopback.js";
+import { CodedError } from "../errors.js";
 
 /** The identity section cannot be used as written; `path` names the offending key (`identity.issuers[1].audience`). */
-export class IdentityConfigError extends Error {
-  override name = "IdentityConfigError";
+export class IdentityConfigError extends CodedError<"IDENTITY_CONFIG_INVALID"> {
   readonly path: string;
   constructor(path: string, message: string) {
-    super(`${path}: ${message}`);
+    super("IDENTITY_CONFIG_INVALID", `${path}: ${message}`);
     this.path = path;
   }
 }

@@ -8,6 +8,7 @@ import { checkAlgorithm, rejectionOf, verifyJwt } from "./jwt-check.js";
 import { reject, type Rejection } from "./rejection.js";
 import type { Revocations } from "./revocations.js";
 import { TrustedIssuer } from "./trusted-issuer.js";
+import { messageOf } from "../errors.js";
 
 export interface VerifiedIdentity {
   ok: true;
@@ -93,7 +94,7 @@ export class IdentityVerifier {
       header = decodeProtectedHeader(token);
       claims = decodeJwt(token);
     } catch (error) {
-      return reject("malformed", `not a JWT: ${error instanceof Error ? error.message : String(error)}`);
+      return reject("malformed", `not a JWT: ${messageOf(error)}`);
     }
     const iss = claims.iss;
     if (typeof iss !== "string") return reject("missing_claim", "token has no iss");
@@ -115,7 +116,7 @@ export class IdentityVerifier {
     try {
       keys = await trusted.keySet();
     } catch (error) {
-      return reject("issuer_unavailable", `cannot get the keys of ${iss}: ${error instanceof Error ? error.message : String(error)}`);
+      return reject("issuer_unavailable", `cannot get the keys of ${iss}: ${messageOf(error)}`);
     }
     const checked = await verifyJwt(token, keys, { issuer: iss, audience: entry.audience, algorithms, clockSkewSeconds: entry.clock_skew_seconds ?? DEFAULT_CLOCK_SKEW_SECONDS });
     return checked.ok ? idpIdentity(entry, checked.payload) : checked;

@@ -1,3 +1,5 @@
+import { CodedError } from "../errors.js";
+
 /** Stable codes callers can switch on. Any of them means the proxy cannot mask, so it denies. */
 export type MaskingErrorCode =
   /** The mask entry names a strategy this gateway does not implement. */
@@ -7,11 +9,4 @@ export type MaskingErrorCode =
   /** The hash key is missing or too short to keep masked values unguessable. */
   | "INVALID_KEY";
 
-export class MaskingError extends Error {
-  readonly code: MaskingErrorCode;
-  constructor(code: MaskingErrorCode, message: string) {
-    super(message);
-    this.name = "MaskingError";
-    this.code = code;
-  }
-}
+export class MaskingError extends CodedError<MaskingErrorCode> {}

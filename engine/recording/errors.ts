@@ -1,3 +1,5 @@
+import { CodedError } from "../errors.js";
+
 export type RecordingErrorCode =
   | "RECORDING_INVALID_LINE" // a line does not match schemas/recording.json (a caller's mistake)
   | "RECORDING_FAILED" // writing failed: the session can no longer be recorded
@@ -5,11 +7,4 @@ export type RecordingErrorCode =
   | "RECORDING_NOT_FOUND"
   | "RECORDING_UNREADABLE";
 
-export class RecordingError extends Error {
-  readonly code: RecordingErrorCode;
-  constructor(code: RecordingErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "RecordingError";
-    this.code = code;
-  }
-}
+export class RecordingError extends CodedError<RecordingErrorCode> {}

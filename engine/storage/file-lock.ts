@@ -1,11 +1,11 @@
 import { open, readFile, unlink } from "node:fs/promises";
+import { CodedError } from "../errors.js";
 
 /** Thrown when another live process holds the lock. */
-export class LockedError extends Error {
-  override name = "LockedError";
+export class LockedError extends CodedError<"LOCKED"> {
   readonly holder: number;
   constructor(path: string, holder: number) {
-    super(`${path} is held by process ${holder}`);
+    super("LOCKED", `${path} is held by process ${holder}`);
     this.holder = holder;
   }
 }

@@ -1,5 +1,5 @@
 import * as oidc from "openid-client";
-import { messageOf } from "../../engine/errors.js";
+import { messageOf, CodedError } from "../../engine/errors.js";
 import type { IdentityService } from "../../engine/identity/identity-service.js";
 import type { SignInResult } from "./console-session.js";
 import type { ConsoleClient } from "./options.js";
@@ -16,10 +16,10 @@ export interface LoginTransaction {
 }
 
 /** A sign-in that did not work: `message` is for the person, `detail` for the gateway's log. */
-export class SignInError extends Error {
+export class SignInError extends CodedError<"SIGN_IN_FAILED"> {
   readonly detail: string;
   constructor(message: string, detail: string) {
-    super(message);
+    super("SIGN_IN_FAILED", message);
     this.detail = detail;
   }
 }

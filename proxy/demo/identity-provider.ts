@@ -9,6 +9,7 @@ import { MemoryStore } from "./memory-adapter.js";
 import { errorPage } from "./pages.js";
 import { CONSOLE_REDIRECT_URIS, DEFAULT_TTLS, HUMAN_SCOPES, providerConfiguration, type ProviderTtls } from "./provider-configuration.js";
 import { generateSigningKey, type SigningKey } from "./signing-key.js";
+import { messageOf } from "../../engine/errors.js";
 
 export type { DemoMachine, DemoUser } from "./demo-users.js";
 export type { SigningKey } from "./signing-key.js";
@@ -104,7 +105,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     }
     if (path.startsWith("/interaction/")) {
       handleInteraction(provider, users, req, res).catch((error: unknown) => {
-        log(`identity provider: interaction error: ${error instanceof Error ? error.message : String(error)}`);
+        log(`identity provider: interaction error: ${messageOf(error)}`);
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/html; charset=utf-8" }).end(errorPage("server_error", "internal error"));
       });
       return;

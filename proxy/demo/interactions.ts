@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Interaction, InteractionResults, Provider } from "oidc-provider";
 import type { DemoUser } from "./demo-users.js";
 import { errorPage, loginPage } from "./pages.js";
+import { messageOf } from "../../engine/errors.js";
 
 const MAX_FORM_BYTES = 16 * 1024;
 
@@ -43,7 +44,7 @@ export async function handleInteraction(provider: Provider, users: readonly Demo
     return finish(provider, req, res, { login: { accountId: username }, consent: { grantId } }, false);
   } catch (error) {
     // Typically an expired or unknown interaction (oidc-provider's SessionNotFound).
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return send(res, 400, errorPage("interaction_failed", message));
   }
 }

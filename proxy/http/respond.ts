@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { CodedError } from "../../engine/errors.js";
 
-export class HttpError extends Error {
+/** An HTTP API failure: `code` (and `error`) is the OAuth-style error name the response carries. */
+export class HttpError extends CodedError {
   readonly status: number;
   readonly error: string;
   constructor(status: number, error: string, description: string) {
-    super(description);
+    super(error, description);
     this.status = status;
     this.error = error;
   }

@@ -4,6 +4,7 @@ import type { ApprovalDesk } from "./context.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import type { GateResult, GateSession } from "./statement-gate.js";
+import { messageOf } from "../../engine/errors.js";
 
 /** How a held statement talks to its session: a notice to the waiting client, and the session's cancel. */
 export interface HoldControl {
@@ -31,7 +32,7 @@ export async function awaitApproval(
   try {
     opened = await desk.open(who, sql, verdict);
   } catch (error) {
-    return { ok: false, verdict, error: refusal(`the approval request could not be opened (${error instanceof Error ? error.message : String(error)})`) };
+    return { ok: false, verdict, error: refusal(`the approval request could not be opened (${messageOf(error)})`) };
   }
   const approvers = opened.approvers.join(", ") || "an approver";
   const reason = verdict.decision.approval?.reason ?? verdict.decision.reasons.join("; ");
@@ -53,7 +54,7 @@ export async function awaitApproval(
   try {
     outcome = await desk.wait(opened.id, hold.signal);
   } catch (error) {
-    return { ok: false, verdict, error: refusal(`waiting for approval ${opened.id} failed (${error instanceof Error ? error.message : String(error)})`) };
+    return { ok: false, verdict, error: refusal(`waiting for approval ${opened.id} failed (${messageOf(error)})`) };
   }
   if (outcome.status === "approved") return decideWith(outcome.grant);
   if (outcome.status === "cancelled" && hold.signal.aborted) {

@@ -3,6 +3,7 @@ import type { TargetFacts } from "../../engine/actions/index.js";
 import { CatalogIndex, type CatalogRelation, type RelationKind, type SqlCatalog, type Volatility } from "../../engine/actions/sql/catalog.js";
 import type { Verdict } from "../../engine/decide.js";
 import type { ColumnCatalog } from "./catalog.js";
+import { messageOf } from "../../engine/errors.js";
 
 /**
  * The target's catalog as the SQL analyzer needs it (every relation with its columns, every function with
@@ -91,7 +92,7 @@ export async function targetFacts(catalog: ColumnCatalog, session: object, sql: 
   try {
     index = await catalogSnapshot(catalog);
   } catch (error) {
-    log(`catalog snapshot could not be read, resolving names conservatively: ${error instanceof Error ? error.message : String(error)}`);
+    log(`catalog snapshot could not be read, resolving names conservatively: ${messageOf(error)}`);
     return {};
   }
   if (DIVERGING_TEXT.test(sql)) diverged.add(session);

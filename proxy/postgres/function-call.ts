@@ -7,6 +7,7 @@ import type { ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import { readFunctionOid } from "./protocol/frontend-messages.js";
 import { gateStatement, type GateSession } from "./statement-gate.js";
+import { messageOf } from "../../engine/errors.js";
 
 /**
  * The FunctionCall message names a function by OID. The gateway looks the OID up in the target's
@@ -48,7 +49,7 @@ export async function gateFunctionCall(context: PostgresGatewayContext, who: Gat
   try {
     fn = await functionByOid(context.catalog(who.target), oid);
   } catch (error) {
-    context.log(`function ${oid} could not be looked up, denying: ${error instanceof Error ? error.message : String(error)}`);
+    context.log(`function ${oid} could not be looked up, denying: ${messageOf(error)}`);
     return refused(SQLSTATE.insufficientPrivilege, `Portcullis denied this function call: function ${oid} could not be looked up on the target`);
   }
   // The server's own answers to a call it would not run (fastpath.c); everything after the OID

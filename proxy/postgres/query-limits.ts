@@ -4,6 +4,7 @@ import type { SqlAction } from "../../engine/actions/sql/index.js";
 import type { PostgresGatewayContext } from "./context.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import type { GateSession } from "./statement-gate.js";
+import { messageOf } from "../../engine/errors.js";
 
 /**
  * How much SQL one message may carry. Everything the gateway does with a message (parsing, analysis,
@@ -51,7 +52,7 @@ export async function refuseOverLimit(context: PostgresGatewayContext, who: Gate
   try {
     await context.record({ type: "decision", session_id: who.session.id, request: sql, verdict: limitVerdict(context, who, reason) });
   } catch (error) {
-    context.log(`audit write failed, denying: ${error instanceof Error ? error.message : String(error)}`);
+    context.log(`audit write failed, denying: ${messageOf(error)}`);
   }
   return error;
 }

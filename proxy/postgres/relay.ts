@@ -16,6 +16,7 @@ import { denial, ServerReplies } from "./server-replies.js";
 import { SessionState, type Outbox } from "./session-state.js";
 import { withDefinitions } from "./sql-definitions.js";
 import { gateStatement, preview, type GateSession } from "./statement-gate.js";
+import { messageOf } from "../../engine/errors.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
 
@@ -420,7 +421,7 @@ export class Relay {
   }
 
   private protocolViolation(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     this.fail({ severity: "FATAL", code: SQLSTATE.protocolViolation, message: `Portcullis: invalid frontend message: ${message}` }, `protocol violation: ${message}`);
   }
 

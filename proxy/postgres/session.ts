@@ -27,6 +27,7 @@ import { decideStartupSettings, finalSettings, startupSettings } from "./upstrea
 import type { PostgresTarget } from "./upstream/target.js";
 import { SessionLimits } from "./session-limits.js";
 import { acceptableClientEncoding } from "./client-encoding.js";
+import { messageOf } from "../../engine/errors.js";
 
 export interface SessionOptions {
   context: PostgresGatewayContext;
@@ -209,7 +210,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     if (error instanceof ProtocolError) {
       if (!raw.destroyed) raw.end(errorResponse({ severity: "FATAL", code: SQLSTATE.protocolViolation, message: `Portcullis: invalid startup: ${error.message}` }));
     } else if (!(error instanceof Error && /closed the connection|ECONNRESET|EPIPE/.test(error.message))) {
-      context.log(`session failed: ${error instanceof Error ? error.message : String(error)}`);
+      context.log(`session failed: ${messageOf(error)}`);
       if (!raw.destroyed) raw.end(errorResponse({ severity: "FATAL", code: SQLSTATE.internalError, message: "Portcullis: internal error" }));
     }
     setTimeout(() => raw.destroy(), 1000).unref();

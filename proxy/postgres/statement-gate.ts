@@ -9,6 +9,7 @@ import type { ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import type { ResolvedMask } from "./row-masker.js";
 import type { PostgresTarget } from "./upstream/target.js";
+import { messageOf } from "../../engine/errors.js";
 
 export type GateResult =
   /** `sensitive`: the caller has masked columns, so the server's runtime error messages are withheld. */
@@ -53,7 +54,7 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
     try {
       grant = await desk.findGrant(who, sql);
     } catch (error) {
-      context.log(`approval lookup failed: ${error instanceof Error ? error.message : String(error)}`);
+      context.log(`approval lookup failed: ${messageOf(error)}`);
     }
     if (grant) verdict = await evaluate(context, who, sql, grant, facts);
   }
@@ -97,14 +98,14 @@ async function settle(context: PostgresGatewayContext, who: GateSession, sql: st
       sensitive = guard.sensitive;
       if (guard.reasons.length > 0) verdict = deniedBy(verdict, guard.reasons);
     } catch (error) {
-      context.log(`masking could not be checked, denying: ${error instanceof Error ? error.message : String(error)}`);
+      context.log(`masking could not be checked, denying: ${messageOf(error)}`);
       verdict = deniedBy(verdict, ["the columns masked for you could not be checked on the target"]);
     }
   }
   try {
     await context.record({ type: "decision", session_id: who.session.id, request: sql, verdict });
   } catch (error) {
-    context.log(`audit write failed, denying: ${error instanceof Error ? error.message : String(error)}`);
+    context.log(`audit write failed, denying: ${messageOf(error)}`);
     return { ok: false, verdict, error: denial("the audit log could not record this statement") };
   }
   switch (verdict.effect) {
@@ -147,7 +148,7 @@ async function settle(context: PostgresGatewayContext, who: GateSession, sql: st
     }
     return { ok: true, verdict, masks, ddl, sensitive };
   } catch (error) {
-    context.log(`masking could not be prepared, denying: ${error instanceof Error ? error.message : String(error)}`);
+    context.log(`masking could not be prepared, denying: ${messageOf(error)}`);
     return { ok: false, verdict, error: denial("the columns to mask could not be prepared on the target") };
   }
 }

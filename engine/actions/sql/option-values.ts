@@ -1,4 +1,5 @@
 import { fieldsOf, str } from "./ast.js";
+import { CodedError } from "../../errors.js";
 
 /**
  * Option values read as PostgreSQL's own option parser reads them (defGetBoolean in
@@ -47,9 +48,8 @@ export const EXPLAIN_OPTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** An option the analyzer does not know: the statement is not analysed (and so is denied). */
-export class UnknownOptionError extends Error {
+export class UnknownOptionError extends CodedError<"UNKNOWN_OPTION"> {
   constructor(statement: string, option: string) {
-    super(`unknown ${statement} option "${option}"`);
-    this.name = "UnknownOptionError";
+    super("UNKNOWN_OPTION", `unknown ${statement} option "${option}"`);
   }
 }

@@ -1,5 +1,6 @@
 import { loadModule, parseSync, hasSqlDetails } from "libpg-query";
 import { loadGrammars } from "./grammar.js";
+import { messageOf } from "../../errors.js";
 
 /** A node of the libpg_query JSON parse tree: `{ NodeType: { ...fields } }`. Kept structural on purpose. */
 export type PgNode = Record<string, unknown>;
@@ -32,7 +33,7 @@ export function parseSql(text: string): ParseOutcome {
     if (hasSqlDetails(error) && error.sqlDetails) {
       return { ok: false, message: error.sqlDetails.message, position: error.sqlDetails.cursorPosition };
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return { ok: false, message, position: 0 };
   }
   const statements: RawStatement[] = [];

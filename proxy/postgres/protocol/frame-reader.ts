@@ -1,3 +1,5 @@
+import { CodedError } from "../../../engine/errors.js";
+
 /**
  * Splits a PostgreSQL v3 byte stream into messages. Bytes arrive in arbitrary chunks; a message is
  * one type byte and an int32 length that counts itself (the startup phase has no type byte). The
@@ -5,8 +7,10 @@
  * a single byte of the body is buffered, so a 1 GB length prefix costs nothing.
  */
 
-export class ProtocolError extends Error {
-  override name = "ProtocolError";
+export class ProtocolError extends CodedError<"PROTOCOL_VIOLATION"> {
+  constructor(message: string) {
+    super("PROTOCOL_VIOLATION", message);
+  }
 }
 
 export interface Frame {

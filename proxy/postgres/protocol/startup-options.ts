@@ -1,3 +1,4 @@
+import { CodedError } from "../../../engine/errors.js";
 /**
  * The `options` startup parameter (libpq's `options=` and PGOPTIONS), read as the server reads it:
  * split into words at unescaped white space, a backslash taking the next character literally
@@ -9,9 +10,10 @@
  */
 
 /** A switch the gateway does not understand, or a malformed one. The message names it for the client. */
-export class StartupOptionsError extends Error {
-  override name = "StartupOptionsError";
-  readonly code = "STARTUP_OPTIONS_INVALID";
+export class StartupOptionsError extends CodedError<"STARTUP_OPTIONS_INVALID"> {
+  constructor(message: string) {
+    super("STARTUP_OPTIONS_INVALID", message);
+  }
 }
 
 export interface StartupSetting {

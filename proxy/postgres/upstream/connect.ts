@@ -6,6 +6,7 @@ import { Parser } from "pg-protocol/dist/parser.js";
 import type { BackendMessage } from "pg-protocol/dist/messages.js";
 import { ScramClient } from "./scram.js";
 import type { PostgresTarget } from "./target.js";
+import { CodedError, messageOf } from "../../../engine/errors.js";
 
 export interface UpstreamConnection {
   socket: Socket;
@@ -18,11 +19,11 @@ export interface UpstreamConnection {
 }
 
 /** Why the gateway could not reach or log in to a target. The message is safe to show a client. */
-export class UpstreamError extends Error {
-  override name = "UpstreamError";
+/** The target could not be reached or refused the gateway; `sqlstate` is what its client is told (the server's own code when it sent one). */
+export class UpstreamError extends CodedError<"TARGET_UNAVAILABLE"> {
   readonly sqlstate: string;
   constructor(message: string, sqlstate = "08006") {
-    super(message);
+    super("TARGET_UNAVAILABLE", message);
     this.sqlstate = sqlstate;
   }
 }
@@ -112,7 +113,7 @@ function login(socket: Socket, target: PostgresTarget, startup: Record<string, s
       else resolve({ socket, parameters, processId, secretKey, status: status ?? "I" });
     };
     const timer = setTimeout(() => finish(new UpstreamError(`target ${target.name} did not complete login within ${timeoutMs} ms`)), timeoutMs);
-    const fail = (error: unknown): void => finish(error instanceof UpstreamError ? error : new UpstreamError(`login to target ${target.name} failed: ${error instanceof Error ? error.message : String(error)}`));
+    const fail = (error: unknown): void => finish(error instanceof UpstreamError ? error : new UpstreamError(`login to target ${target.name} failed: ${messageOf(error)}`));
 
     const handle = async (message: Message): Promise<void> => {
       switch (message.name) {

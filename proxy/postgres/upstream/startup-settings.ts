@@ -5,6 +5,7 @@ import { SQLSTATE } from "../protocol/codes.js";
 import { parseStartupOptions, StartupOptionsError, type StartupSetting } from "../protocol/startup-options.js";
 import type { Verdict } from "../../../engine/decide.js";
 import type { GateSession } from "../statement-gate.js";
+import { messageOf } from "../../../engine/errors.js";
 
 /**
  * The settings a client asks for at login: every startup parameter except the few that are not
@@ -85,7 +86,7 @@ export async function decideStartupSettings(context: PostgresGatewayContext, who
   try {
     await context.record({ type: "decision", session_id: who.session.id, request: sql, verdict });
   } catch (error) {
-    context.log(`audit write failed, refusing the login: ${error instanceof Error ? error.message : String(error)}`);
+    context.log(`audit write failed, refusing the login: ${messageOf(error)}`);
     return { severity: "FATAL", code: SQLSTATE.cannotConnectNow, message: "Portcullis: the audit log is unavailable" };
   }
   if (verdict.effect === "allow") return undefined;
