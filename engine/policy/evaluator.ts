@@ -1,6 +1,6 @@
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { messageOf, PortcullisError } from "../errors.js";
-import { check } from "../schemas.js";
+import { check, type SchemaName } from "../schemas.js";
 import { ENTRYPOINT, MASKED_COLUMNS_ENTRYPOINT, SESSION_LIMITS_ENTRYPOINT, type PolicyBundle } from "./bundle.js";
 import type { Decision, Identity, MaskRule, SessionInfo, Target } from "./types.js";
 
@@ -68,17 +68,10 @@ export class PolicyEvaluator {
    */
   maskedColumns(input: CallerInput): CallerMasks {
     if (!this.bundle.hasMaskedColumns) return { known: false, reason: `the policy does not define ${MASKED_COLUMNS_ENTRYPOINT}` };
-    let results: unknown;
-    try {
-      results = this.policy.evaluate(input, MASKED_COLUMNS_ENTRYPOINT);
-    } catch (error) {
-      return { known: false, reason: `${MASKED_COLUMNS_ENTRYPOINT} failed: ${messageOf(error)}` };
-    }
-    const first = Array.isArray(results) ? (results[0] as { result?: unknown } | undefined) : undefined;
-    if (!first || first.result === undefined) return { known: false, reason: `${MASKED_COLUMNS_ENTRYPOINT} is undefined for this caller` };
-    const problem = check("masked-columns.json", first.result);
-    if (problem) return { known: false, reason: `${MASKED_COLUMNS_ENTRYPOINT} returned an invalid answer: ${problem}` };
-    return { known: true, rules: first.result as MaskRule[] };
+    const answer = this.askAboutCaller(MASKED_COLUMNS_ENTRYPOINT, "masked-columns.json", input);
+    if (answer.kind === "failed") return { known: false, reason: answer.reason };
+    if (answer.kind === "undefined") return { known: false, reason: `${MASKED_COLUMNS_ENTRYPOINT} is undefined for this caller` };
+    return { known: true, rules: answer.result as MaskRule[] };
   }
 
   /**
@@ -88,17 +81,25 @@ export class PolicyEvaluator {
    */
   sessionLimits(input: CallerInput): CallerSessionLimits {
     if (!this.bundle.hasSessionLimits) return { known: true };
+    const answer = this.askAboutCaller(SESSION_LIMITS_ENTRYPOINT, "session-limits.json", input);
+    if (answer.kind === "failed") return { known: false, reason: answer.reason };
+    if (answer.kind === "undefined") return { known: true };
+    return { known: true, ...(answer.result as { max_sessions?: number; idle_timeout_seconds?: number }) };
+  }
+
+  /** Evaluates a per-caller entrypoint and validates its answer against `schema`; never throws. */
+  private askAboutCaller(entrypoint: string, schema: SchemaName, input: CallerInput): { kind: "answer"; result: unknown } | { kind: "undefined" } | { kind: "failed"; reason: string } {
     let results: unknown;
     try {
-      results = this.policy.evaluate(input, SESSION_LIMITS_ENTRYPOINT);
+      results = this.policy.evaluate(input, entrypoint);
     } catch (error) {
-      return { known: false, reason: `${SESSION_LIMITS_ENTRYPOINT} failed: ${messageOf(error)}` };
+      return { kind: "failed", reason: `${entrypoint} failed: ${messageOf(error)}` };
     }
     const first = Array.isArray(results) ? (results[0] as { result?: unknown } | undefined) : undefined;
-    if (!first || first.result === undefined) return { known: true };
-    const problem = check("session-limits.json", first.result);
-    if (problem) return { known: false, reason: `${SESSION_LIMITS_ENTRYPOINT} returned an invalid answer: ${problem}` };
-    return { known: true, ...(first.result as { max_sessions?: number; idle_timeout_seconds?: number }) };
+    if (!first || first.result === undefined) return { kind: "undefined" };
+    const problem = check(schema, first.result);
+    if (problem) return { kind: "failed", reason: `${entrypoint} returned an invalid answer: ${problem}` };
+    return { kind: "answer", result: first.result };
   }
 
   private deny(reason: string): Decision {
