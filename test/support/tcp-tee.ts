@@ -1,5 +1,6 @@
-import { connect, createServer, type Socket } from "node:net";
+import { createServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { connectPair } from "./tcp-pair.js";
 
 /** The bytes of one connection through the tee, in each direction, in arrival order. */
 export interface TeeConnection {
@@ -25,15 +26,7 @@ export function startTee(port: number, host = "127.0.0.1"): Promise<TcpTee> {
   const server = createServer((client) => {
     const record: TeeConnection = { fromClient: [], toClient: [] };
     connections.push(record);
-    const upstream = connect({ host, port });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      s.once("close", () => sockets.delete(s));
-    }
+    const upstream = connectPair(client, host, port, sockets);
     client.on("data", (d: Buffer) => record.fromClient.push(d));
     upstream.on("data", (d: Buffer) => record.toClient.push(d));
     client.pipe(upstream);

@@ -1,5 +1,6 @@
-import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import { connectPair } from "./tcp-pair.js";
 
 /** Bytes one direction of one connection carried, in order. */
 export interface TrickleConnection {
@@ -27,15 +28,7 @@ export function startTrickle(port: number, host = "127.0.0.1"): Promise<TcpTrick
     client.setNoDelay(true);
     const record: TrickleConnection = { toServer: [], toClient: [] };
     trickle.connections.push(record);
-    const upstream = connect({ host, port, noDelay: true });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      s.once("close", () => sockets.delete(s));
-    }
+    const upstream = connectPair(client, host, port, sockets);
     relay(client, upstream, record.toServer, () => trickle.trickling);
     relay(upstream, client, record.toClient, () => trickle.trickling);
   });
