@@ -118,12 +118,13 @@ export class SqlDefinitions {
    * (a Query outside a block) committed unless the server reported an error in it.
    */
   idle(portals: Map<string, unknown>): void {
-    if (this.savepoints.length > 0 || [...this.cursors.values()].some((c) => c.open)) this.endTransaction(!this.failedSinceIdle, portals);
+    // Ending a transaction that opened nothing changes nothing: no test first, on this per-statement path.
+    this.endTransaction(!this.failedSinceIdle, portals);
     this.failedSinceIdle = false;
   }
 
   private endTransaction(committed: boolean, portals?: Map<string, unknown>): void {
-    this.savepoints = [];
+    this.savepoints.length = 0;
     for (const [name, c] of this.cursors) {
       if (committed && c.hold) c.open = false;
       else if (c.open || !c.hold) this.drop(name, portals);
