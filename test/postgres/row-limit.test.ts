@@ -1,11 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { defaultPolicyDir } from "../../engine/paths.js";
 import { startGatewayUnderTest, type GatewayUnderTest } from "../support/pg-gateway.js";
+import { defaultPolicyWithSettings } from "../support/policy-dir.js";
 
 /**
  * The policy may cap how many existing rows one statement changes (max_rows_affected). The gateway
@@ -15,20 +12,17 @@ import { startGatewayUnderTest, type GatewayUnderTest } from "../support/pg-gate
  */
 
 let g: GatewayUnderTest;
-let dir: string;
+let policy: { dir: string; remove(): void } | undefined;
 
 test.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "portcullis-row-limit-"));
-  cpSync(defaultPolicyDir, dir, { recursive: true });
-  const data = JSON.parse(readFileSync(join(dir, "data.json"), "utf8")) as { settings: Record<string, unknown> };
-  data.settings.writes = { max_rows_affected: { human: 5 } };
-  writeFileSync(join(dir, "data.json"), JSON.stringify(data));
-  g = await startGatewayUnderTest({ policyDir: dir });
+  const copy = defaultPolicyWithSettings({ writes: { max_rows_affected: { human: 5 } } });
+  policy = copy;
+  g = await startGatewayUnderTest({ policyDir: copy.dir });
   await g.pg.psql("CREATE TABLE stock (id int PRIMARY KEY, qty int); INSERT INTO stock SELECT g, 0 FROM generate_series(1, 20) g; GRANT ALL ON stock TO gateway;");
 });
 test.after(async () => {
   await g?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  policy?.remove();
 });
 
 async function client(): Promise<pg.Client> {

@@ -1,11 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { defaultPolicyDir } from "../../engine/paths.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { ALICE, startGatewayUnderTest, type GatewayUnderTest } from "../support/pg-gateway.js";
-import { policyDir } from "../support/policy-dir.js";
+import { defaultPolicyWithSettings, policyDir } from "../support/policy-dir.js";
 import { passwordMessage, queryMessage, startupMessage, WireClient, wireLogin } from "../support/pg-wire.js";
 
 /**
@@ -17,20 +14,6 @@ import { passwordMessage, queryMessage, startupMessage, WireClient, wireLogin } 
  */
 
 const CI: Identity = { subject: "ci-deploy", issuer: "https://idp.test", groups: ["deployers"], kind: "service", claims: {} };
-
-/** The default policy (its rules, not its tests), with its settings.sessions replaced. */
-function defaultPolicyWith(sessions: object): { dir: string; remove(): void } {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(defaultPolicyDir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(".rego") || entry.name.endsWith("_test.rego")) continue;
-    const path = join(entry.parentPath, entry.name);
-    files[relative(defaultPolicyDir, path)] = readFileSync(path, "utf8");
-  }
-  const data = JSON.parse(readFileSync(join(defaultPolicyDir, "data.json"), "utf8")) as { settings: Record<string, unknown> };
-  data.settings.sessions = sessions;
-  files["data.json"] = JSON.stringify(data);
-  return policyDir(files);
-}
 
 async function attempt(g: GatewayUnderTest, who: Identity): Promise<WireClient> {
   const client = await WireClient.open(g.gateway.port);
@@ -60,7 +43,7 @@ test("the default policy holds a service to 10 sessions on a target; a person ke
 });
 
 test("the policy's idle timeout closes an idle session with 57P05, and one idle in a transaction with 25P03", async () => {
-  const dir = defaultPolicyWith({ idle_timeout_seconds: { human: 1 } });
+  const dir = defaultPolicyWithSettings({ sessions: { idle_timeout_seconds: { human: 1 } } });
   const g = await startGatewayUnderTest({ policyDir: dir.dir, sessionLimits: { perIdentityPerTarget: 50, perTarget: 100, idleTimeoutMs: 60_000 } });
   try {
     const idle = await attempt(g, ALICE);

@@ -1,6 +1,7 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { defaultPolicyDir } from "../../engine/paths.js";
 
 /** A throwaway policy directory with the given files (path → content), removed by `remove()`. */
 export function policyDir(files: Record<string, string>): { dir: string; write(path: string, content: string): void; remove(): void } {
@@ -11,6 +12,16 @@ export function policyDir(files: Record<string, string>): { dir: string; write(p
   };
   for (const [path, content] of Object.entries(files)) write(path, content);
   return { dir, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A copy of the default policy with some of its `settings` (top-level keys of data.json) replaced. */
+export function defaultPolicyWithSettings(settings: Record<string, unknown>): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-test-policy-"));
+  cpSync(defaultPolicyDir, dir, { recursive: true });
+  const data = JSON.parse(readFileSync(join(dir, "data.json"), "utf8")) as { settings: Record<string, unknown> };
+  Object.assign(data.settings, settings);
+  writeFileSync(join(dir, "data.json"), JSON.stringify(data));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A minimal valid policy: allows SELECTs, denies everything else with a reason naming the command. */
