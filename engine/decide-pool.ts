@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { unanalysedAction, type Action, type RawRequest, type TargetFacts } from "./actions/index.js";
 import type { DecideJob } from "./decide-worker.js";
 import { evaluateAction, type DecisionRequest, type Verdict } from "./decide.js";
 import type { PolicyEvaluator } from "./policy/evaluator.js";
@@ -22,8 +23,14 @@ export interface DecidePoolOptions {
   timeoutMs?: number;
 }
 
+interface Outcome {
+  verdict?: Verdict;
+  action?: Action;
+  error?: string;
+}
+
 interface Waiting {
-  resolve: (outcome: { verdict?: Verdict; error?: string }) => void;
+  resolve: (outcome: Outcome) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -45,9 +52,9 @@ class DecideThread {
     return this.waiting.size;
   }
 
-  async run(job: DecideJob, evaluator: PolicyEvaluator): Promise<{ verdict?: Verdict; error?: string }> {
+  async run(job: DecideJob, evaluator?: PolicyEvaluator): Promise<Outcome> {
     await this.ready;
-    if (this.revision !== evaluator.revision) {
+    if (evaluator && this.revision !== evaluator.revision) {
       job.policy = evaluator.bundle;
       this.revision = evaluator.revision;
     }
@@ -71,7 +78,7 @@ class DecideThread {
     this.worker = worker;
     this.revision = undefined;
     this.ready = new Promise<void>((ready) => {
-      worker.on("message", (message: { ready?: true; id?: number; verdict?: Verdict; error?: string }) => {
+      worker.on("message", (message: Outcome & { ready?: true; id?: number }) => {
         if (message.ready) return ready();
         const waiting = this.waiting.get(message.id ?? -1);
         if (!waiting) return;
@@ -119,18 +126,34 @@ export class DecidePool {
 
   /** Decides `request` with `evaluator` on the least busy worker (threads start on first use). */
   async decide(request: DecisionRequest, evaluator: PolicyEvaluator): Promise<Verdict> {
+    const { facts, ...rest } = request;
+    const outcome = await this.leastBusy().run(this.job(rest, facts, evaluator.revision), evaluator);
+    if (outcome.verdict) return outcome.verdict;
+    return evaluateAction(evaluator, request, unanalysedAction(request.request, `the request could not be analysed: ${outcome.error ?? "no answer"}`), 0);
+  }
+
+  /** Normalizes `request` on the least busy worker, asking no policy. */
+  async normalize(request: RawRequest, facts: TargetFacts | undefined): Promise<Action> {
+    const job = this.job({ request }, facts);
+    const outcome = await this.leastBusy().run(job);
+    return outcome.action ?? unanalysedAction(request, `the request could not be analysed: ${outcome.error ?? "no answer"}`);
+  }
+
+  /** A job as it crosses to a worker; without a revision it is only normalized. */
+  private job(request: DecideJob["request"], facts: TargetFacts | undefined, revision?: string): DecideJob {
+    const job: DecideJob = { id: this.nextId++, request };
+    if (revision !== undefined) job.revision = revision;
+    if (facts?.catalog) job.catalog = { catalog: facts.catalog.catalog, searchPathCertain: facts.catalog.searchPathCertain };
+    if (facts?.serverMajor !== undefined) job.serverMajor = facts.serverMajor;
+    return job;
+  }
+
+  private leastBusy(): DecideThread {
     if (this.threads.length === 0) {
       const count = this.options.workers ?? Math.min(4, Math.max(1, availableParallelism() - 1));
       for (let i = 0; i < count; i++) this.threads.push(new DecideThread(this.options.timeoutMs ?? 30_000));
     }
-    const { facts, ...rest } = request;
-    const job: DecideJob = { id: this.nextId++, request: rest, revision: evaluator.revision };
-    if (facts?.catalog) job.catalog = { catalog: facts.catalog.catalog, searchPathCertain: facts.catalog.searchPathCertain };
-    if (facts?.serverMajor !== undefined) job.serverMajor = facts.serverMajor;
-    const thread = this.threads.reduce((a, b) => (b.load < a.load ? b : a));
-    const outcome = await thread.run(job, evaluator);
-    if (outcome.verdict) return outcome.verdict;
-    return evaluateAction(evaluator, request, { kind: "sql", statements: [], parse_error: { message: `the statement could not be analysed: ${outcome.error ?? "no answer"}`, position: 0 } }, 0);
+    return this.threads.reduce((a, b) => (b.load < a.load ? b : a));
   }
 
   async close(): Promise<void> {

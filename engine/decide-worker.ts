@@ -2,7 +2,8 @@ import { parentPort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { loadNormalizers, normalizeRequest } from "./actions/index.js";
 import { CatalogIndex, type SqlCatalog } from "./actions/sql/catalog.js";
-import { evaluateAction, type DecisionRequest } from "./decide.js";
+import { evaluateAction, type DecisionEnvelope } from "./decide.js";
+import type { RawRequest } from "./actions/types.js";
 import type { PolicyBundle } from "./policy/bundle.js";
 import { PolicyEvaluator } from "./policy/evaluator.js";
 import { messageOf } from "./errors.js";
@@ -13,13 +14,16 @@ import { messageOf } from "./errors.js";
  * evaluating its thousand statements a tenth of one; done here, neither holds up another session.
  */
 
-/** One request as it crosses to the worker: the catalog as plain data, the policy only when it changed. */
+/**
+ * One request as it crosses to the worker: the catalog as plain data, the policy only when it changed.
+ * Without a `revision` the request is only normalized (its action document is the answer).
+ */
 export interface DecideJob {
   id: number;
-  request: Omit<DecisionRequest, "facts">;
+  request: Partial<DecisionEnvelope> & { request: RawRequest };
   catalog?: { catalog: SqlCatalog; searchPathCertain: boolean };
   serverMajor?: number;
-  revision: string;
+  revision?: string;
   policy?: PolicyBundle;
 }
 
@@ -34,18 +38,21 @@ let queue: Promise<void> = Promise.resolve();
 port.on("message", (job: DecideJob) => {
   queue = queue.then(() =>
     handle(job).then(
-      (verdict) => port.postMessage({ id: job.id, verdict }),
+      (answer) => port.postMessage({ id: job.id, ...answer }),
       (error: unknown) => port.postMessage({ id: job.id, error: messageOf(error) }),
     ),
   );
 });
 port.postMessage({ ready: true });
 
-async function handle(job: DecideJob): Promise<unknown> {
+async function handle(job: DecideJob): Promise<{ verdict?: unknown; action?: unknown }> {
   if (job.policy) evaluator = await PolicyEvaluator.load(job.policy);
-  if (!evaluator || evaluator.revision !== job.revision) throw new Error(`policy ${job.revision} is not loaded on the analysis thread`);
   const t0 = performance.now();
   const catalog = job.catalog ? new CatalogIndex(job.catalog.catalog, job.catalog.searchPathCertain) : undefined;
   const action = normalizeRequest(job.request.request, { ...(catalog ? { catalog } : {}), ...(job.serverMajor !== undefined ? { serverMajor: job.serverMajor } : {}) });
-  return evaluateAction(evaluator, job.request, action, Math.round((performance.now() - t0) * 1000));
+  if (job.revision === undefined) return { action };
+  if (!evaluator || evaluator.revision !== job.revision) throw new Error(`policy ${job.revision} is not loaded on the analysis thread`);
+  const { identity, session, target, approval } = job.request;
+  if (!identity || !session || !target) throw new Error("a decision needs an identity, a session and a target");
+  return { verdict: evaluateAction(evaluator, { identity, session, target, ...(approval ? { approval } : {}) }, action, Math.round((performance.now() - t0) * 1000)) };
 }

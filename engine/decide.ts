@@ -32,8 +32,11 @@ export function decide(evaluator: PolicyEvaluator, request: DecisionRequest): Ve
   return evaluateAction(evaluator, request, action, Math.round((performance.now() - t0) * 1000));
 }
 
-/** Evaluates an action document already normalized from `request` (on a worker thread, for one). */
-export function evaluateAction(evaluator: PolicyEvaluator, request: DecisionRequest, action: Action, normalizeUs: number): Verdict {
+/** Who asks, where and with which approval: the policy input around an action. */
+export type DecisionEnvelope = Pick<DecisionRequest, "identity" | "session" | "target" | "approval">;
+
+/** Evaluates an action document already normalized (on a worker thread, or once more with an approval's grant). */
+export function evaluateAction(evaluator: PolicyEvaluator, request: DecisionEnvelope, action: Action, normalizeUs: number): Verdict {
   const t1 = performance.now();
   const input: PolicyInput = { identity: request.identity, session: request.session, target: request.target, action };
   if (request.approval) input.approval = request.approval;

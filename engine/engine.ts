@@ -1,7 +1,8 @@
-import { loadNormalizers } from "./actions/index.js";
+import { loadNormalizers, normalizeRequest, requestSize, type Action, type RawRequest, type TargetFacts } from "./actions/index.js";
 import { DecidePool, type DecidePoolOptions } from "./decide-pool.js";
-import { decide, type DecisionRequest, type Verdict } from "./decide.js";
+import { decide, evaluateAction, type DecisionRequest, type Verdict } from "./decide.js";
 import type { CallerInput, CallerMasks, CallerSessionLimits } from "./policy/evaluator.js";
+import type { ApprovalGrant } from "./policy/types.js";
 import { PolicyService, type PolicyServiceOptions } from "./policy/policy-service.js";
 
 export type EngineOptions = PolicyServiceOptions & { offload?: DecidePoolOptions };
@@ -31,8 +32,28 @@ export class Engine {
 
   /** Decides any request; a large one is decided on a worker thread so no other session waits for it. */
   async decideAsync(request: DecisionRequest): Promise<Verdict> {
-    if (request.request.sql.length <= this.pool.inlineMaxChars) return this.decide(request);
+    if (requestSize(request.request) <= this.pool.inlineMaxChars) return this.decide(request);
     return this.pool.decide(request, this.policy.current);
+  }
+
+  /**
+   * Asks the policy again about a verdict's action, now with an approval's grant in the input. The
+   * request is not normalized again: the grant was given for exactly this request.
+   */
+  decideWithGrant(verdict: Verdict, grant: ApprovalGrant): Verdict {
+    const { identity, session, target } = verdict.input;
+    return evaluateAction(this.policy.current, { identity, session, target, approval: grant }, verdict.action, verdict.timings.normalize_us);
+  }
+
+  /** The action document of a request, without asking the policy (large ones off the event loop). */
+  async normalizeAsync(request: RawRequest, facts: TargetFacts = {}): Promise<Action> {
+    if (requestSize(request) <= this.pool.inlineMaxChars) return normalizeRequest(request, facts);
+    return this.pool.normalize(request, facts);
+  }
+
+  /** The policy revision deciding now. */
+  get revision(): string {
+    return this.policy.current.revision;
   }
 
   /** The columns masked for a caller, asked of the current policy, with that policy's revision. */

@@ -13,11 +13,11 @@ export interface BenchCase {
 export function buildCases(statements: readonly WorkloadStatement[]): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const statement of statements) {
-    const action: Action = normalizeRequest({ sql: statement.sql });
+    const action: Action = normalizeRequest({ kind: "sql", text: statement.sql });
     IDENTITIES.forEach((identity, i) => {
       const session = sessionFor(i);
       for (const target of TARGETS) {
-        const request: DecisionRequest = { identity, session, target, request: { sql: statement.sql } };
+        const request: DecisionRequest = { identity, session, target, request: { kind: "sql", text: statement.sql } };
         cases.push({ template: statement.template, request, input: { identity, session, target, action } });
       }
     });

@@ -16,7 +16,7 @@ export function compareDecisions(cases: readonly BenchCase[], wasm: readonly Dec
     const mine = wasm[index];
     const mineKey = mine ? policyDecisionKey(mine) : "(none)";
     const theirs = opaResults[k] === undefined ? "(undefined)" : canonicalJson(opaResults[k]);
-    if (mineKey !== theirs) mismatches.push({ index, sql: cases[index]?.request.request.sql ?? "", wasm: mineKey, opa: theirs });
+    if (mineKey !== theirs) mismatches.push({ index, sql: cases[index]?.request.request.text ?? "", wasm: mineKey, opa: theirs });
   });
   return mismatches;
 }

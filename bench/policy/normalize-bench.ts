@@ -19,7 +19,7 @@ const MIB = 1024 * 1024;
 export function benchNormalize(statements: readonly WorkloadStatement[], passes: number): Summary {
   return measureSync(statements.length, passes, (i) => {
     const s = statements[i];
-    if (s) normalizeRequest({ sql: s.sql });
+    if (s) normalizeRequest({ kind: "sql", text: s.sql });
   });
 }
 
@@ -34,7 +34,7 @@ export function soakNormalize(statements: readonly WorkloadStatement[], total: n
   const seconds = (): number => Number(process.hrtime.bigint() - start) / 1e9;
   for (let done = 1; done <= total; done++) {
     const s = statements[done % statements.length];
-    if (s) normalizeRequest({ sql: s.sql });
+    if (s) normalizeRequest({ kind: "sql", text: s.sql });
     if (done % every === 0) {
       const rss = process.memoryUsage.rss();
       peak = Math.max(peak, rss);

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     bouncer = await startPgBouncer({ serverPort: pg.port, database: BENCH_DATABASE, user: BENCH_ROLE, scramSecret: secret, poolSize: 20 });
     printNote(`${bouncer.version} on 127.0.0.1:${bouncer.port}: simple mode through a transaction pool, prepared mode through a session pool (PgBouncer before 1.21 cannot keep prepared statements across transaction pooling); auth_file holds the role's SCRAM secret`);
 
-    const target = { name: BENCH_DATABASE, tags: TARGET_TAGS, host: pg.host, port: pg.port, database: BENCH_DATABASE, user: BENCH_ROLE, password: cluster.password, tls: "disable" as const };
+    const target = { type: "postgres" as const, name: BENCH_DATABASE, tags: TARGET_TAGS, host: pg.host, port: pg.port, database: BENCH_DATABASE, user: BENCH_ROLE, password: cluster.password, tls: "disable" as const };
     // Both gateways write every decision to the real audit log before forwarding, as `portcullis serve`
     // does: one with the default durability (acknowledged once written, fdatasync every 100 ms), one
     // with an fdatasync per batch of concurrent decisions.

@@ -1,4 +1,4 @@
-import type { SessionEvent } from "../../proxy/postgres/context.js";
+import type { SessionEvent } from "../../proxy/gate/types.js";
 import { AuditLog, decisionEvent, sessionStartEvent } from "../../engine/audit/index.js";
 
 /** The gateway's `record` callback, and what it saw by the time the gateway stopped. */
@@ -41,7 +41,7 @@ export async function auditRecorder(path: string, secrets: string[], tags: Recor
       count(event);
       if (event.type === "decision") {
         const { identity, session, target } = event.verdict.input;
-        await log.append(decisionEvent({ identity, session, target, request: { sql: event.request } }, event.verdict));
+        await log.append(decisionEvent({ identity, session, target, request: event.request }, event.verdict));
       } else if (event.type === "session_start") {
         const { identity } = event;
         const session = { id: event.session_id, protocol: "postgres" as const, client_addr: event.client_addr, started_at: new Date().toISOString() };

@@ -1,3 +1,4 @@
+import { requestText } from "../../engine/actions/request-text.js";
 import type { ApprovalRequest } from "../../engine/approvals/types.js";
 import { visibleLine, visibleLines } from "../../engine/text/visible-text.js";
 import { choice, stringOption, UsageError, type Command, type ParsedArgs } from "../command.js";
@@ -92,6 +93,6 @@ export function describeApproval(r: ApprovalRequest): string {
   if (r.decided_by !== undefined) lines.push(["decided", `${r.status} by ${r.decided_by} at ${r.decided_at ?? "?"}${r.decision_reason ? `: ${r.decision_reason}` : ""}`]);
   else if (r.decision_reason !== undefined) lines.push(["note", r.decision_reason]);
   if (r.grant) lines.push(["grant", `${r.grant.use}, until ${r.grant.expires_at}, used ${r.grant.uses} time(s)`]);
-  const statement = visibleLines(r.request.sql).map((line) => `  ${line}`).join("\n");
+  const statement = visibleLines(requestText(r.request)).map((line) => `  ${line}`).join("\n");
   return `${lines.map(([k, v]) => `${k.padEnd(11)} ${visibleLine(v)}`).join("\n")}\nstatement:\n${statement}`;
 }

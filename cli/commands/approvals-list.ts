@@ -1,3 +1,4 @@
+import { requestText } from "../../engine/actions/request-text.js";
 import { APPROVAL_STATUSES, type ApprovalRequest, type ApprovalStatus } from "../../engine/approvals/types.js";
 import { visibleJson, visibleLine, visibleSummary } from "../../engine/text/visible-text.js";
 import { choice, stringOption, UsageError, type Command } from "../command.js";
@@ -44,7 +45,7 @@ function table(requests: ApprovalRequest[]): string {
   const rows = [["ID", "STATUS", "MODE", "REQUESTER", "TARGET", "CREATED", "STATEMENT"]];
   for (const r of requests) {
     const cells = [r.id, r.status as ApprovalStatus, r.mode, r.requester.subject, r.target.name, r.created_at.slice(0, 19).replace("T", " ")].map(visibleLine);
-    rows.push([...cells, visibleSummary(r.request.sql, 60)]);
+    rows.push([...cells, visibleSummary(requestText(r.request), 60)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");

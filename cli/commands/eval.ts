@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { buildBundle, decide, loadNormalizers, PolicyEvaluator, type DecisionRequest, type PolicyInput } from "../../engine/index.js";
+import { sqlRequest } from "../../engine/actions/sql/request.js";
+import { readStoredRequest } from "../../engine/actions/stored-request.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
 import { stringOption, UsageError, type Command, type ParsedArgs } from "../command.js";
 import { identityFrom, requestOptions, requestOptionsHelp, targetFrom } from "../request-options.js";
@@ -17,7 +19,8 @@ JSON object: the effect (allow, mask, approval or deny), the decision, the actio
 Options:
   --sql TEXT          the SQL text, as a client would send it
   --input FILE        a JSON file: a full policy input ({identity, session, target, action}), or a
-                      request ({identity, target, request: {sql}}) to normalize first; - for stdin
+                      request ({identity, target, request: {kind: "sql", text}}, or the short
+                      {request: {sql: TEXT}}) to normalize first; - for stdin
 ${requestOptionsHelp}
   --policy DIR        policy directory (default: the bundled policies/)
   -h, --help          show this help
@@ -43,20 +46,21 @@ Example:
       print(decide(evaluator, requestFromDocument(document, args)));
       return 0;
     }
-    print(decide(evaluator, { identity: identityFrom(args), session: cliSession(), target: targetFrom(args), request: { sql: sql! } }));
+    print(decide(evaluator, { identity: identityFrom(args), session: cliSession(), target: targetFrom(args), request: sqlRequest(sql!) }));
     return 0;
   },
 };
 
 function requestFromDocument(document: unknown, args: ParsedArgs): DecisionRequest {
-  if (!isObject(document) || !isObject(document.request) || typeof document.request.sql !== "string") {
-    throw new UsageError("--input must hold {identity, session, target, action} or {identity, target, request: {sql}}");
+  const raw = isObject(document) ? readStoredRequest(document.request) : undefined;
+  if (!isObject(document) || !raw) {
+    throw new UsageError("--input must hold {identity, session, target, action} or {identity, target, request: {kind, text}} (or request: {sql})");
   }
   const request: DecisionRequest = {
     identity: (document.identity as DecisionRequest["identity"] | undefined) ?? identityFrom(args),
     session: (document.session as DecisionRequest["session"] | undefined) ?? cliSession(),
     target: (document.target as DecisionRequest["target"] | undefined) ?? targetFrom(args),
-    request: { sql: document.request.sql },
+    request: { kind: raw.kind, text: raw.text },
   };
   if (isObject(document.approval)) request.approval = document.approval as unknown as NonNullable<DecisionRequest["approval"]>;
   return request;

@@ -1,4 +1,5 @@
 import { loadConfigFile, resolveConfig } from "../../engine/config/load.js";
+import { targetsOfType } from "../../engine/config/types.js";
 import { startGateway } from "../../proxy/gateway/gateway.js";
 import { visibleLine } from "../../engine/text/visible-text.js";
 import { stringOption, type Command } from "../command.js";
@@ -28,7 +29,7 @@ Example:
     // One event per line: what a log line quotes from a client (an error naming a user) is escaped.
     const log = (line: string): void => console.error(`${new Date().toISOString()} ${visibleLine(line)}`);
     const gateway = await startGateway(config, log);
-    log(`postgres listening on ${gateway.postgres.host}:${gateway.postgres.port} for ${config.postgres.targets.map((t) => t.name).join(", ") || "no targets"}`);
+    log(`postgres listening on ${gateway.postgres.host}:${gateway.postgres.port} for ${targetsOfType(config.targets, "postgres").map((t) => t.name).join(", ") || "no targets"}`);
     log(`http listening on ${gateway.http.url}`);
     log(`policy ${gateway.engine.policy.current.revision} from ${config.policy.dir}; audit log ${config.auditPath}`);
     await untilSignal();

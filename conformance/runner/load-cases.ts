@@ -3,6 +3,7 @@ import { extname, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { PortcullisError, messageOf } from "../../engine/errors.js";
 import type { Identity, Target } from "../../engine/index.js";
+import { readStoredRequest } from "../../engine/actions/stored-request.js";
 import { check } from "../../engine/schemas.js";
 import { loadRecording } from "./load-recording.js";
 import type { ConformanceCase, Expectation } from "./types.js";
@@ -10,7 +11,7 @@ import type { ConformanceCase, Expectation } from "./types.js";
 interface CaseFile {
   description?: string;
   defaults?: { identity?: Partial<Identity>; target?: Partial<Target> };
-  cases: Array<{ name: string; identity?: Partial<Identity>; target?: Partial<Target>; request: { sql: string }; expect: Expectation }>;
+  cases: Array<{ name: string; identity?: Partial<Identity>; target?: Partial<Target>; request: unknown; expect: Expectation }>;
 }
 
 const DEFAULT_IDENTITY: Identity = { subject: "conformance-user", issuer: "conformance", groups: [], kind: "human", claims: {} };
@@ -64,7 +65,8 @@ export async function loadCaseFile(file: string): Promise<ConformanceCase[]> {
         identity: { ...DEFAULT_IDENTITY, ...parsed.defaults?.identity, ...c.identity },
         session: { id: `conformance-${i + 1}`, protocol: target.type },
         target,
-        request: c.request,
+        // Validated against schemas/request.json above: the tagged form or a kind's shorthand.
+        request: readStoredRequest(c.request)!,
       },
       expect: c.expect,
     };

@@ -2,23 +2,11 @@ import { createReadStream } from "node:fs";
 import { relative } from "node:path";
 import { createInterface } from "node:readline";
 import { PortcullisError } from "../../engine/errors.js";
-import { effectOf, type ApprovalGrant, type Decision, type Identity, type SessionInfo, type Target } from "../../engine/index.js";
-import { check } from "../../engine/schemas.js";
+import { requestText } from "../../engine/actions/request-text.js";
+import { effectOf } from "../../engine/index.js";
+import { readRecordingLine } from "../../engine/recording/lines.js";
+import type { SessionLine } from "../../engine/recording/types.js";
 import type { ConformanceCase } from "./types.js";
-
-interface SessionLine {
-  type: "session";
-  session: SessionInfo;
-  identity: Identity;
-  target: Target;
-}
-interface RequestLine {
-  type: "request";
-  seq: number;
-  request: { sql: string };
-  decision: Decision;
-  approval?: ApprovalGrant;
-}
 
 /**
  * Reads a session recording (schemas/recording.json, JSON Lines) as cases: each recorded request is
@@ -39,9 +27,9 @@ export async function loadRecording(file: string): Promise<ConformanceCase[]> {
     } catch {
       throw new PortcullisError("INVALID_RECORDING", `${label}:${number}: not JSON`);
     }
-    const problem = check("recording.json", value);
-    if (problem) throw new PortcullisError("INVALID_RECORDING", `${label}:${number}: ${problem}`);
-    const entry = value as SessionLine | RequestLine | { type: "end" };
+    const read = readRecordingLine(value);
+    if ("problem" in read) throw new PortcullisError("INVALID_RECORDING", `${label}:${number}: ${read.problem}`);
+    const entry = read.line;
     if (entry.type === "session") {
       header = entry;
       continue;
@@ -53,7 +41,7 @@ export async function loadRecording(file: string): Promise<ConformanceCase[]> {
     const recorded = entry.decision;
     cases.push({
       origin: `${label}:${number}`,
-      name: `request ${entry.seq}: ${oneLine(entry.request.sql)}`,
+      name: `request ${entry.seq}: ${oneLine(requestText(entry.request))}`,
       request,
       expect: {
         decision: effectOf(recorded),

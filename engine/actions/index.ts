@@ -1,8 +1,10 @@
-import { loadSqlParser, normalizeSql, type CatalogIndex } from "./sql/index.js";
-import type { Action } from "../policy/types.js";
+import { loadSqlParser, normalizeSql } from "./sql/index.js";
+import type { CatalogIndex } from "./sql/catalog.js";
+import type { Action, RawRequest } from "./types.js";
 
-/** The raw request as it crossed the wire; one key names its kind. */
-export type RawRequest = { sql: string };
+export type { Action, RawRequest, RequestKind, RequestResult, SqlRequest, SqlResult } from "./types.js";
+export { describeRequest, requestSize, requestText, type RequestDisplay } from "./request-text.js";
+export { readStoredRequest } from "./stored-request.js";
 
 /** Loads whatever the normalizers need before their synchronous use (the PostgreSQL parser's WASM). */
 export async function loadNormalizers(): Promise<void> {
@@ -16,7 +18,18 @@ export interface TargetFacts {
   serverMajor?: number;
 }
 
-/** Turns a raw request into its action document. Never throws: what cannot be parsed says so inside. */
+/** Turns a raw request into its action document by its kind's normalizer. Never throws: what cannot be parsed says so inside. */
 export function normalizeRequest(request: RawRequest, facts: TargetFacts = {}): Action {
-  return normalizeSql(request.sql, { ...(facts.catalog ? { catalog: facts.catalog } : {}), ...(facts.serverMajor !== undefined ? { serverMajor: facts.serverMajor } : {}) });
+  switch (request.kind) {
+    case "sql":
+      return normalizeSql(request.text, { ...(facts.catalog ? { catalog: facts.catalog } : {}), ...(facts.serverMajor !== undefined ? { serverMajor: facts.serverMajor } : {}) });
+  }
+}
+
+/** The action of a request that was not analysed (too large, or its analysis failed): its reason as a parse error, which policies deny. */
+export function unanalysedAction(request: RawRequest, message: string): Action {
+  switch (request.kind) {
+    case "sql":
+      return { kind: "sql", statements: [], parse_error: { message, position: 0 } };
+  }
 }

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
+import type { RawRequest } from "../actions/types.js";
 import { messageOf } from "../errors.js";
 import type { ApprovalGrant, Identity } from "../policy/types.js";
 import { isListedApprover, isRequester } from "./approvers.js";
@@ -115,7 +117,7 @@ export class ApprovalService {
       requester: structuredClone(input.requester),
       target: structuredClone(input.target),
       session_id: input.session_id,
-      request: { sql: input.request.sql },
+      request: { kind: input.request.kind, text: input.request.text },
       // Bound to the whole text; stored and shown cut (a 4 MB statement must not make every page 4 MB).
       request_hash: requestHash(input.requester, input.target, input.request),
       action: structuredClone(input.action),
@@ -303,7 +305,7 @@ export class ApprovalService {
     const grant = r.grant;
     if (r.status !== "approved" || !grant || r.request_hash !== hash) return false;
     // The hash binds these; checking them again costs nothing and does not rest on the hash alone.
-    if (!isRequester(r, query.requester) || r.target.name !== query.target.name || r.request.sql !== query.request.sql) return false;
+    if (!isRequester(r, query.requester) || r.target.name !== query.target.name || !sameRequest(r.request, query.request)) return false;
     if (Date.parse(grant.expires_at) <= this.now().getTime()) return false;
     return grant.use === "window" || grant.uses < 1;
   }
@@ -350,4 +352,14 @@ export class ApprovalService {
   private assertOpen(): void {
     if (this.closed) throw new ApprovalError("CLOSED", "the approval service is closed");
   }
+}
+
+/**
+ * The stored request is the one asked about: the same kind and text. A stored text cut to keep the
+ * record small is compared by the whole text's SHA-256.
+ */
+function sameRequest(stored: ApprovalRequest["request"], asked: RawRequest): boolean {
+  if (stored.kind !== asked.kind) return false;
+  if (stored.text_sha256 === undefined) return stored.text === asked.text;
+  return stored.text_sha256 === createHash("sha256").update(asked.text, "utf8").digest("hex");
 }

@@ -1,3 +1,4 @@
+import { readStoredApproval } from "./stored-approval.js";
 import { open, readFile, rename, type FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { messageOf } from "../errors.js";
@@ -166,5 +167,5 @@ function parseLine(line: string): ApprovalRequest | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const r = value as Partial<ApprovalRequest>;
   const ok = typeof r.id === "string" && typeof r.version === "number" && typeof r.status === "string" && typeof r.created_at === "string" && typeof r.request_hash === "string";
-  return ok ? (value as ApprovalRequest) : undefined;
+  return ok ? readStoredApproval(value as ApprovalRequest) : undefined;
 }

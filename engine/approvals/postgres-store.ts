@@ -1,3 +1,4 @@
+import { readStoredApproval } from "./stored-approval.js";
 import pg from "pg";
 import { messageOf } from "../errors.js";
 import { ApprovalError } from "./errors.js";
@@ -83,7 +84,8 @@ export class PostgresApprovalStore implements ApprovalStore {
 
   async get(id: string): Promise<ApprovalRequest | undefined> {
     const result = await this.query<{ body: ApprovalRequest }>("SELECT body FROM portcullis_approvals WHERE id = $1", [id]);
-    return result.rows[0]?.body;
+    const body = result.rows[0]?.body;
+    return body && readStoredApproval(body);
   }
 
   async list(options: ListOptions = {}): Promise<ApprovalRequest[]> {
@@ -93,7 +95,7 @@ export class PostgresApprovalStore implements ApprovalStore {
         ORDER BY created_at DESC, id DESC LIMIT $3`,
       [options.status ?? null, options.request_hash ?? null, options.limit ?? null],
     );
-    return result.rows.map((row) => row.body);
+    return result.rows.map((row) => readStoredApproval(row.body));
   }
 
   async update(id: string, expectedVersion: number, patch: ApprovalPatch): Promise<ApprovalRequest | undefined> {
@@ -108,7 +110,8 @@ export class PostgresApprovalStore implements ApprovalStore {
        SELECT body, pg_notify('${APPROVALS_CHANNEL}', id) FROM changed`,
       [id, expectedVersion, JSON.stringify(body), status ?? null],
     );
-    return result.rows[0]?.body;
+    const updated = result.rows[0]?.body;
+    return updated && readStoredApproval(updated);
   }
 
   watch(onChange: (id: string | undefined) => void): () => void {

@@ -36,7 +36,7 @@ export interface ApprovalRequest {
   target: Target;
   session_id: string;
   /** The request as sent, its text cut at 8 KiB (then with the whole text's size and SHA-256). */
-  request: RawRequest & { sql_bytes?: number; sql_sha256?: string };
+  request: RawRequest & { text_bytes?: number; text_sha256?: string };
   /** What was cut to keep the stored request small (JSON-pointer paths); absent when nothing was. */
   truncated?: string[];
   /** sha256 hex of the canonical JSON {issuer, subject, target: target.name, request}: what an approval is bound to. */

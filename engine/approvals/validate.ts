@@ -14,7 +14,7 @@ function problemOf(input: NewApproval): string | undefined {
   if (!Array.isArray(input.approvers) || input.approvers.length === 0) return "the decision names no approvers, so nobody could approve it";
   const odd = input.approvers.find((a) => typeof a !== "string" || !/^(group|subject):.+/.test(a));
   if (odd !== undefined) return `approver ${JSON.stringify(odd)} is neither group:NAME nor subject:NAME`;
-  if (typeof input.request?.sql !== "string") return "the request has no SQL text";
+  if (typeof input.request?.kind !== "string" || typeof input.request.text !== "string") return "the request has no text";
   if (!input.requester || typeof input.requester.subject !== "string" || typeof input.requester.issuer !== "string") return "the requester has no subject or issuer";
   if (!input.target || typeof input.target.name !== "string") return "the target has no name";
   if (typeof input.session_id !== "string") return "session_id must be a string";

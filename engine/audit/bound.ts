@@ -92,16 +92,16 @@ function fitList(list: unknown[], maxBytes: number, path: string, cuts: string[]
 
 /** The request's text cut at the limit, with the whole text's size and digest when it was cut. */
 function boundRequest(request: AuditRequest, cuts: string[]): AuditRequest {
-  const sql = request.sql;
-  if (typeof sql !== "string") return request;
-  const kept = cutUtf8(sql, REQUEST_TEXT_BYTES);
-  if (kept === sql) return request;
-  cuts.push("/request/sql");
+  const text = request.text;
+  if (typeof text !== "string") return request;
+  const kept = cutUtf8(text, REQUEST_TEXT_BYTES);
+  if (kept === text) return request;
+  cuts.push("/request/text");
   return {
     ...request,
-    sql: kept,
-    sql_bytes: Buffer.byteLength(sql, "utf8"),
-    sql_sha256: createHash("sha256").update(sql, "utf8").digest("hex"),
+    text: kept,
+    text_bytes: Buffer.byteLength(text, "utf8"),
+    text_sha256: createHash("sha256").update(text, "utf8").digest("hex"),
   };
 }
 

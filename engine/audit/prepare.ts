@@ -13,7 +13,7 @@ export function prepareEvent(event: AuditEvent, options: RedactOptions): AuditEv
 
 /** Characters of text an event carries, roughly: the request and its statements' texts dominate. */
 export function eventWeight(event: AuditEvent): number {
-  let weight = "request" in event && typeof event.request?.sql === "string" ? event.request.sql.length : 0;
+  let weight = "request" in event && typeof event.request?.text === "string" ? event.request.text.length : 0;
   if ("action" in event && event.action.kind === "sql") {
     for (const statement of event.action.statements) weight += statement.text.length + 200;
   }

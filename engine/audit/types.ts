@@ -26,7 +26,7 @@ interface EventBase {
  * The raw request as audited: its text up to a limit; when cut, the whole text's UTF-8 byte length
  * and SHA-256 (hex) say exactly what it was.
  */
-export type AuditRequest = RawRequest & { sql_bytes?: number; sql_sha256?: string };
+export type AuditRequest = RawRequest & { text_bytes?: number; text_sha256?: string };
 
 export interface DecisionEvent extends EventBase {
   type: "decision";

@@ -4,8 +4,8 @@ import { parse as parseYaml } from "yaml";
 import { PortcullisError, messageOf } from "../errors.js";
 import { defaultPolicyDir } from "../paths.js";
 import { check } from "../schemas.js";
-import { resolveSecret } from "./secrets.js";
-import type { ConfigFile, GatewayConfig, ListenAddress, PostgresTarget } from "./types.js";
+import { resolveSecret } from "../credentials/secret-source.js";
+import type { ConfigFile, GatewayConfig, ListenAddress, PostgresTarget, PostgresTargetFile, TargetConfig, TargetFile } from "./types.js";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:7480";
 export const DEFAULT_POSTGRES_LISTEN = "127.0.0.1:6432";
@@ -29,24 +29,7 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
   const file = document as ConfigFile;
   const path = (p: string): string => resolve(baseDir, p);
   const stateDir = path(file.state_dir ?? ".portcullis");
-  const names = new Set<string>();
-  const targets = (file.postgres?.targets ?? []).map((t) => {
-    if (names.has(t.name)) throw new PortcullisError("CONFIG_INVALID", `${source}: two targets are named ${t.name}`);
-    names.add(t.name);
-    const target: PostgresTarget = {
-      name: t.name,
-      tags: t.tags ?? {},
-      host: t.host,
-      port: t.port ?? 5432,
-      database: t.database,
-      user: t.user,
-      password: resolveSecret(t.password, baseDir, `target ${t.name} password`, env),
-      tls: t.tls ?? "prefer",
-    };
-    if (t.ca_file) target.ca = readFileSync(path(t.ca_file), "utf8");
-    if (t.connect_timeout_ms !== undefined) target.connectTimeoutMs = t.connect_timeout_ms;
-    return target;
-  });
+  const targets = readTargets(file, baseDir, env, source);
   const tls = file.postgres?.tls ?? {};
   if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) throw new PortcullisError("CONFIG_INVALID", `${source}: postgres.tls needs both cert_file and key_file`);
   const tlsConfig: GatewayConfig["postgres"]["tls"] = { selfSigned: tls.self_signed ?? true, required: tls.required ?? false };
@@ -68,8 +51,8 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
       messageLimitBytes: file.postgres?.message_limit_bytes ?? 64 * 1024 * 1024,
       queryLimits: { maxBytes: file.postgres?.max_query_bytes ?? 1024 * 1024, maxStatements: file.postgres?.max_statements_per_message ?? 1000 },
       sessions: sessionLimits(file),
-      targets,
     },
+    targets,
     maskingHashKey: file.masking?.hash_key ? resolveSecret(file.masking.hash_key, baseDir, "masking.hash_key", env) : undefined,
     auditPath: file.audit?.path ? path(file.audit.path) : resolve(stateDir, "audit.log"),
     auditDurability: file.audit?.durability ?? "write",
@@ -86,6 +69,40 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     if (web.viewer_groups) config.console.viewerGroups = web.viewer_groups;
   }
   return config;
+}
+
+/**
+ * Every target, from `targets` (tagged by `type`) and the older `postgres.targets` (PostgreSQL
+ * targets without a `type`). A name is one target whatever its protocol: policies tell them apart by it.
+ */
+function readTargets(file: ConfigFile, baseDir: string, env: NodeJS.ProcessEnv, source: string): TargetConfig[] {
+  const written: TargetFile[] = [...(file.postgres?.targets ?? []).map((t): TargetFile => ({ ...t, type: "postgres" })), ...(file.targets ?? [])];
+  const names = new Set<string>();
+  return written.map((t) => {
+    if (names.has(t.name)) throw new PortcullisError("CONFIG_INVALID", `${source}: two targets are named ${t.name}`);
+    names.add(t.name);
+    switch (t.type) {
+      case "postgres":
+        return postgresTarget(t, baseDir, env);
+    }
+  });
+}
+
+function postgresTarget(t: PostgresTargetFile, baseDir: string, env: NodeJS.ProcessEnv): PostgresTarget {
+  const target: PostgresTarget = {
+    type: "postgres",
+    name: t.name,
+    tags: t.tags ?? {},
+    host: t.host,
+    port: t.port ?? 5432,
+    database: t.database,
+    user: t.user,
+    password: resolveSecret(t.password, baseDir, `target ${t.name} password`, env),
+    tls: t.tls ?? "prefer",
+  };
+  if (t.ca_file) target.ca = readFileSync(resolve(baseDir, t.ca_file), "utf8");
+  if (t.connect_timeout_ms !== undefined) target.connectTimeoutMs = t.connect_timeout_ms;
+  return target;
 }
 
 function approvalsConfig(file: ConfigFile, stateDir: string, baseDir: string, env: NodeJS.ProcessEnv): GatewayConfig["approvals"] {

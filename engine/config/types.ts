@@ -1,5 +1,5 @@
 import type { IdentityConfig } from "../identity/config.js";
-import type { SecretSource } from "./secrets.js";
+import type { SecretSource } from "../credentials/secret-source.js";
 
 /** The config file as written (schemas/config.json). */
 export interface ConfigFile {
@@ -17,8 +17,11 @@ export interface ConfigFile {
     max_query_bytes?: number;
     /** The most statements in one Query message (default 1000). */
     max_statements_per_message?: number;
-    targets?: PostgresTargetFile[];
+    /** The older spelling of `targets` entries of `type: postgres` (still read). */
+    targets?: Array<Omit<PostgresTargetFile, "type">>;
   };
+  /** Every target, of any protocol, tagged by `type`. */
+  targets?: TargetFile[];
   masking?: { hash_key?: SecretSource };
   audit?: { path?: string; durability?: "write" | "fsync"; store?: "file" | { postgres: SecretSource } };
   recordings?: { dir?: string; enabled?: boolean };
@@ -28,6 +31,7 @@ export interface ConfigFile {
 
 export interface PostgresTargetFile {
   name: string;
+  type: "postgres";
   tags?: Record<string, string>;
   host: string;
   port?: number;
@@ -38,6 +42,9 @@ export interface PostgresTargetFile {
   ca_file?: string;
   connect_timeout_ms?: number;
 }
+
+/** A target as written in the config file, tagged by its protocol. */
+export type TargetFile = PostgresTargetFile;
 
 export interface ListenAddress {
   host: string;
@@ -58,8 +65,9 @@ export interface GatewayConfig {
     sessions: { perIdentityPerTarget: number; perTarget: number; idleTimeoutMs: number };
     /** Over either, a message is refused (54000) before it is analysed. */
     queryLimits: { maxBytes: number; maxStatements: number };
-    targets: PostgresTarget[];
   };
+  /** Every target, of any protocol; each listener serves the targets of its `type`. */
+  targets: TargetConfig[];
   /** Undefined: generated once and kept in the state directory. */
   maskingHashKey: string | undefined;
   auditPath: string;
@@ -73,6 +81,7 @@ export interface GatewayConfig {
 
 /** A PostgreSQL target as the gateway uses it: where it is and the credentials only the gateway holds. */
 export interface PostgresTarget {
+  type: "postgres";
   /** The name clients select with the startup message's `database` and policies see as `target.name`. */
   name: string;
   tags: Record<string, string>;
@@ -89,4 +98,12 @@ export interface PostgresTarget {
   ca?: string;
   /** Upstream connect timeout in milliseconds. */
   connectTimeoutMs?: number;
+}
+
+/** A configured target of any protocol, tagged by `type`; `policyTarget` makes the policy's view of one. */
+export type TargetConfig = PostgresTarget;
+
+/** The configured targets one protocol's listener serves. */
+export function targetsOfType<T extends TargetConfig["type"]>(targets: TargetConfig[], type: T): Array<Extract<TargetConfig, { type: T }>> {
+  return targets.filter((t): t is Extract<TargetConfig, { type: T }> => t.type === type);
 }

@@ -1,4 +1,6 @@
-import type { SqlAction } from "../actions/sql/types.js";
+import type { Action } from "../actions/types.js";
+
+export type { Action };
 
 /** Mirrors schemas/input.json. */
 export interface Identity {
@@ -18,13 +20,17 @@ export interface SessionInfo {
   started_at?: string;
 }
 
+/** The target as the policy sees it (`input.target`): built from a configured target by `policyTarget`. */
 export interface Target {
   name: string;
   type: Protocol;
   tags: Record<string, string>;
 }
 
-export type Action = SqlAction;
+/** The policy's view of any configured target: its name, protocol and tags, never where it is or its credentials. */
+export function policyTarget(target: { name: string; type: Protocol; tags: Record<string, string> }): Target {
+  return { name: target.name, type: target.type, tags: target.tags };
+}
 
 export interface ApprovalGrant {
   id: string;

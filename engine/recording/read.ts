@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { effectOf } from "../policy/types.js";
-import { check } from "../schemas.js";
 import { RecordingError } from "./errors.js";
-import type { EndLine, Recording, RecordingLine, RecordingSummary, RequestLine, SessionLine } from "./types.js";
+import { readRecordingLine } from "./lines.js";
+import type { EndLine, Recording, RecordingSummary, RequestLine, SessionLine, TerminalLine } from "./types.js";
 
 /** Reads and validates a recording file; a last line cut short by a crash is left out and flagged. */
 export async function readRecordingFile(file: string): Promise<Recording> {
@@ -14,6 +14,7 @@ export async function readRecordingFile(file: string): Promise<Recording> {
   const last = lines.pop() ?? "";
   let session: SessionLine | undefined;
   const requests: RequestLine[] = [];
+  const terminal: TerminalLine[] = [];
   let end: EndLine | undefined;
   lines.forEach((raw, i) => {
     if (raw.trim() === "") return;
@@ -23,15 +24,16 @@ export async function readRecordingFile(file: string): Promise<Recording> {
     } catch {
       throw new RecordingError("RECORDING_UNREADABLE", `${file}:${i + 1}: not JSON`);
     }
-    const problem = check("recording.json", value);
-    if (problem) throw new RecordingError("RECORDING_UNREADABLE", `${file}:${i + 1}: ${problem}`);
-    const line = value as RecordingLine;
+    const read = readRecordingLine(value);
+    if ("problem" in read) throw new RecordingError("RECORDING_UNREADABLE", `${file}:${i + 1}: ${read.problem}`);
+    const { line } = read;
     if (line.type === "session") session = line;
     else if (line.type === "request") requests.push(line);
+    else if (line.type === "terminal") terminal.push(line);
     else end = line;
   });
   if (!session) throw new RecordingError("RECORDING_UNREADABLE", `${file}: no session line`);
-  const recording: Recording = { file, session, requests: requests.sort((a, b) => a.seq - b.seq), torn: last !== "" };
+  const recording: Recording = { file, session, requests: requests.sort((a, b) => a.seq - b.seq), terminal, torn: last !== "" };
   if (end) recording.end = end;
   return recording;
 }

@@ -1,12 +1,13 @@
 import { performance } from "node:perf_hooks";
-import type { RawRequest } from "../actions/index.js";
+import type { RawRequest } from "../actions/types.js";
 import { redact, type RedactOptions } from "../audit/redact.js";
 import type { ApprovalGrant, Decision, Identity, SessionInfo, Target } from "../policy/types.js";
 import { check } from "../schemas.js";
 import { RecordingError } from "./errors.js";
 import { FileRecordingStore } from "./file-store.js";
 import type { RecordingStore, RecordingWriter } from "./store.js";
-import type { RecordedResult, RecordingLine, RequestLine } from "./types.js";
+import { terminalData } from "./terminal-data.js";
+import { RECORDING_VERSION, type RecordedResult, type RecordingLine, type RequestLine, type TerminalLine } from "./types.js";
 
 export interface RecordingHeader {
   session: SessionInfo;
@@ -42,9 +43,10 @@ export interface PendingRequest {
  *
  * ```ts
  * const recorder = await SessionRecorder.start("recordings", { session, identity, target }, { secrets: [password] });
- * const pending = recorder.request({ request: { sql }, decision: verdict.decision, audit_seq: record.seq });
+ * const pending = recorder.request({ request: { kind: "sql", text }, decision: verdict.decision, audit_seq: record.seq });
  * // … forward, stream the response …
- * pending.finish({ command_tag: "SELECT 3", rows: 3, masked_columns: ["public.users.email"] });
+ * pending.finish({ kind: "sql", command_tag: "SELECT 3", rows: 3, masked_columns: ["public.users.email"] });
+ * recorder.terminal("output", Buffer.from("hello\r\n"), pending.seq); // a terminal session's bytes
  * await recorder.end("client closed");
  * ```
  */
@@ -70,7 +72,7 @@ export class SessionRecorder {
     const startedAt = header.session.started_at ?? new Date().toISOString();
     const writer = await target.create(header.session.id);
     const recorder = new SessionRecorder(header.session.id, writer, options, Date.parse(startedAt));
-    const line: RecordingLine = { type: "session", version: 1, session: { ...header.session, started_at: startedAt }, identity: header.identity, target: header.target };
+    const line: RecordingLine = { type: "session", version: RECORDING_VERSION, session: { ...header.session, started_at: startedAt }, identity: header.identity, target: header.target };
     if (header.policy_revision !== undefined) line.policy_revision = header.policy_revision;
     recorder.write(line);
     return recorder;
@@ -105,6 +107,21 @@ export class SessionRecorder {
     const pending = this.request(decided);
     pending.finish(result, duration_us);
     return pending.seq;
+  }
+
+  /**
+   * Records a terminal stream event: bytes typed or shown (`input`, `output`, `error`), or a window
+   * size (`resize`, with `size`). Secrets the recorder knows are scrubbed from the bytes first, even
+   * when they are not UTF-8 and are stored as base64.
+   */
+  terminal(event: TerminalLine["event"], bytes: Buffer | { cols: number; rows: number }, requestSeq?: number): void {
+    if (this.writer.failure) throw this.writer.failure;
+    if (this.ended) throw new RecordingError("RECORDING_FAILED", `the recording of session ${this.sessionId} has ended`);
+    const line: TerminalLine = { type: "terminal", offset_ms: Math.max(0, Date.now() - this.startedAt), event };
+    if (Buffer.isBuffer(bytes)) Object.assign(line, terminalData(bytes, this.options.secrets ?? []));
+    else Object.assign(line, { cols: bytes.cols, rows: bytes.rows });
+    if (requestSeq !== undefined) line.request_seq = requestSeq;
+    this.write(line);
   }
 
   /** Writes any unfinished requests and the `end` line, then closes the file. */

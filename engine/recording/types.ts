@@ -1,24 +1,24 @@
-import type { RawRequest } from "../actions/index.js";
+import type { RawRequest, RequestResult } from "../actions/types.js";
 import type { ApprovalGrant, Decision, Identity, SessionInfo, Target } from "../policy/types.js";
 
 /** The lines of a session recording, mirroring schemas/recording.json. */
+/**
+ * The recording format's version. 2: requests tagged by `kind`, results tagged by kind, terminal
+ * lines. 1 (still read): SQL requests as `{sql}`, results without a kind.
+ */
+export const RECORDING_VERSION = 2;
+
 export interface SessionLine {
   type: "session";
-  version: 1;
+  version: 1 | 2;
   session: SessionInfo;
   identity: Identity;
   target: Target;
   policy_revision?: string;
 }
 
-/** What came back for a request: metadata only, never row values. */
-export interface RecordedResult {
-  command_tag?: string;
-  rows?: number;
-  /** The result columns that were masked (schema.table.column). */
-  masked_columns?: string[];
-  error?: { code?: string; message: string };
-}
+/** What came back for a request: its kind's result (metadata only, never row values), or an error. */
+export type RecordedResult = RequestResult | { error: { code?: string; message: string } };
 
 export interface RequestLine {
   type: "request";
@@ -40,13 +40,32 @@ export interface EndLine {
   reason?: string;
 }
 
-export type RecordingLine = SessionLine | RequestLine | EndLine;
+/**
+ * A terminal stream event (an SSH session, a `kubectl exec`), as asciicast records them: what the
+ * client typed (`input`), what came back (`output`, `error` for stderr), and window size changes
+ * (`resize`). `data` is the bytes as UTF-8 text, or base64 (`encoding: "base64"`) when they are not
+ * valid UTF-8. `request_seq` ties the stream to the request it belongs to, when there is one.
+ */
+export interface TerminalLine {
+  type: "terminal";
+  offset_ms: number;
+  event: "input" | "output" | "error" | "resize";
+  data?: string;
+  encoding?: "base64";
+  cols?: number;
+  rows?: number;
+  request_seq?: number;
+}
+
+export type RecordingLine = SessionLine | RequestLine | TerminalLine | EndLine;
 
 /** A whole recording as read back. */
 export interface Recording {
   file: string;
   session: SessionLine;
   requests: RequestLine[];
+  /** Terminal stream events, in the order they happened. */
+  terminal: TerminalLine[];
   end?: EndLine;
   /** True when the last line was cut short (the gateway stopped mid-write); it is left out. */
   torn: boolean;

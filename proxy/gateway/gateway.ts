@@ -6,16 +6,17 @@ import { fileSource } from "../../engine/audit/file-store.js";
 import { PostgresAuditStore, postgresSource } from "../../engine/audit/postgres-store.js";
 import { FileRecordingStore } from "../../engine/recording/file-store.js";
 import { createConsole } from "../console/console.js";
-import type { GatewayConfig } from "../../engine/config/types.js";
+import { targetsOfType, type GatewayConfig } from "../../engine/config/types.js";
+import { knownSecrets } from "../../engine/credentials/index.js";
 import { Engine } from "../../engine/engine.js";
 import { IdentityService } from "../../engine/identity/identity-service.js";
 import { ApprovalService, FileApprovalStore, PostgresApprovalStore } from "../../engine/approvals/index.js";
 import { createMasker } from "../../engine/masking/index.js";
 import type { ReloadResult } from "../../engine/policy/policy-service.js";
-import type { Target } from "../../engine/policy/types.js";
+import { policyTarget, type Target } from "../../engine/policy/types.js";
 import { startHttpServer, type RunningHttpServer } from "../http/server.js";
 import { listenPostgres, type PostgresListener } from "../postgres/server.js";
-import type { SessionEvent } from "../postgres/context.js";
+import type { SessionEvent } from "../gate/types.js";
 import { binaryToText } from "../postgres/value-text.js";
 import { approvalDesk } from "./approval-desk.js";
 import { auditEventOf } from "./audit-events.js";
@@ -51,7 +52,8 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     engine.policy.on("reload", (result: ReloadResult) => log(result.ok ? `policy reloaded: ${result.revision}` : `policy reload failed, still serving ${engine.policy.current.revision}: ${result.error}`));
 
     const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir });
-    const secrets = config.postgres.targets.map((t) => t.password);
+    // What the audit log and the recordings must never contain: every credential the gateway holds.
+    const secrets = knownSecrets(config);
     const auditUrl = config.auditPostgresUrl;
     const audit = auditUrl === undefined
       ? await AuditLog.open(config.auditPath, { secrets, durability: config.auditDurability })
@@ -59,7 +61,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     closers.push(() => audit.close());
     const auditSource = auditUrl === undefined ? fileSource(config.auditPath) : postgresSource(auditUrl);
 
-    const targets = new Map<string, Target>(config.postgres.targets.map((t) => [t.name, { name: t.name, type: "postgres", tags: t.tags }]));
+    const targets = new Map<string, Target>(config.targets.map((t) => [t.name, policyTarget(t)]));
     const targetOf = (name: string): Target => targets.get(name) ?? { name, type: "postgres", tags: {} };
     const recordings = config.recordings.enabled ? new SessionRecordings(config.recordings.dir, secrets, log) : undefined;
     if (recordings) closers.push(() => recordings.close());
@@ -84,7 +86,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       engine,
       identity,
       masker: createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") }),
-      targets: config.postgres.targets,
+      targets: targetsOfType(config.targets, "postgres"),
       queryLimits: config.postgres.queryLimits,
       record,
       log,

@@ -3,7 +3,8 @@ import type { Engine } from "../../engine/engine.js";
 import type { IdentityService } from "../../engine/identity/identity-service.js";
 import type { Masker } from "../../engine/masking/index.js";
 import { ColumnCatalog } from "../postgres/catalog.js";
-import type { ApprovalDesk, PostgresGatewayContext, SessionEvent } from "../postgres/context.js";
+import type { ApprovalDesk, SessionEvent } from "../gate/types.js";
+import type { PostgresGatewayContext } from "../postgres/context.js";
 import type { QueryLimits } from "../postgres/query-limits.js";
 import type { PostgresTarget } from "../postgres/upstream/target.js";
 
@@ -36,6 +37,9 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
     },
     decide: (request) => options.engine.decide(request),
     decideAsync: (request) => options.engine.decideAsync(request),
+    normalizeAsync: (request, facts) => options.engine.normalizeAsync(request, facts),
+    decideWithGrant: (verdict, grant) => options.engine.decideWithGrant(verdict, grant),
+    revision: () => options.engine.revision,
     maskedColumns: (caller) => options.engine.maskedColumns(caller),
     sessionLimits: (caller) => options.engine.sessionLimits(caller),
     record: options.record,

@@ -1,18 +1,18 @@
 import type { Identity, Target } from "../../engine/policy/types.js";
 import { SessionRecorder, type PendingRequest } from "../../engine/recording/session-recorder.js";
-import type { SessionEvent } from "../postgres/context.js";
+import type { SessionEvent } from "../gate/types.js";
 
 interface LiveSession {
   recorder: Promise<SessionRecorder | undefined>;
-  /** Allowed requests waiting for their first result, oldest first, by request text. */
-  waiting: Array<{ sql: string; pending: PendingRequest }>;
+  /** Allowed requests waiting for their first result, by the request's number in the session. */
+  waiting: Map<number, PendingRequest>;
 }
 
 /**
  * Turns a session's events into its recording (schemas/recording.json): one file per session, one
- * request line per decision, finished with the first result of that request. A prepared statement
- * executed many times is one decision, so it is one line. A recording that cannot be written is
- * logged and dropped; the audit log, not the recording, is what gates forwarding.
+ * request line per decision, finished with the first result of that request (results name their
+ * request by its number in the session). A recording that cannot be written is logged and dropped;
+ * the audit log, not the recording, is what gates forwarding.
  */
 export class SessionRecordings {
   private readonly dir: string;
@@ -54,7 +54,7 @@ export class SessionRecordings {
       this.log(`recording of session ${id} could not start: ${String(error)}`);
       return undefined;
     });
-    this.live.set(id, { recorder, waiting: [] });
+    this.live.set(id, { recorder, waiting: new Map() });
   }
 
   private async decision(event: Extract<SessionEvent, { type: "decision" }>): Promise<void> {
@@ -63,9 +63,9 @@ export class SessionRecordings {
     if (!session || !recorder) return;
     try {
       const { verdict } = event;
-      const pending = recorder.request({ request: { sql: event.request }, decision: verdict.decision, decide_us: verdict.timings.normalize_us + verdict.timings.evaluate_us });
-      if (verdict.effect === "allow" || verdict.effect === "mask") session.waiting.push({ sql: event.request, pending });
-      else pending.finish({ error: { code: "42501", message: verdict.decision.reasons.join("; ") } }, 0);
+      const pending = recorder.request({ request: event.request, decision: verdict.decision, decide_us: verdict.timings.normalize_us + verdict.timings.evaluate_us });
+      if (verdict.effect === "allow" || verdict.effect === "mask") session.waiting.set(event.request_id, pending);
+      else pending.finish({ error: { code: verdict.effect === "approval" ? "approval_required" : "denied", message: verdict.decision.reasons.join("; ") } }, 0);
     } catch (error) {
       this.log(`recording of session ${event.session_id} failed: ${String(error)}`);
     }
@@ -75,10 +75,10 @@ export class SessionRecordings {
     const session = this.live.get(event.session_id);
     if (!session) return;
     await session.recorder;
-    const index = session.waiting.findIndex((w) => w.sql === event.request);
-    if (index < 0) return;
-    const [waiting] = session.waiting.splice(index, 1);
-    waiting!.pending.finish({ command_tag: event.command_tag, rows: event.rows, masked_columns: event.masked_columns }, event.duration_us);
+    const pending = session.waiting.get(event.request_id);
+    if (!pending) return;
+    session.waiting.delete(event.request_id);
+    pending.finish(event.result, event.duration_us);
   }
 
   private async end(id: string, reason: string): Promise<void> {

@@ -1,12 +1,13 @@
 import { functionCallStatement, type CalledFunction } from "../../engine/actions/sql/function-call.js";
 import type { Verdict } from "../../engine/decide.js";
-import type { HoldControl } from "./approval-hold.js";
+import type { HoldControl } from "../gate/types.js";
 import type { ColumnCatalog } from "./catalog.js";
 import type { PostgresGatewayContext } from "./context.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import { readFunctionOid } from "./protocol/frontend-messages.js";
-import { gateStatement, type GateSession } from "./statement-gate.js";
+import type { GateSession } from "./gate-session.js";
+import { gateStatement } from "./statement-gate.js";
 import { messageOf } from "../../engine/errors.js";
 
 /**
@@ -17,7 +18,7 @@ import { messageOf } from "../../engine/errors.js";
  * policy would answer with masks is refused rather than passed through.
  */
 
-export type FunctionCallGate = { ok: true; sql: string; verdict: Verdict; sensitive: boolean } | { ok: false; error: ErrorFields };
+export type FunctionCallGate = { ok: true; sql: string; verdict: Verdict; requestId: number; sensitive: boolean } | { ok: false; error: ErrorFields };
 
 interface ProcRow {
   schema: string;
@@ -63,7 +64,7 @@ export async function gateFunctionCall(context: PostgresGatewayContext, who: Gat
   if ((gate.verdict.decision.mask ?? []).length > 0) {
     return refused(SQLSTATE.insufficientPrivilege, `Portcullis denied this function call: its result would need masking (${sql}); use the SQL form`);
   }
-  return { ok: true, sql, verdict: gate.verdict, sensitive: gate.sensitive };
+  return { ok: true, sql, verdict: gate.verdict, requestId: gate.requestId, sensitive: gate.sensitive };
 }
 
 function refused(code: string, message: string): FunctionCallGate {

@@ -1,10 +1,10 @@
 import type { Verdict } from "../../engine/decide.js";
 import type { RelationName, SqlStatement } from "../../engine/actions/sql/types.js";
-import type { MaskRule } from "../../engine/policy/types.js";
+import { policyTarget, type MaskRule } from "../../engine/policy/types.js";
 import type { CatalogColumn, ColumnCatalog } from "./catalog.js";
 import type { PostgresGatewayContext } from "./context.js";
 import { definedFunctions, relationFacts, type ColumnRead, type RelationFacts } from "./server-objects.js";
-import type { GateSession } from "./statement-gate.js";
+import type { GateSession } from "./gate-session.js";
 
 /**
  * The policy decides on the statement's text; some of what a statement reads is not in its text. A
@@ -33,7 +33,7 @@ const asked = new WeakMap<GateSession, { revision: string; masks: CallerMasks }>
 export function callerMasks(context: PostgresGatewayContext, who: GateSession, revision: string): CallerMasks {
   const hit = asked.get(who);
   if (hit && hit.revision === revision) return hit.masks;
-  const answer = context.maskedColumns({ identity: who.identity, session: who.session, target: { name: who.target.name, type: "postgres", tags: who.target.tags } });
+  const answer = context.maskedColumns({ identity: who.identity, session: who.session, target: policyTarget(who.target) });
   const masks: CallerMasks = answer.known ? { rules: answer.rules, unknown: false } : { rules: [], unknown: true };
   if (!answer.known) context.log(`masked columns unknown for ${who.identity.subject} on ${who.target.name}: ${answer.reason}; every column counts as masked`);
   asked.set(who, { revision: answer.revision, masks });

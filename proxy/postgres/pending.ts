@@ -17,6 +17,8 @@ export interface PreparedStatement {
   decidedForCycle?: number;
   /** The row limit of the Parse's decision, for the execution that decision stands for. */
   rowLimit?: RowLimit;
+  /** The Parse's decision (its number in the session), which the result of that execution names. */
+  requestId?: number;
 }
 
 /**
@@ -52,7 +54,8 @@ export interface Portal {
 export type Pending =
   | {
       kind: "query";
-      sql: string;
+      /** The decision its result is recorded under; none for a refused request. */
+      requestId?: number;
       masks: ResolvedMask[];
       ddl: boolean;
       plan: ColumnMask[];
@@ -71,7 +74,7 @@ export type Pending =
   | { kind: "bind"; name?: string; portal?: Portal }
   | { kind: "describe-statement"; statement: PreparedStatement; hidden: boolean }
   | { kind: "describe-portal"; portal: Portal }
-  | { kind: "execute"; portal: Portal; masks: ResolvedMask[]; plan?: ColumnMask[]; rows: number; started: number; limit?: LimitWatch }
+  | { kind: "execute"; portal: Portal; requestId?: number; masks: ResolvedMask[]; plan?: ColumnMask[]; rows: number; started: number; limit?: LimitWatch }
   | { kind: "close" };
 
 /** Kinds answered in an extended-protocol cycle: after an ErrorResponse the server skips them until Sync. */

@@ -1,10 +1,8 @@
+import { sqlRequest } from "../../engine/actions/sql/request.js";
 import { countStatements } from "../../engine/actions/sql/statement-count.js";
-import type { Verdict } from "../../engine/decide.js";
-import type { SqlAction } from "../../engine/actions/sql/index.js";
 import type { PostgresGatewayContext } from "./context.js";
+import type { GateSession } from "./gate-session.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
-import type { GateSession } from "./statement-gate.js";
-import { messageOf } from "../../engine/errors.js";
 
 /**
  * How much SQL one message may carry. Everything the gateway does with a message (parsing, analysis,
@@ -49,27 +47,7 @@ export async function refuseOverLimit(context: PostgresGatewayContext, who: Gate
     message: `Portcullis: ${reason}`,
     hint: "send the statements in smaller messages",
   };
-  try {
-    await context.record({ type: "decision", session_id: who.session.id, request: sql, verdict: limitVerdict(context, who, reason) });
-  } catch (error) {
-    context.log(`audit write failed, denying: ${messageOf(error)}`);
-  }
+  // The policy never sees the text: the action says why nothing was analysed.
+  await who.gate.refuseUnread(sqlRequest(sql), reason, { kind: "sql", statements: [], parse_error: { message: `not analysed: ${reason}`, position: 0 } });
   return error;
-}
-
-/**
- * The denial as the audit log records it. The policy never sees the text: its revision and the
- * request's envelope come from deciding an empty request, and the action says why nothing was analysed.
- */
-function limitVerdict(context: PostgresGatewayContext, who: GateSession, reason: string): Verdict {
-  const empty = context.decide({
-    identity: who.identity,
-    session: who.session,
-    target: { name: who.target.name, type: "postgres", tags: who.target.tags },
-    request: { sql: "" },
-  });
-  const action: SqlAction = { kind: "sql", statements: [], parse_error: { message: `not analysed: ${reason}`, position: 0 } };
-  const decision: Verdict["decision"] = { allow: false, reasons: [reason] };
-  if (empty.decision.policy_revision !== undefined) decision.policy_revision = empty.decision.policy_revision;
-  return { ...empty, effect: "deny", decision, action, input: { ...empty.input, action } };
 }

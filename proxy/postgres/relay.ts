@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Socket } from "node:net";
-import type { HoldControl } from "./approval-hold.js";
+import type { HoldControl } from "../gate/types.js";
 import type { PostgresGatewayContext } from "./context.js";
 import { gateFunctionCall } from "./function-call.js";
 import type { Pending, Portal, PreparedStatement } from "./pending.js";
@@ -15,7 +15,8 @@ import { queryAsExtended, rowLimitOf, type RowLimit } from "./row-limit.js";
 import { denial, ServerReplies } from "./server-replies.js";
 import { SessionState, type Outbox } from "./session-state.js";
 import { withDefinitions } from "./sql-definitions.js";
-import { gateStatement, preview, type GateSession } from "./statement-gate.js";
+import type { GateSession } from "./gate-session.js";
+import { gateStatement, readStatements } from "./statement-gate.js";
 import { messageOf } from "../../engine/errors.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
@@ -257,7 +258,7 @@ export class Relay {
     let text = sql;
     let definitions = 0;
     if (/execute|fetch|move/i.test(sql)) {
-      const used = this.state.definitions.usedBy((await preview(this.context, this.who, sql)).action.statements, (name) => this.state.statements.get(name)?.sql);
+      const used = this.state.definitions.usedBy((await readStatements(this.who, sql)).statements, (name) => this.state.statements.get(name)?.sql);
       if ("unknown" in used) return this.state.refuse(denial(`${used.unknown} was not prepared in this session through Portcullis`));
       text = withDefinitions(used.texts, sql);
       definitions = used.texts.length;
@@ -269,7 +270,7 @@ export class Relay {
     if (!gate.ok) return this.state.refuse(gate.error);
     if (gate.sensitive) this.state.withhold = true;
     const statements = gate.verdict.action.statements.slice(definitions);
-    const entry: Pending = { kind: "query", sql: text, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now(), statements, completedStatements: 0 };
+    const entry: Pending = { kind: "query", requestId: gate.requestId, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now(), statements, completedStatements: 0 };
     const limit = rowLimitOf(gate.verdict, statements);
     if (limit.kind === "refuse") return this.state.refuse(limit.error);
     if (limit.kind === "none") return this.state.forward(frame, entry);
@@ -297,7 +298,7 @@ export class Relay {
     if (this.closed) return;
     if (!gate.ok) return this.state.refuse(gate.error);
     if (gate.sensitive) this.state.withhold = true;
-    this.state.forward(frame, { kind: "query", sql: gate.sql, masks: [], ddl: false, plan: [], rows: 0, started: performance.now(), statements: [], completedStatements: 0 });
+    this.state.forward(frame, { kind: "query", requestId: gate.requestId, masks: [], ddl: false, plan: [], rows: 0, started: performance.now(), statements: [], completedStatements: 0 });
   }
 
   /** Every execution is decided on the statement it runs, audited, and consumes an approval of its own. */
@@ -305,6 +306,7 @@ export class Relay {
     const statement = portal.statement;
     let masks: ResolvedMask[] = statement.masks;
     let limit: RowLimit = statement.rowLimit ?? { kind: "none" };
+    let requestId = statement.requestId;
     if (statement.decidedForCycle !== this.state.cycle) {
       const gate = await gateStatement(this.context, this.who, statement.sql, () => this.holdControl());
       this.hold = undefined;
@@ -312,6 +314,7 @@ export class Relay {
       if (!gate.ok) return this.state.discard(gate.error);
       if (gate.sensitive) this.state.withhold = true;
       masks = gate.masks;
+      requestId = gate.requestId;
       limit = rowLimitOf(gate.verdict, gate.verdict.action.kind === "sql" ? gate.verdict.action.statements : []);
       // Rows can only be masked by columns the server described when the statement was prepared.
       if (masks.length > 0 && !statement.fields && statement.masks.length === 0) {
@@ -319,7 +322,7 @@ export class Relay {
       }
     }
     statement.decidedForCycle = undefined;
-    const entry: Pending = { kind: "execute", portal, masks, rows: 0, started: performance.now() };
+    const entry: Pending = { kind: "execute", portal, requestId, masks, rows: 0, started: performance.now() };
     if (limit.kind === "refuse") return this.state.discard(limit.error);
     if (limit.kind === "none") return this.state.forward(frame, entry);
     // A partial Execute leaves the change's count until the last one, past the point it could be undone.
@@ -352,6 +355,7 @@ export class Relay {
     const statement: PreparedStatement = { sql: message.text, masks: gate.masks, ddl: gate.ddl };
     if (gate.verdict.effect !== "approval") {
       statement.decidedForCycle = this.state.cycle;
+      statement.requestId = gate.requestId;
       statement.rowLimit = rowLimitOf(gate.verdict, gate.verdict.action.kind === "sql" ? gate.verdict.action.statements : []);
     }
     this.state.statements.set(message.name, statement);

@@ -11,7 +11,7 @@ import { MessageWriter } from "./protocol/message-writer.js";
 import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
 import { affectedRows, overLimit, queryAsExtended } from "./row-limit.js";
 import { refusedParse, type Outbox, type SessionState } from "./session-state.js";
-import type { GateSession } from "./statement-gate.js";
+import type { GateSession } from "./gate-session.js";
 
 /**
  * The server's side of the state machine: each message the target sends is matched to what asked for
@@ -103,7 +103,7 @@ export class ServerReplies {
         return this.readyForQuery(frame);
       case "V":
         // A function call's one value: its result, recorded as a statement's would be.
-        if (head?.kind === "query") this.result(head.sql, frame, 1, [], head.started);
+        if (head?.kind === "query") this.result(head.requestId, frame, 1, [], head.started);
         return frame.raw;
       default:
         return frame.raw;
@@ -128,8 +128,7 @@ export class ServerReplies {
       return frame.raw;
     }
     const error = count === undefined ? denial(`the policy limits the rows you may change, and the server did not report a count (${tag})`) : overLimit(count, limit.max);
-    const sql = head.kind === "query" ? head.sql : head.portal.statement.sql;
-    this.result(sql, frame, head.rows, [], head.started, `${tag} (undone: over the row limit of ${limit.max})`);
+    this.result(head.requestId, frame, head.rows, [], head.started, `${tag} (undone: over the row limit of ${limit.max})`);
     if (head.kind === "execute") {
       this.state.pending.shift();
       this.state.discard(error);
@@ -200,13 +199,13 @@ export class ServerReplies {
     const state = this.state;
     if (head?.kind === "execute") {
       state.pending.shift();
-      this.result(head.portal.statement.sql, frame, head.rows, head.plan?.map((m) => m.rule.column) ?? [], head.started);
+      this.result(head.requestId, frame, head.rows, head.plan?.map((m) => m.rule.column) ?? [], head.started);
       if (head.portal.statement.ddl) this.context.catalog(this.who.target).invalidate();
     } else if (head?.kind === "query") {
       // Definitions count once the server has done them (a failed PREPARE defines nothing).
       const statement = frame.type === "C" ? head.statements[head.completedStatements++] : undefined;
       if (statement) state.definitions.completed(statement, readCommandTag(frame.body), state.statements, state.portals);
-      this.result(head.sql, frame, head.rows, head.plan.map((m) => m.rule.column), head.started);
+      this.result(head.requestId, frame, head.rows, head.plan.map((m) => m.rule.column), head.started);
       head.plan = [];
       head.rows = 0;
     }
@@ -232,9 +231,11 @@ export class ServerReplies {
   }
 
   /** Records what the server answered to a request (tag, rows, masked columns, time). */
-  result(sql: string, frame: Frame, rows: number, masked: string[], started: number, tagOverride?: string): void {
+  result(requestId: number | undefined, frame: Frame, rows: number, masked: string[], started: number, tagOverride?: string): void {
+    if (requestId === undefined) return;
     const tag = tagOverride ?? (frame.type === "C" ? readCommandTag(frame.body) : frame.type === "I" ? "EMPTY" : frame.type === "V" ? "FUNCTION CALL" : "SUSPENDED");
-    const event = { type: "result" as const, session_id: this.who.session.id, request: sql, command_tag: tag, rows, masked_columns: masked, duration_us: Math.round((performance.now() - started) * 1000) };
+    const result = { kind: "sql" as const, command_tag: tag, rows, masked_columns: masked };
+    const event = { type: "result" as const, session_id: this.who.session.id, request_id: requestId, result, duration_us: Math.round((performance.now() - started) * 1000) };
     this.context.record(event).catch((error: unknown) => this.context.log(`recording a result failed: ${String(error)}`));
   }
 }

@@ -106,7 +106,7 @@ export class SessionState {
    */
   refuse(error: ErrorFields): void {
     this.out.toServer(new MessageWriter().cstring(REFUSED_TEXT).finish("Q"));
-    this.expect({ kind: "query", sql: REFUSED_TEXT, masks: [], ddl: false, plan: [], rows: 0, started: performance.now(), statements: [], completedStatements: 0, replaceError: error });
+    this.expect({ kind: "query", masks: [], ddl: false, plan: [], rows: 0, started: performance.now(), statements: [], completedStatements: 0, replaceError: error });
   }
 
   /** A Parse or Bind the server failed or skipped: its statement or portal does not exist there. */

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { connect as tcpConnect, type Socket } from "node:net";
 import { serialize } from "pg-protocol";
-import type { SessionInfo } from "../../engine/policy/types.js";
+import { policyTarget, type SessionInfo } from "../../engine/policy/types.js";
+import { RequestGate } from "../gate/request-gate.js";
 import type { CancelRegistry } from "./cancel-registry.js";
 import { acceptStartup } from "./client-startup.js";
 import { unreadableClientEncoding } from "./client-encoding.js";
@@ -74,7 +75,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     const sessionId = randomUUID();
     // Every refused login is recorded, with the names as the client sent them made harmless to print.
     const refuseLogin = async (code: string, detail: string, error: ErrorFields): Promise<void> => {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: visibleName(targetName), user: visibleName(user), code, detail: visibleName(detail, 2000) }).catch(() => undefined);
+      await context.record({ type: "auth_failure", protocol: "postgres", session_id: sessionId, client_addr: clientAddr, target: visibleName(targetName), user: visibleName(user), code, detail: visibleName(detail, 2000) }).catch(() => undefined);
       socket.end(errorResponse({ severity: "FATAL", ...error }));
     };
     const badUser = unsafeName(user);
@@ -123,14 +124,14 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     const limits = options.limits ?? defaultLimits;
     const session: SessionInfo = { id: sessionId, protocol: "postgres", client_addr: clientAddr, started_at: new Date().toISOString() };
     // The policy may lower the configured limits for this caller; an answer it cannot give refuses.
-    const byPolicy = context.sessionLimits({ identity: auth.identity, session, target: { name: target.name, type: "postgres", tags: target.tags } });
+    const byPolicy = context.sessionLimits({ identity: auth.identity, session, target: policyTarget(target) });
     if (!byPolicy.known) {
       context.log(`session limits unknown for ${auth.identity.subject} on ${target.name}, refusing the login: ${byPolicy.reason}`);
       return refuseLogin("session_limits", byPolicy.reason, { code: SQLSTATE.cannotConnectNow, message: "Portcullis: the policy's session limits could not be read" });
     }
     const slot = limits.acquire(JSON.stringify([auth.identity.issuer, auth.identity.subject]), target.name, byPolicy.max_sessions);
     if (!slot.ok) {
-      await context.record({ type: "auth_failure", session_id: sessionId, client_addr: clientAddr, target: target.name, user: visibleName(user), code: "session_limit", detail: slot.message }).catch(() => undefined);
+      await context.record({ type: "auth_failure", protocol: "postgres", session_id: sessionId, client_addr: clientAddr, target: target.name, user: visibleName(user), code: "session_limit", detail: slot.message }).catch(() => undefined);
       socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.tooManyConnections, message: `Portcullis: ${slot.message}` }));
       return;
     }
@@ -145,7 +146,9 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       const message = `Portcullis does not accept client_encoding ${forwarded.client_encoding}: use UTF8`;
       return refuseLogin("client_encoding", message, { code: SQLSTATE.featureNotSupported, message });
     }
-    const refusal = await decideStartupSettings(context, { identity: auth.identity, session, target }, asked.settings);
+    // Every request of the session passes this gate, from the settings asked for at login on.
+    const gate = new RequestGate(context, { identity: auth.identity, session, target });
+    const refusal = await decideStartupSettings(context, { identity: auth.identity, session, target, gate }, asked.settings);
     if (refusal) {
       socket.end(errorResponse(refusal));
       return;
@@ -169,7 +172,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     }
 
     try {
-      await context.record({ type: "session_start", session_id: sessionId, client_addr: clientAddr, identity: auth.identity, target: target.name });
+      await context.record({ type: "session_start", protocol: "postgres", session_id: sessionId, client_addr: clientAddr, identity: auth.identity, target: target.name });
     } catch {
       upstream.socket.destroy();
       socket.end(errorResponse({ severity: "FATAL", code: SQLSTATE.cannotConnectNow, message: "Portcullis: the audit log is unavailable" }));
@@ -193,7 +196,7 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       client: socket,
       upstream: upstream.socket,
       context,
-      who: { identity: auth.identity, session, target, ...serverMajorOf(upstream.parameters) },
+      who: { identity: auth.identity, session, target, gate, ...serverMajorOf(upstream.parameters) },
       clientReader: stream.reader,
       status: upstream.status,
       decode: options.decode,

@@ -23,7 +23,7 @@ function as(token: string | undefined, args: string[]): ReturnType<typeof portcu
 
 test("approvals list --format json prints an array of requests with id and status", async () => {
   const a = await gw.approvals.create(await newApproval({ mode: "hold" }));
-  const b = await gw.approvals.create(await newApproval({ request: { sql: "DROP TABLE orders" } }));
+  const b = await gw.approvals.create(await newApproval({ request: { kind: "sql", text: "DROP TABLE orders" } }));
   const [json, text, all] = await Promise.all([as(gw.tokens.bob, ["list", "--format", "json"]), as(gw.tokens.bob, ["list"]), as(gw.tokens.bob, ["list", "--status", "all", "--format", "json"])]);
   assert.is(json.code, 0, json.stderr);
   const listed = JSON.parse(json.stdout) as ApprovalRequest[];
@@ -37,7 +37,7 @@ test("approvals list --format json prints an array of requests with id and statu
 });
 
 test("approvals show ID prints the request with its statement", async () => {
-  const a = await gw.approvals.create(await newApproval({ request: { sql: "DELETE FROM orders\nWHERE created_at < now() - interval '1 year'" } }));
+  const a = await gw.approvals.create(await newApproval({ request: { kind: "sql", text: "DELETE FROM orders\nWHERE created_at < now() - interval '1 year'" } }));
   const [text, json, missing] = await Promise.all([as(gw.tokens.bob, ["show", a.id]), as(gw.tokens.bob, ["show", a.id, "--format", "json"]), as(gw.tokens.carol, ["show", a.id])]);
   assert.is(text.code, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`^id +${a.id}$`, "m"));

@@ -138,7 +138,7 @@ test("a file that is mostly old versions is rewritten at open with the same cont
   const service = await ApprovalService.start({ store: await FileApprovalStore.open(file), log: () => undefined, sweepIntervalMs: 0 });
   const a = await service.create(await newApproval());
   await service.decide(a.id, bob, "approve", { use: "window" });
-  for (let i = 0; i < 300; i++) await service.findGrant({ requester: alice, target: prod, request: { sql: TRUNCATE } });
+  for (let i = 0; i < 300; i++) await service.findGrant({ requester: alice, target: prod, request: { kind: "sql", text: TRUNCATE } });
   const before: ApprovalRequest | undefined = await service.get(a.id);
   await service.close();
   const bigger = statSync(file).size;

@@ -51,7 +51,7 @@ test("every call needs a valid bearer token: 401 with a JSON error otherwise", a
 
 test("approvers see what they may decide, requesters their own, others nothing", async () => {
   const mine = await gw.approvals.create(await newApproval());
-  const onlyDave = await gw.approvals.create(await newApproval({ approvers: ["subject:dave@example.com"], request: { sql: "DROP TABLE orders" } }));
+  const onlyDave = await gw.approvals.create(await newApproval({ approvers: ["subject:dave@example.com"], request: { kind: "sql", text: "DROP TABLE orders" } }));
   const asBob = await call("GET", "/v1/approvals?status=pending", gw.tokens.bob);
   assert.is(asBob.status, 200);
   assert.is(asBob.contentType, "application/json");

@@ -78,7 +78,7 @@ test("a request created on A is seen and decided on B, and a cancel on B ends a 
 
 test("a once grant is consumed by exactly one of concurrent findGrant calls spread over two instances", async () => {
   const { a, b, close } = await twoInstances();
-  const query = { requester: alice, target: prod, request: { sql: TRUNCATE } };
+  const query = { requester: alice, target: prod, request: { kind: "sql" as const, text: TRUNCATE } };
   try {
     for (let round = 0; round < 10; round++) {
       const created = await a.create(await newApproval());

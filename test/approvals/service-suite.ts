@@ -52,7 +52,7 @@ export function approvalServiceSuite(harness: StoreHarness): void {
     assert.is(created.status, "pending");
     assert.is(created.version, 1);
     // Canonical JSON (RFC 8785) spelled out by hand: keys sorted, no spaces.
-    const canonical = `{"issuer":"https://id.example.com","request":{"sql":"TRUNCATE orders"},"subject":"alice@example.com","target":"prod-db"}`;
+    const canonical = `{"issuer":"https://id.example.com","request":{"kind":"sql","text":"TRUNCATE orders"},"subject":"alice@example.com","target":"prod-db"}`;
     assert.is(created.request_hash, createHash("sha256").update(canonical).digest("hex"));
     assert.is(Date.parse(created.expires_at) - Date.parse(created.created_at), 900_000, "pending for 15 minutes by default");
     assert.is(approvalSchemaProblem(created), null);
@@ -66,9 +66,9 @@ export function approvalServiceSuite(harness: StoreHarness): void {
     const { service } = await start({ now: clock.now });
     const first = await service.create(await newApproval());
     clock.advance(1);
-    const second = await service.create(await newApproval({ request: { sql: "TRUNCATE customers" } }));
+    const second = await service.create(await newApproval({ request: { kind: "sql" as const, text: "TRUNCATE customers" } }));
     clock.advance(1);
-    const third = await service.create(await newApproval({ request: { sql: "DROP TABLE audit_old" } }));
+    const third = await service.create(await newApproval({ request: { kind: "sql" as const, text: "DROP TABLE audit_old" } }));
     await service.decide(second.id, bob, "deny");
     assert.equal((await service.list()).map((r) => r.id), [third.id, second.id, first.id]);
     assert.equal((await service.list({ status: "pending" })).map((r) => r.id), [third.id, first.id]);
@@ -112,7 +112,7 @@ export function approvalServiceSuite(harness: StoreHarness): void {
     const error = await refused("NOT_PENDING", () => service.decide(a.id, dave, "approve"));
     assert.match(error.message, /already denied by bob@example\.com/);
     assert.is((await service.get(a.id))?.status, "denied");
-    assert.is(await service.findGrant({ requester: alice, target: prod, request: { sql: TRUNCATE } }), undefined, "a denial grants nothing");
+    assert.is(await service.findGrant({ requester: alice, target: prod, request: { kind: "sql" as const, text: TRUNCATE } }), undefined, "a denial grants nothing");
   });
 
   test("an approval is bound to its request: another statement, identity or target gets nothing", async () => {
@@ -122,15 +122,15 @@ export function approvalServiceSuite(harness: StoreHarness): void {
     assert.equal(approved.grant?.use, "once");
     assert.is(approved.grant?.uses, 0);
     assert.is(Date.parse(approved.grant!.expires_at) - Date.parse(approved.decided_at!), 600_000, "usable for ttl_seconds");
-    assert.is(await service.findGrant({ requester: alice, target: prod, request: { sql: "TRUNCATE orders CASCADE" } }), undefined);
-    assert.is(await service.findGrant({ requester: alice, target: prod, request: { sql: "truncate orders" } }), undefined);
-    assert.is(await service.findGrant({ requester: carol, target: prod, request: { sql: TRUNCATE } }), undefined);
-    assert.is(await service.findGrant({ requester: otherAlice, target: prod, request: { sql: TRUNCATE } }), undefined);
-    assert.is(await service.findGrant({ requester: alice, target: staging, request: { sql: TRUNCATE } }), undefined);
-    const found = await service.findGrant({ requester: alice, target: prod, request: { sql: TRUNCATE } });
+    assert.is(await service.findGrant({ requester: alice, target: prod, request: { kind: "sql" as const, text: "TRUNCATE orders CASCADE" } }), undefined);
+    assert.is(await service.findGrant({ requester: alice, target: prod, request: { kind: "sql" as const, text: "truncate orders" } }), undefined);
+    assert.is(await service.findGrant({ requester: carol, target: prod, request: { kind: "sql" as const, text: TRUNCATE } }), undefined);
+    assert.is(await service.findGrant({ requester: otherAlice, target: prod, request: { kind: "sql" as const, text: TRUNCATE } }), undefined);
+    assert.is(await service.findGrant({ requester: alice, target: staging, request: { kind: "sql" as const, text: TRUNCATE } }), undefined);
+    const found = await service.findGrant({ requester: alice, target: prod, request: { kind: "sql" as const, text: TRUNCATE } });
     assert.equal(found?.grant, { id: a.id, granted_by: bob.subject, expires_at: approved.grant!.expires_at });
     assert.is(found?.request.grant?.uses, 1);
-    assert.is(await service.findGrant({ requester: alice, target: prod, request: { sql: TRUNCATE } }), undefined, "a once grant is used up");
+    assert.is(await service.findGrant({ requester: alice, target: prod, request: { kind: "sql" as const, text: TRUNCATE } }), undefined, "a once grant is used up");
     assert.is((await service.get(a.id))?.grant?.uses, 1);
   });
 
@@ -139,7 +139,7 @@ export function approvalServiceSuite(harness: StoreHarness): void {
     const { service } = await start({ now: clock.now });
     const a = await service.create(await newApproval({ ttl_seconds: 300 }));
     await service.decide(a.id, bob, "approve", { use: "window" });
-    const query = { requester: alice, target: prod, request: { sql: TRUNCATE } };
+    const query = { requester: alice, target: prod, request: { kind: "sql" as const, text: TRUNCATE } };
     for (let i = 1; i <= 3; i++) {
       clock.advance(60);
       const found = await service.findGrant(query);
@@ -156,7 +156,7 @@ export function approvalServiceSuite(harness: StoreHarness): void {
     const once = await service.create(await newApproval({ mode: "hold" }));
     const decided = await service.decide(once.id, bob, "approve");
     assert.is(decided.grant?.uses, 1);
-    const query = { requester: alice, target: prod, request: { sql: TRUNCATE } };
+    const query = { requester: alice, target: prod, request: { kind: "sql" as const, text: TRUNCATE } };
     assert.is(await service.findGrant(query), undefined);
     const window = await service.create(await newApproval({ mode: "hold" }));
     await service.decide(window.id, bob, "approve", { use: "window" });
@@ -165,7 +165,7 @@ export function approvalServiceSuite(harness: StoreHarness): void {
 
   test("of many concurrent findGrant calls, exactly one consumes a once grant", async () => {
     const { service } = await start();
-    const query = { requester: alice, target: prod, request: { sql: TRUNCATE } };
+    const query = { requester: alice, target: prod, request: { kind: "sql" as const, text: TRUNCATE } };
     for (let round = 0; round < 5; round++) {
       const a = await service.create(await newApproval());
       await service.decide(a.id, bob, "approve");
@@ -265,7 +265,7 @@ export function approvalServiceSuite(harness: StoreHarness): void {
       session_id: "s-42",
       identity: { subject: alice.subject, issuer: alice.issuer, groups: alice.groups, kind: "human" },
       target: prod,
-      request: { sql: TRUNCATE },
+      request: { kind: "sql" as const, text: TRUNCATE },
       reasons: ["TRUNCATE of public.orders on prod-db (env prod) requires approval"],
       approvers: ["group:dba", "subject:dave@example.com"],
       mode: "hold",
@@ -273,9 +273,9 @@ export function approvalServiceSuite(harness: StoreHarness): void {
     });
     assert.equal(events.slice(1), [
       { type: "approval_decided", approval_id: a.id, outcome: "approved", by: bob.subject, reason: "change OPS-7" },
-      { type: "approval_requested", approval_id: b.id, session_id: "s-1", identity: { subject: alice.subject, issuer: alice.issuer, groups: alice.groups, kind: "human" }, target: prod, request: { sql: TRUNCATE }, reasons: b.reasons, approvers: ["subject:dave@example.com"], mode: "ticket", expires_at: b.expires_at },
+      { type: "approval_requested", approval_id: b.id, session_id: "s-1", identity: { subject: alice.subject, issuer: alice.issuer, groups: alice.groups, kind: "human" }, target: prod, request: { kind: "sql" as const, text: TRUNCATE }, reasons: b.reasons, approvers: ["subject:dave@example.com"], mode: "ticket", expires_at: b.expires_at },
       { type: "approval_decided", approval_id: b.id, outcome: "denied", by: dave.subject },
-      { type: "approval_requested", approval_id: c.id, session_id: "s-1", identity: { subject: alice.subject, issuer: alice.issuer, groups: alice.groups, kind: "human" }, target: prod, request: { sql: TRUNCATE }, reasons: c.reasons, approvers: c.approvers, mode: "hold", expires_at: c.expires_at },
+      { type: "approval_requested", approval_id: c.id, session_id: "s-1", identity: { subject: alice.subject, issuer: alice.issuer, groups: alice.groups, kind: "human" }, target: prod, request: { kind: "sql" as const, text: TRUNCATE }, reasons: c.reasons, approvers: c.approvers, mode: "hold", expires_at: c.expires_at },
       { type: "approval_decided", approval_id: c.id, outcome: "cancelled", reason: "client went away" },
     ]);
     assert.equal(seen, [`created ${a.id}`, `approved ${a.id}`, `created ${b.id}`, `denied ${b.id}`, `created ${c.id}`, `cancelled ${c.id}`]);
@@ -304,11 +304,11 @@ export function approvalServiceSuite(harness: StoreHarness): void {
     const clock = manualClock();
     const { service, reopen } = await start({ now: clock.now });
     const pending = await service.create(await newApproval({ mode: "hold" }));
-    const approved = await service.create(await newApproval({ request: { sql: "DELETE FROM orders" } }));
-    const denied = await service.create(await newApproval({ request: { sql: "DROP TABLE orders" } }));
+    const approved = await service.create(await newApproval({ request: { kind: "sql" as const, text: "DELETE FROM orders" } }));
+    const denied = await service.create(await newApproval({ request: { kind: "sql" as const, text: "DROP TABLE orders" } }));
     await service.decide(approved.id, bob, "approve", { use: "window" });
     await service.decide(denied.id, dave, "deny", { reason: "never" });
-    await service.findGrant({ requester: alice, target: prod, request: { sql: "DELETE FROM orders" } });
+    await service.findGrant({ requester: alice, target: prod, request: { kind: "sql" as const, text: "DELETE FROM orders" } });
     const before = await service.list();
     await service.close();
     const store = await reopen();

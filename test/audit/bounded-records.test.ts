@@ -69,11 +69,11 @@ function assertBounded(sql: string, record: { line: string; event: DecisionEvent
   const bytes = Buffer.byteLength(record.line, "utf8");
   assert.ok(bytes < MAX_RECORD, `a ${Buffer.byteLength(sql)}-byte request left a ${bytes}-byte audit record`);
   const request = record.event.request;
-  assert.is(request.sql_bytes, Buffer.byteLength(sql, "utf8"));
-  assert.is(request.sql_sha256, createHash("sha256").update(sql, "utf8").digest("hex"));
-  assert.ok(sql.startsWith(request.sql), "the recorded text is the start of the request");
-  assert.ok(Buffer.byteLength(request.sql) <= 8 * 1024);
-  assert.ok((record.event.truncated ?? []).includes("/request/sql"), "the record says it was cut");
+  assert.is(request.text_bytes, Buffer.byteLength(sql, "utf8"));
+  assert.is(request.text_sha256, createHash("sha256").update(sql, "utf8").digest("hex"));
+  assert.ok(sql.startsWith(request.text), "the recorded text is the start of the request");
+  assert.ok(Buffer.byteLength(request.text) <= 8 * 1024);
+  assert.ok((record.event.truncated ?? []).includes("/request/text"), "the record says it was cut");
 }
 
 test("a denied 240 KB multi-statement request leaves a small record with the text's hash", async () => {

@@ -51,7 +51,7 @@ test("no secret reaches the audit log file; the record lists what was removed", 
   assert.ok(record.event.redacted?.includes("/password"));
   const first = JSON.parse(bytes.split("\n")[0]!) as AuditRecord;
   assert.equal(first.event.redacted, record.event.redacted);
-  assert.ok(first.event.type === "decision" && first.event.request.sql.includes("'[redacted]' AS leaked"));
+  assert.ok(first.event.type === "decision" && first.event.request.text.includes("'[redacted]' AS leaked"));
 });
 
 test("an event with nothing secret comes back as an equal copy, never the caller's object", () => {

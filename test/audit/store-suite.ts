@@ -214,7 +214,7 @@ export function auditStoreSuite(harness: AuditStoreHarness): void {
     const text = JSON.stringify(stored);
     for (const secret of ["hunter2-target-pw", "letmein", jwt]) assert.not.ok(text.includes(secret), `${secret} reached the store`);
     assert.ok(stored[0]?.event.redacted?.includes("/access_token"));
-    assert.ok(stored[0]?.event.redacted?.includes("/request/sql"));
+    assert.ok(stored[0]?.event.redacted?.includes("/request/text"));
     assert.equal(stored[1]?.event.redacted, ["/detail"]);
     assert.is((await verifyChain(backing.source)).ok, true);
   });

@@ -40,7 +40,7 @@ test.before(async () => {
   const alice = (await gateway.identity.tokens.issue(ALICE)).token;
   held = psqlInBackground({ ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.postgres.port), PGUSER: "alice", PGDATABASE: "shop", PGPASSWORD: alice, PGSSLMODE: "disable" }, HELD_SQL);
   request = await pendingFor(gateway, "alice");
-  assert.is(request.request.sql, HELD_SQL, "the gateway holds the statement exactly as sent");
+  assert.is(request.request.text, HELD_SQL, "the gateway holds the statement exactly as sent");
   // A PostgreSQL login whose user name holds a newline, a record-like line and escape codes.
   const forged = new pg.Client({ host: "127.0.0.1", port: gateway.postgres.port, user: FORGED_USER, database: "shop", password: "not-a-token" });
   await forged.connect().then(
@@ -87,7 +87,7 @@ test("--format json stays exact JSON and writes C1 and bidi controls as \\u esca
     assert.match(r.stdout, /\\u009b2K\\u202e\\u200b/);
     assert.match(r.stdout, /\\udb40\\udc41\*\//, "a character beyond the BMP as its JSON surrogate pair");
     const parsed = JSON.parse(r.stdout) as ApprovalRequest | ApprovalRequest[];
-    const sql = (Array.isArray(parsed) ? parsed.find((p) => p.id === request.id) : parsed)?.request.sql;
+    const sql = (Array.isArray(parsed) ? parsed.find((p) => p.id === request.id) : parsed)?.request.text;
     assert.is(sql, HELD_SQL, "the same value as the gateway holds");
   }
 });
@@ -125,7 +125,7 @@ test("audit export to a terminal writes the same JSON with its controls as \\u e
   assert.is(terminal.code, 0, terminal.stderr + output);
   assertNothingRaw({ code: 0, stdout: output, stderr: "" }, "audit export to a terminal");
   const record = JSON.parse(output.trim().split("\n").pop()!) as AuditRecord;
-  assert.is(record.event.type === "approval_requested" ? record.event.request.sql : undefined, HELD_SQL);
+  assert.is(record.event.type === "approval_requested" ? record.event.request.text : undefined, HELD_SQL);
   const piped = await portcullis(["audit", "export", "--gateway", gateway, "--type", "approval_requested"], { env });
   assert.ok(piped.stdout.includes("\u202e"), "a file gets the records' JSON unchanged");
 });

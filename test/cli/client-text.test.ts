@@ -55,9 +55,9 @@ test("a held statement with terminal escapes and a bidi override is shown as it 
     if (args.join(" ") !== "approvals list") assert.match(out.stdout, /\\u202e/i, args.join(" "));
     if (args.includes("json")) {
       // Escaped in JSON's own way: the value read back is exactly what the client sent.
-      const parsed = JSON.parse(out.stdout) as { request: { sql: string } } | Array<{ request: { sql: string } }>;
-      const first = Array.isArray(parsed) ? parsed.find((r) => r.request.sql.startsWith("TRUNCATE users")) : parsed;
-      assert.is(first?.request.sql, sql);
+      const parsed = JSON.parse(out.stdout) as { request: { text: string } } | Array<{ request: { text: string } }>;
+      const first = Array.isArray(parsed) ? parsed.find((r) => r.request.text.startsWith("TRUNCATE users")) : parsed;
+      assert.is(first?.request.text, sql);
     }
   }
   const shown = await cli(["approvals", "show", request.id]);

@@ -94,7 +94,7 @@ test("a psql client's TRUNCATE waits on the wire until dana approves it in the b
   const client = run("psql", ["-X", "-v", "ON_ERROR_STOP=1", "-c", "TRUNCATE orders"], env).finally(() => (exited = true));
   let held: Awaited<ReturnType<typeof t.approvals.list>>[number] | undefined;
   for (let i = 0; i < 100 && !held; i++) {
-    held = (await t.approvals.list({ status: "pending" })).find((r) => r.requester.subject === "alice" && r.request.sql === "TRUNCATE orders");
+    held = (await t.approvals.list({ status: "pending" })).find((r) => r.requester.subject === "alice" && r.request.text === "TRUNCATE orders");
     if (!held) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.ok(held, "the statement became a pending approval request");
@@ -124,7 +124,7 @@ test("bidirectional controls and escapes in a held statement are shown, not obey
   const client = run("psql", ["-X", "-c", sql], env);
   let held: Awaited<ReturnType<typeof t.approvals.list>>[number] | undefined;
   for (let i = 0; i < 100 && !held; i++) {
-    held = (await t.approvals.list({ status: "pending" })).find((r) => r.request.sql.startsWith("TRUNCATE users"));
+    held = (await t.approvals.list({ status: "pending" })).find((r) => r.request.text.startsWith("TRUNCATE users"));
     if (!held) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.ok(held, "the statement became a pending approval request");

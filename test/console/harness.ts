@@ -135,14 +135,14 @@ export async function startConsoleUnderTest(options: ConsoleUnderTestOptions = {
       async requestApproval(username, sql, mode = "hold") {
         const identity = identityOf(username);
         const sessionId = `s-${randomBytes(4).toString("hex")}`;
-        const verdict = gateway.engine.decide({ identity, session: { id: sessionId, protocol: "postgres", started_at: new Date().toISOString() }, target, request: { sql } });
+        const verdict = gateway.engine.decide({ identity, session: { id: sessionId, protocol: "postgres", started_at: new Date().toISOString() }, target, request: { kind: "sql", text: sql } });
         const approval = verdict.decision.approval;
         if (verdict.effect !== "approval" || !approval) throw new Error(`the policy does not hold ${sql} for ${username}: ${JSON.stringify(verdict.decision)}`);
         return approvals.create({
           requester: identity,
           target,
           session_id: sessionId,
-          request: { sql },
+          request: { kind: "sql", text: sql },
           action: verdict.action,
           reasons: verdict.decision.reasons,
           approvers: approval.approvers ?? [],

@@ -71,7 +71,7 @@ test("the approvals page shows the held statement's bidi override and controls a
     if (!request) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.ok(request, "the TRUNCATE is held for approval");
-  assert.is(request.request.sql, HELD_SQL);
+  assert.is(request.request.text, HELD_SQL);
   await page.goto(`${t.url}/console/approvals`);
   const statement = page.locator(`article[data-approval-id="${request.id}"] pre.sql`);
   assert.equal(await markers(statement), ["\\u202e", "\\u2066", "\\u200b", "\\x1b"]);

@@ -92,7 +92,7 @@ test("SQL EXECUTE is decided on what it runs: a TRUNCATE prepared by Parse asks 
   const first = await failure(client.query("EXECUTE wipe_sql"));
   const ticket = ticketOf(first);
   const request = await gateway.approvals.get(ticket);
-  assert.match(request!.request.sql, /TRUNCATE orders CASCADE\n;\nEXECUTE wipe_sql/, "the approver sees what EXECUTE runs");
+  assert.match(request!.request.text, /TRUNCATE orders CASCADE\n;\nEXECUTE wipe_sql/, "the approver sees what EXECUTE runs");
   await gateway.approvals.decide(ticket, DANA, "approve");
   await client.query("EXECUTE wipe_sql");
   assert.is(await orders(), 0);

@@ -38,7 +38,7 @@ test("a person's TRUNCATE on prod waits on the wire until a DBA approves, then r
   const request = await pendingFor("alice");
   assert.is(request.mode, "hold");
   assert.equal(request.approvers, ["group:dba"]);
-  assert.is(request.request.sql, "TRUNCATE orders CASCADE");
+  assert.is(request.request.text, "TRUNCATE orders CASCADE");
   const left = await pg.query<{ n: string }>("SELECT count(*)::text AS n FROM orders");
   assert.is(left.rows[0]!.n, "20", "nothing runs before the approval");
   await gateway.approvals.decide(request.id, DANA, "approve", { reason: "planned cleanup" });

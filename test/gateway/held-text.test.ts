@@ -32,9 +32,9 @@ test("a 900 KB held statement is kept as 8 KiB plus its size and digest, and app
   const sql = `TRUNCATE orders CASCADE /* ${"x".repeat(900_000)} */`;
   const held = client.query(sql);
   const request = await pendingFor(gateway, "alice");
-  assert.ok(Buffer.byteLength(request.request.sql) <= 8 * 1024, `stored ${Buffer.byteLength(request.request.sql)} bytes`);
-  assert.is(request.request.sql_bytes, Buffer.byteLength(sql));
-  assert.is(request.request.sql_sha256, createHash("sha256").update(sql).digest("hex"));
+  assert.ok(Buffer.byteLength(request.request.text) <= 8 * 1024, `stored ${Buffer.byteLength(request.request.text)} bytes`);
+  assert.is(request.request.text_bytes, Buffer.byteLength(sql));
+  assert.is(request.request.text_sha256, createHash("sha256").update(sql).digest("hex"));
   const dana = (await gateway.identity.tokens.issue(DANA)).token;
   const listed = await fetch(`${gateway.http.url}/v1/approvals?status=pending`, { headers: { authorization: `Bearer ${dana}` } });
   const body = await listed.text();

@@ -82,7 +82,7 @@ async function heldTruncateOnA(): Promise<{ held: ReturnType<typeof psqlInBackgr
   const held = psqlInBackground(await env(gatewayA, ALICE), "TRUNCATE orders CASCADE");
   const request = await pendingOn(gatewayB, "alice");
   assert.is(request.mode, "hold");
-  assert.is(request.request.sql, "TRUNCATE orders CASCADE");
+  assert.is(request.request.text, "TRUNCATE orders CASCADE");
   await eventually("the hold's notice in psql's stderr", () => (held.stderr().includes(request.id) ? true : undefined));
   assert.match(held.stderr(), new RegExp(`waiting for approval ${request.id} from group:dba`));
   assert.is(await orders(), ORDERS, "nothing runs before the approval");

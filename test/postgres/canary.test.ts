@@ -48,7 +48,7 @@ function startEchoServer(): Promise<Server> {
 }
 
 function extraTarget(name: string, port: number, password: string): PostgresTarget {
-  return { name, tags: { env: "dev" }, host: "127.0.0.1", port, database: "postgres", user: "gateway", password, tls: "disable", connectTimeoutMs: 2000 };
+  return { type: "postgres", name, tags: { env: "dev" }, host: "127.0.0.1", port, database: "postgres", user: "gateway", password, tls: "disable", connectTimeoutMs: 2000 };
 }
 
 test.before(async () => {

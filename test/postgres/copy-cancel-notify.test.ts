@@ -32,7 +32,7 @@ async function client(): Promise<pg.Client> {
 
 /** The effect recorded for `sql` (psql sends a script's statements with their semicolon). */
 function decisionFor(sql: string): string | undefined {
-  const event = g.events.find((e) => e.type === "decision" && e.request.replace(/;\s*$/, "") === sql);
+  const event = g.events.find((e) => e.type === "decision" && e.request.text.replace(/;\s*$/, "") === sql);
   return event?.type === "decision" ? event.verdict.effect : undefined;
 }
 
@@ -96,7 +96,7 @@ test("COPY of the users table, whose email and ssn are masked, is denied with th
   assert.is(r.code, 1);
   assert.match(r.stderr, /ERROR:\s+42501: Portcullis denied this statement: column public\.users\.email is masked for you/);
   assert.not.match(r.stdout + r.stderr, /example\.com|45-67/);
-  const event = g.events.find((e) => e.type === "decision" && e.request === sql);
+  const event = g.events.find((e) => e.type === "decision" && e.request.text === sql);
   assert.ok(event?.type === "decision");
   assert.is(event.verdict.effect, "deny");
   assert.ok(event.verdict.decision.reasons.some((reason) => reason.includes("public.users.ssn")));

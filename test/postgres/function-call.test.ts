@@ -72,11 +72,12 @@ test("\\lo_import and \\lo_export work through the gateway as directly, and each
   }
   const stored = await g.pg.query<{ same: boolean }>(`SELECT lo_get(${oids[0]}) = lo_get(${oids[1]}) AS same`);
   assert.is(stored.rows[0]?.same, true);
-  const requests = g.events.flatMap((e) => (e.type === "decision" ? [e.request] : []));
+  const requests = g.events.flatMap((e) => (e.type === "decision" ? [e.request.text] : []));
   assert.ok(requests.some((r) => /^SELECT "pg_catalog"\."lowrite"\(\$1::integer, \$2::bytea\)$/.test(r)), requests.join("\n"));
   assert.ok(requests.some((r) => r.startsWith(`SELECT "pg_catalog"."lo_open"(`)));
-  const results = g.events.filter((e) => e.type === "result" && e.request.startsWith(`SELECT "pg_catalog"."lowrite"(`));
-  assert.ok(results.length > 0 && results.every((e) => e.type === "result" && e.command_tag === "FUNCTION CALL"), "each call's result is recorded");
+  const writes = new Set(g.events.flatMap((e) => (e.type === "decision" && e.request.text.startsWith(`SELECT "pg_catalog"."lowrite"(`) ? [`${e.session_id}/${e.request_id}`] : [])));
+  const results = g.events.filter((e) => e.type === "result" && writes.has(`${e.session_id}/${e.request_id}`));
+  assert.ok(results.length > 0 && results.every((e) => e.type === "result" && e.result.command_tag === "FUNCTION CALL"), "each call's result is recorded under its decision");
 });
 
 test("a caller the policy refuses large objects gets 42501 from the function call, as from its SQL form", async () => {

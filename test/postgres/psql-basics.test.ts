@@ -68,7 +68,7 @@ test("an unknown target is refused after authentication", async () => {
 test("every forwarded statement was recorded as a decision first", async () => {
   const decisions = g.events.filter((e) => e.type === "decision");
   assert.ok(decisions.length >= 6);
-  assert.ok(decisions.some((e) => e.type === "decision" && e.request === "DELETE FROM orders" && e.verdict.effect === "deny"));
+  assert.ok(decisions.some((e) => e.type === "decision" && e.request.text === "DELETE FROM orders" && e.verdict.effect === "deny"));
 });
 
 test.run();

@@ -62,7 +62,7 @@ async function attempt(sql: string): Promise<{ rows?: unknown[]; code?: string; 
 }
 
 function revisionOf(sql: string, nth: "first" | "last"): string | undefined {
-  const events = g.events.filter((e) => e.type === "decision" && e.request === sql);
+  const events = g.events.filter((e) => e.type === "decision" && e.request.text === sql);
   const event = nth === "first" ? events[0] : events[events.length - 1];
   return event?.type === "decision" ? event.verdict.revision : undefined;
 }

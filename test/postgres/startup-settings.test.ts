@@ -92,7 +92,7 @@ test("a setting the policy denies refuses the login with 42501 naming it, and no
   );
   assert.is(error?.code, "42501");
   assert.match(String(error?.message), /startup setting session_authorization/);
-  const decided = g.events.filter((e) => e.type === "decision" && e.request.includes(`SET "role" = 'postgres'`));
+  const decided = g.events.filter((e) => e.type === "decision" && e.request.text.includes(`SET "role" = 'postgres'`));
   assert.is(decided.length, 1, "the refused setting is audited");
 });
 

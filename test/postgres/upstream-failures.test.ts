@@ -60,7 +60,7 @@ function fakeUpstream(onConnection: (socket: Socket) => void): Promise<FakeUpstr
 }
 
 function target(name: string, port: number, tls: PostgresTarget["tls"] = "disable"): PostgresTarget {
-  return { name, tags: { env: "dev" }, host: "127.0.0.1", port, database: "postgres", user: "gateway", password: "unused", tls, connectTimeoutMs: CONNECT_TIMEOUT_MS };
+  return { type: "postgres", name, tags: { env: "dev" }, host: "127.0.0.1", port, database: "postgres", user: "gateway", password: "unused", tls, connectTimeoutMs: CONNECT_TIMEOUT_MS };
 }
 
 let g: GatewayUnderTest;

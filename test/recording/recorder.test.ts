@@ -16,10 +16,10 @@ const linesOf = (file: string): RecordingLine[] => readFileSync(file, "utf8").sp
 
 test("a session is written as session, request and end lines that match schemas/recording.json", async () => {
   const recorder = await SessionRecorder.start(dir, header("s-100"));
-  const masked = recorder.request({ request: { sql: "SELECT email FROM users" }, decision: { allow: true, reasons: ["masked"], mask: [{ column: "public.users.email", strategy: "redact" }] }, audit_seq: 12, decide_us: 85 });
+  const masked = recorder.request({ request: { kind: "sql", text: "SELECT email FROM users" }, decision: { allow: true, reasons: ["masked"], mask: [{ column: "public.users.email", strategy: "redact" }] }, audit_seq: 12, decide_us: 85 });
   await new Promise((r) => setTimeout(r, 5));
-  masked.finish({ command_tag: "SELECT 3", rows: 3, masked_columns: ["public.users.email"] });
-  recorder.record({ request: { sql: "DELETE FROM orders" }, decision: { allow: false, reasons: ["DELETE without WHERE on public.orders"] } }, { error: { code: "42501", message: "DELETE without WHERE on public.orders" } }, 140);
+  masked.finish({ kind: "sql", command_tag: "SELECT 3", rows: 3, masked_columns: ["public.users.email"] });
+  recorder.record({ request: { kind: "sql", text: "DELETE FROM orders" }, decision: { allow: false, reasons: ["DELETE without WHERE on public.orders"] } }, { error: { code: "42501", message: "DELETE without WHERE on public.orders" } }, 140);
   await recorder.end("client closed");
 
   const file = join(dir, "s-100.jsonl");
@@ -29,17 +29,17 @@ test("a session is written as session, request and end lines that match schemas/
   const [session, first, second, end] = lines;
   assert.ok(session?.type === "session" && session.session.id === "s-100" && session.policy_revision === "git:abc");
   assert.ok(first?.type === "request" && second?.type === "request" && end?.type === "end");
-  assert.equal([first.seq, first.audit_seq, first.decide_us, first.result], [1, 12, 85, { command_tag: "SELECT 3", rows: 3, masked_columns: ["public.users.email"] }]);
+  assert.equal([first.seq, first.audit_seq, first.decide_us, first.result], [1, 12, 85, { kind: "sql", command_tag: "SELECT 3", rows: 3, masked_columns: ["public.users.email"] }]);
   assert.ok(first.duration_us! >= 4000, `duration measured from the decision: ${first.duration_us}`);
   assert.ok(typeof first.offset_ms === "number");
-  assert.equal([second.seq, second.duration_us, second.result?.error?.code], [2, 140, "42501"]);
+  assert.equal([second.seq, second.duration_us, second.result && "error" in second.result ? second.result.error.code : undefined], [2, 140, "42501"]);
   assert.is(end.reason, "client closed");
 });
 
 test("no credential or token reaches a recording", async () => {
   const recorder = await SessionRecorder.start(dir, header("s-secret"), { secrets: [CANARY] });
-  recorder.record({ request: { sql: `SELECT '${CANARY}'` }, decision: { allow: true, reasons: [] } }, { error: { message: `upstream said password ${CANARY} failed` } });
-  recorder.record({ request: { sql: "ALTER ROLE app PASSWORD 'hunter2'" }, decision: { allow: true, reasons: [] } });
+  recorder.record({ request: { kind: "sql", text: `SELECT '${CANARY}'` }, decision: { allow: true, reasons: [] } }, { error: { message: `upstream said password ${CANARY} failed` } });
+  recorder.record({ request: { kind: "sql", text: "ALTER ROLE app PASSWORD 'hunter2'" }, decision: { allow: true, reasons: [] } });
   await recorder.end();
   const bytes = readFileSync(join(dir, "s-secret.jsonl"), "utf8");
   for (const secret of [CANARY, JWT, "hunter2", "id_token"]) assert.not.ok(bytes.includes(secret), secret);
@@ -49,18 +49,18 @@ test("no credential or token reaches a recording", async () => {
 
 test("requests still open when the session ends are written with an error, then the end line", async () => {
   const recorder = await SessionRecorder.start(dir, header("s-open"));
-  recorder.request({ request: { sql: "SELECT pg_sleep(10)" }, decision: { allow: true, reasons: [] } });
+  recorder.request({ request: { kind: "sql", text: "SELECT pg_sleep(10)" }, decision: { allow: true, reasons: [] } });
   await recorder.end("connection lost");
   const lines = linesOf(join(dir, "s-open.jsonl"));
   assert.equal(lines.map((l) => l.type), ["session", "request", "end"]);
   assert.ok(lines[1]?.type === "request");
-  assert.is(lines[1].result?.error?.message, "the session ended before the response completed");
-  assert.throws(() => recorder.request({ request: { sql: "SELECT 1" }, decision: { allow: true, reasons: [] } }), /has ended/);
+  assert.is(lines[1].result && "error" in lines[1].result ? lines[1].result.error.message : undefined, "the session ended before the response completed");
+  assert.throws(() => recorder.request({ request: { kind: "sql", text: "SELECT 1" }, decision: { allow: true, reasons: [] } }), /has ended/);
 });
 
 test("an invalid line is refused; an existing recording is never overwritten", async () => {
   const recorder = await SessionRecorder.start(dir, header("s-bad"));
-  assert.throws(() => recorder.record({ request: { sql: "SELECT 1" }, decision: { allow: true, reasons: [] } }, { rows: -1 }), (e: unknown) => e instanceof RecordingError && e.code === "RECORDING_INVALID_LINE");
+  assert.throws(() => recorder.record({ request: { kind: "sql", text: "SELECT 1" }, decision: { allow: true, reasons: [] } }, { kind: "sql", command_tag: "SELECT", masked_columns: [], rows: -1 }), (e: unknown) => e instanceof RecordingError && e.code === "RECORDING_INVALID_LINE");
   await recorder.end();
   try {
     await SessionRecorder.start(dir, header("s-bad"));
@@ -83,7 +83,7 @@ test("session ids that are not safe file names cannot escape the directory or co
 test("recordings are listed with a summary and read back by session id", async () => {
   const store = new FileRecordingStore(dir);
   const recorder = await SessionRecorder.start(store, header("../odd id"));
-  recorder.record({ request: { sql: "SELECT 1" }, decision: { allow: true, reasons: [] } });
+  recorder.record({ request: { kind: "sql", text: "SELECT 1" }, decision: { allow: true, reasons: [] } });
   await recorder.end("done");
   const list = await store.list();
   assert.equal(list.map((s) => s.session_id).sort(), ["../odd id", "s-100", "s-bad", "s-open", "s-secret"]);

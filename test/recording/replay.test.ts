@@ -23,12 +23,12 @@ test.before(async () => {
   const recorder = await SessionRecorder.start(recordings, { session: first.session, identity: first.identity, target: first.target, policy_revision: engine.policy.current.revision });
   await log.append(sessionStartEvent(first.session, first.identity, first.target));
   for (const sql of STATEMENTS) {
-    const request = { ...first, request: { sql } };
+    const request = { ...first, request: { kind: "sql" as const, text: sql } };
     const verdict = engine.decide(request);
     const record = await log.append(decisionEvent(request, verdict));
     recorder.record(
       { request: request.request, decision: record.event.type === "decision" ? record.event.decision : verdict.decision, audit_seq: record.seq, decide_us: verdict.timings.normalize_us + verdict.timings.evaluate_us },
-      verdict.effect === "deny" ? { error: { code: "42501", message: verdict.decision.reasons.join("; ") } } : { command_tag: "SELECT 1", rows: 1, masked_columns: (verdict.decision.mask ?? []).map((m) => m.column) },
+      verdict.effect === "deny" ? { error: { code: "42501", message: verdict.decision.reasons.join("; ") } } : { kind: "sql", command_tag: "SELECT 1", rows: 1, masked_columns: (verdict.decision.mask ?? []).map((m) => m.column) },
     );
   }
   await recorder.end("client closed");

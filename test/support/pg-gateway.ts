@@ -7,7 +7,7 @@ import { createMasker } from "../../engine/masking/index.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
 import { createPostgresContext } from "../../proxy/gateway/postgres-context.js";
-import type { SessionEvent } from "../../proxy/postgres/context.js";
+import type { SessionEvent } from "../../proxy/gate/types.js";
 import { listenPostgres, type PostgresListener } from "../../proxy/postgres/server.js";
 import type { QueryLimits } from "../../proxy/postgres/query-limits.js";
 import type { PostgresTarget } from "../../proxy/postgres/upstream/target.js";
@@ -90,7 +90,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
   const events: SessionEvent[] = [];
   const logs: string[] = [];
   const port = options.upstreamVia ? await options.upstreamVia(pg.port) : pg.port;
-  const target: PostgresTarget = { name: "demo", tags: options.tags ?? { env: "dev" }, host: pg.host, port, database: pg.database, user: "gateway", password: gatewayPassword, tls: "disable" };
+  const target: PostgresTarget = { type: "postgres", name: "demo", tags: options.tags ?? { env: "dev" }, host: pg.host, port, database: pg.database, user: "gateway", password: gatewayPassword, tls: "disable" };
   const context = createPostgresContext({
     engine,
     identity,

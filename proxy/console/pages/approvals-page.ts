@@ -1,7 +1,7 @@
 import { isRequester, mayDecide } from "../../../engine/approvals/approvers.js";
 import type { ApprovalRequest } from "../../../engine/approvals/types.js";
 import type { Action } from "../../../engine/policy/types.js";
-import { highlightSql } from "../highlight-sql.js";
+import { requestCode } from "../request-code.js";
 import { badge, html, time, type Html } from "../html.js";
 import { csrfField, layout, layoutParts, type Frame, type Viewer } from "../layout.js";
 import { renderEach } from "../paging.js";
@@ -67,7 +67,7 @@ ${request.decided_by ? html`<dt>Decided</dt><dd>${request.status} by ${request.d
 ${request.grant ? html`<dt>Grant</dt><dd>${request.grant.use === "once" ? "once" : "any number of times"} until ${time(request.grant.expires_at)} (used ${request.grant.uses}×)</dd>` : ""}
 </dl>
 <section class="reasons"><h3>Why it needs approval</h3><ul>${request.reasons.map((r) => html`<li>${r}</li>`)}</ul></section>
-<section class="statement"><h3>Statement</h3>${cutNote(request)}<pre class="sql"><code>${highlightSql(request.request.sql)}</code></pre>${touches(request.action)}</section>
+<section class="statement"><h3>Statement</h3>${cutNote(request)}${requestCode(request.request)}${touches(request.action)}</section>
 ${requesterBlock(request)}
 <details class="action-doc"><summary>Action document</summary><pre>${JSON.stringify(request.action, null, 2)}</pre></details>
 ${request.status === "pending" ? decisionBlock(request, viewer) : ""}
@@ -138,7 +138,7 @@ function decidedRow(r: ApprovalRequest): Html {
 
 /** A statement stored cut says so, with the whole text's size and digest (what the approval is bound to). */
 function cutNote(request: ApprovalRequest): Html | string {
-  const { sql_bytes: bytes, sql_sha256: sha256 } = request.request;
+  const { text_bytes: bytes, text_sha256: sha256 } = request.request;
   if (bytes === undefined) return "";
-  return html`<p class="warning">Only the first ${Buffer.byteLength(request.request.sql, "utf8")} bytes are shown: the statement is ${bytes} bytes long (SHA-256 ${sha256 ?? "?"}), and the approval covers exactly that whole text.</p>`;
+  return html`<p class="warning">Only the first ${Buffer.byteLength(request.request.text, "utf8")} bytes are shown: the statement is ${bytes} bytes long (SHA-256 ${sha256 ?? "?"}), and the approval covers exactly that whole text.</p>`;
 }

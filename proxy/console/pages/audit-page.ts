@@ -1,7 +1,7 @@
 import type { AuditEvent, AuditRecord } from "../../../engine/audit/types.js";
 import type { VerifyResult } from "../../../engine/audit/verify.js";
 import { EFFECTS, EVENT_TYPES, type AuditQuery, type AuditResults } from "../audit-search.js";
-import { highlightSql } from "../highlight-sql.js";
+import { requestCode } from "../request-code.js";
 import { badge, html, time, type Html } from "../html.js";
 import { layoutParts, type Frame, type Viewer } from "../layout.js";
 import { renderEach } from "../paging.js";
@@ -98,7 +98,7 @@ function targetOf(event: AuditEvent): string {
 function what(event: AuditEvent): Html {
   switch (event.type) {
     case "decision":
-      return html`${badge(event.effect)} <pre class="sql inline"><code>${highlightSql(event.request.sql)}</code></pre>${event.decision.reasons.length > 0 ? html`<div class="reasons">${event.decision.reasons.join("; ")}</div>` : ""}${event.approval ? html`<div class="muted">approved by ${event.approval.granted_by} (${event.approval.id})</div>` : ""}`;
+      return html`${badge(event.effect)} ${requestCode(event.request, true)}${event.decision.reasons.length > 0 ? html`<div class="reasons">${event.decision.reasons.join("; ")}</div>` : ""}${event.approval ? html`<div class="muted">approved by ${event.approval.granted_by} (${event.approval.id})</div>` : ""}`;
     case "session_start":
       return html`session <a href="/console/sessions/${encodeURIComponent(event.session_id)}">${event.session_id}</a> started (${event.protocol}${event.client_addr ? ` from ${event.client_addr}` : ""})`;
     case "session_end":
@@ -106,7 +106,7 @@ function what(event: AuditEvent): Html {
     case "auth_failure":
       return html`${badge("refused", "deny")} ${event.code}${event.detail ? `: ${event.detail}` : ""}`;
     case "approval_requested":
-      return html`${badge("approval")} <a href="/console/approvals/${event.approval_id}">${event.approval_id}</a> (${event.mode ?? "hold"}) for ${event.approvers.join(", ")}: <pre class="sql inline"><code>${highlightSql(event.request.sql)}</code></pre><div class="reasons">${event.reasons.join("; ")}</div>`;
+      return html`${badge("approval")} <a href="/console/approvals/${event.approval_id}">${event.approval_id}</a> (${event.mode ?? "hold"}) for ${event.approvers.join(", ")}: ${requestCode(event.request, true)}<div class="reasons">${event.reasons.join("; ")}</div>`;
     case "approval_decided":
       return html`${badge(event.outcome)} <a href="/console/approvals/${event.approval_id}">${event.approval_id}</a>${event.by ? ` by ${event.by}` : ""}${event.reason ? `: “${event.reason}”` : ""}`;
     case "log_repaired":

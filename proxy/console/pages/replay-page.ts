@@ -1,6 +1,7 @@
 import { effectOf } from "../../../engine/policy/types.js";
 import type { Recording, RequestLine } from "../../../engine/recording/types.js";
-import { highlightSql } from "../highlight-sql.js";
+import { requestCode } from "../request-code.js";
+import { describeResult } from "../../../engine/actions/request-text.js";
 import { badge, duration, html, time, type Html } from "../html.js";
 import { layout, type Viewer } from "../layout.js";
 
@@ -40,18 +41,19 @@ ${steps.map(step)}
 function step(line: RequestLine, index: number): Html {
   const effect = effectOf(line.decision);
   const result = line.result;
-  const masked = new Set([...(line.decision.mask ?? []).map((m) => `${m.column} (${m.strategy})`)]);
+  const masked = result && "kind" in result ? describeResult(result).masked : [];
+  const masking = new Set([...(line.decision.mask ?? []).map((m) => `${m.column} (${m.strategy})`)]);
   return html`<li class="step" data-step="${index + 1}" data-offset-ms="${line.offset_ms ?? 0}" data-effect="${effect}">
 <div class="step-head"><span class="step-no">#${line.seq}</span> <span class="offset">+${((line.offset_ms ?? 0) / 1000).toFixed(3)} s</span> ${time(line.at)} ${badge(effect)}</div>
-<pre class="sql"><code>${highlightSql(line.request.sql)}</code></pre>
+${requestCode(line.request)}
 <dl class="facts">
 ${line.decision.reasons.length > 0 ? html`<dt>Reasons</dt><dd>${line.decision.reasons.join("; ")}</dd>` : ""}
-${masked.size > 0 ? html`<dt>Masking</dt><dd>${[...masked].join(", ")}</dd>` : ""}
+${masking.size > 0 ? html`<dt>Masking</dt><dd>${[...masking].join(", ")}</dd>` : ""}
 ${line.approval ? html`<dt>Approval</dt><dd>${line.approval.id} by ${line.approval.granted_by}</dd>` : ""}
 <dt>Result</dt><dd class="result">${resultText(line)}</dd>
 <dt>Timing</dt><dd>decided in ${duration(line.decide_us)}${line.duration_us ? `, answered in ${duration(line.duration_us)}` : ""}${line.audit_seq !== undefined ? html` · <a href="/console/audit?type=decision#seq-${line.audit_seq}">audit seq ${line.audit_seq}</a>` : ""}</dd>
 </dl>
-${result?.masked_columns && result.masked_columns.length > 0 ? html`<p class="masked">Masked in the result: ${result.masked_columns.join(", ")}</p>` : ""}
+${masked.length > 0 ? html`<p class="masked">Masked in the result: ${masked.join(", ")}</p>` : ""}
 </li>`;
 }
 
@@ -59,7 +61,6 @@ ${result?.masked_columns && result.masked_columns.length > 0 ? html`<p class="ma
 function resultText(line: RequestLine): Html {
   const result = line.result;
   if (!result) return html`<span class="muted">no response recorded</span>`;
-  if (result.error) return html`<span class="error">ERROR${result.error.code ? ` ${result.error.code}` : ""}: ${result.error.message}</span>`;
-  const parts = [result.command_tag, result.rows !== undefined ? `${result.rows} row${result.rows === 1 ? "" : "s"}` : undefined].filter((p): p is string => Boolean(p));
-  return html`${parts.join(" · ") || "done"}`;
+  if ("error" in result) return html`<span class="error">ERROR${result.error.code ? ` ${result.error.code}` : ""}: ${result.error.message}</span>`;
+  return html`${describeResult(result).summary || "done"}`;
 }

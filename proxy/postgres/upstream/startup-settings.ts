@@ -4,8 +4,9 @@ import type { ErrorFields } from "../protocol/backend-messages.js";
 import { SQLSTATE } from "../protocol/codes.js";
 import { parseStartupOptions, StartupOptionsError, type StartupSetting } from "../protocol/startup-options.js";
 import type { Verdict } from "../../../engine/decide.js";
-import type { GateSession } from "../statement-gate.js";
-import { messageOf } from "../../../engine/errors.js";
+import type { GateSession } from "../gate-session.js";
+import { sqlRequest } from "../../../engine/actions/sql/request.js";
+import { policyTarget } from "../../../engine/policy/types.js";
 
 /**
  * The settings a client asks for at login: every startup parameter except the few that are not
@@ -83,10 +84,7 @@ export async function decideStartupSettings(context: PostgresGatewayContext, who
   if (settings.some((s) => s.name === "search_path")) searchPathDiverged(who.session);
   const sql = settingsAsSql(settings);
   const verdict = decide(context, who, sql);
-  try {
-    await context.record({ type: "decision", session_id: who.session.id, request: sql, verdict });
-  } catch (error) {
-    context.log(`audit write failed, refusing the login: ${messageOf(error)}`);
+  if ((await who.gate.record(sqlRequest(sql), verdict)) === undefined) {
     return { severity: "FATAL", code: SQLSTATE.cannotConnectNow, message: "Portcullis: the audit log is unavailable" };
   }
   if (verdict.effect === "allow") return undefined;
@@ -101,8 +99,8 @@ function decide(context: PostgresGatewayContext, who: GateSession, sql: string):
     facts: {},
     identity: who.identity,
     session: who.session,
-    target: { name: who.target.name, type: "postgres", tags: who.target.tags },
-    request: { sql },
+    target: policyTarget(who.target),
+    request: sqlRequest(sql),
   });
 }
 

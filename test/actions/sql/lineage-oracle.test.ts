@@ -34,7 +34,7 @@ const names = new Map<number, string>();
 test.before(async () => {
   server = await startPostgres({ users: [{ name: "gateway", password: "unused-here" }], initSql: DEMO_SCHEMA });
   client = await server.connect();
-  catalog = new ColumnCatalog({ name: "oracle", tags: {}, host: server.host, port: server.port, database: server.database, user: server.superuser, password: server.password, tls: "disable" });
+  catalog = new ColumnCatalog({ type: "postgres", name: "oracle", tags: {}, host: server.host, port: server.port, database: server.database, user: server.superuser, password: server.password, tls: "disable" });
   index = await catalogSnapshot(catalog);
   const r = await client.query<{ oid: number; relname: string; columns: string[] }>(
     `SELECT c.oid::int AS oid, c.relname, array_agg(a.attname::text ORDER BY a.attnum) AS columns
