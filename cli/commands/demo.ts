@@ -63,7 +63,7 @@ Example:
             issuers: demoIssuers(idp),
           },
           console: { issuer: idp.issuer, client_id: idp.consoleClient.id, client_secret: idp.consoleClient.secret },
-          postgres: { targets: [{ name: "demo", tags: { env: "prod" }, host: upstream.host, port: upstream.port, database: upstream.database, user: upstream.user, password: upstream.password, tls: "prefer" }] },
+          targets: [{ type: "postgres", name: "demo", tags: { env: "prod" }, host: upstream.host, port: upstream.port, database: upstream.database, user: upstream.user, password: upstream.password, tls: "prefer" }],
         },
         state,
       );

@@ -2,7 +2,7 @@ import { loadSqlParser, normalizeSql } from "./sql/index.js";
 import type { CatalogIndex } from "./sql/catalog.js";
 import type { Action, RawRequest } from "./types.js";
 
-export type { Action, RawRequest, RequestKind, RequestResult, SqlRequest, SqlResult } from "./types.js";
+export type { Action, RawRequest, RefusedResult, RequestKind, RequestResult, SqlRequest, SqlResult } from "./types.js";
 export { describeRequest, requestSize, requestText, type RequestDisplay } from "./request-text.js";
 export { readStoredRequest } from "./stored-request.js";
 

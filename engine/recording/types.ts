@@ -1,4 +1,4 @@
-import type { RawRequest, RequestResult } from "../actions/types.js";
+import type { RawRequest, RefusedResult, RequestResult } from "../actions/types.js";
 import type { ApprovalGrant, Decision, Identity, SessionInfo, Target } from "../policy/types.js";
 
 /** The lines of a session recording, mirroring schemas/recording.json. */
@@ -18,7 +18,7 @@ export interface SessionLine {
 }
 
 /** What came back for a request: its kind's result (metadata only, never row values), or an error. */
-export type RecordedResult = RequestResult | { error: { code?: string; message: string } };
+export type RecordedResult = RequestResult | RefusedResult;
 
 export interface RequestLine {
   type: "request";

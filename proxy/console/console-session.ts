@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Identity } from "../../engine/policy/types.js";
-import type { LoginTransaction } from "./sign-in.js";
+import type { LoginTransaction, SignInResult } from "./sign-in-types.js";
+
+export type { SignInResult } from "./sign-in-types.js";
 import { readCookies, setCookie, type CookieSigner } from "./signed-cookie.js";
 
 /** The session cookie's name over plain HTTP (loopback development); over TLS it is `__Host-` + this. */
@@ -21,12 +23,6 @@ export interface SignedIn {
   csrf: string;
 }
 
-/** Who signed in, as the id token at sign-in said. */
-export interface SignInResult {
-  identity: Identity;
-  /** The id token's `jti`: revoking that token ends the session too. */
-  tokenId?: string | undefined;
-}
 
 export interface ConsoleSessionOptions {
   /** Served over TLS: `__Host-` cookie names, `Secure`, `Path=/`. */

@@ -12,42 +12,17 @@ import { readForm, redirect, sendAsset, sendHtml } from "./respond.js";
 import { approvalRoutes } from "./routes/approval-routes.js";
 import { callback, login, logout } from "./routes/sign-in-routes.js";
 import { viewRoutes } from "./routes/view-routes.js";
+import type { ConsoleContext, Route } from "./route-types.js";
 import { ConsoleSignIn } from "./sign-in.js";
 import { CookieSigner } from "./signed-cookie.js";
+
+export type { ConsoleContext, Route, Visit } from "./route-types.js";
 
 const DEFAULT_SESSION_TTL_SECONDS = 8 * 3600;
 const DEFAULT_SESSION_IDLE_SECONDS = 30 * 60;
 
-/** What every console handler shares. */
-export interface ConsoleContext {
-  options: ConsoleOptions;
-  /** scheme://host:port people reach the gateway at: POSTs must come from it. */
-  origin: string;
-  sessions: ConsoleSessions;
-  signIn: ConsoleSignIn;
-  log: (line: string) => void;
-}
 
-/** One signed-in request: what a route handler gets. */
-export interface Visit {
-  ctx: ConsoleContext;
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  viewer: Viewer;
-  /** The POSTed form, once its CSRF token has been checked. */
-  form: URLSearchParams;
-  /** The route pattern's capture groups, URL-decoded. */
-  params: string[];
-}
 
-export interface Route {
-  method: "GET" | "POST";
-  path: RegExp;
-  /** Only for viewers (audit, sessions, policy); others get a 403 page that says who may. */
-  viewersOnly?: boolean;
-  handle(visit: Visit): Promise<void> | void;
-}
 
 export interface WebConsole {
   /** `<publicUrl>/console/callback`: register it with the identity provider. */

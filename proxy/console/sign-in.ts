@@ -1,19 +1,13 @@
 import * as oidc from "openid-client";
 import { messageOf, CodedError } from "../../engine/errors.js";
 import type { IdentityService } from "../../engine/identity/identity-service.js";
-import type { SignInResult } from "./console-session.js";
+import type { LoginTransaction, SignInResult } from "./sign-in-types.js";
+
+export type { LoginTransaction } from "./sign-in-types.js";
 import type { ConsoleClient } from "./options.js";
 
 export const DEFAULT_CONSOLE_SCOPES = ["openid", "email", "profile", "groups"];
 
-/** What the console keeps (in a signed cookie) between sending a person to the provider and their return. */
-export interface LoginTransaction {
-  state: string;
-  nonce: string;
-  verifier: string;
-  /** The console page to return to. */
-  next: string;
-}
 
 /** A sign-in that did not work: `message` is for the person, `detail` for the gateway's log. */
 export class SignInError extends CodedError<"SIGN_IN_FAILED"> {

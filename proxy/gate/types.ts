@@ -4,7 +4,7 @@
  * gate, the proxies and the gateway import it without importing each other.
  */
 import type { TargetFacts } from "../../engine/actions/index.js";
-import type { Action, RawRequest, RequestResult } from "../../engine/actions/types.js";
+import type { Action, RawRequest, RefusedResult, RequestResult } from "../../engine/actions/types.js";
 import type { DecisionRequest, Verdict } from "../../engine/decide.js";
 import type { ApprovalGrant, Identity, Protocol, SessionInfo } from "../../engine/policy/types.js";
 
@@ -28,7 +28,8 @@ export type SessionEvent =
   | { type: "session_start"; session_id: string; client_addr: string; identity: Identity; target: string; protocol: Protocol }
   /** `request_id`: the request's number in its session, which its result names. */
   | { type: "decision"; session_id: string; request_id: number; request: RawRequest; verdict: Verdict }
-  | { type: "result"; session_id: string; request_id: number; result: RequestResult; duration_us: number }
+  /** What came back: the result, or the error the client got in its protocol's terms (a refusal included). */
+  | { type: "result"; session_id: string; request_id: number; result: RequestResult | RefusedResult; duration_us: number }
   | { type: "session_end"; session_id: string; reason: string };
 
 export type Authentication = { ok: true; identity: Identity } | { ok: false; code: string; detail: string };

@@ -4,8 +4,10 @@ import type { SessionEvent } from "../gate/types.js";
 
 interface LiveSession {
   recorder: Promise<SessionRecorder | undefined>;
-  /** Allowed requests waiting for their first result, by the request's number in the session. */
+  /** Decided requests waiting for their first result, by the request's number in the session. */
   waiting: Map<number, PendingRequest>;
+  /** Refused requests among them, with the policy's reasons: ended as refused if no error is reported. */
+  refused: Map<number, string>;
 }
 
 /**
@@ -54,7 +56,7 @@ export class SessionRecordings {
       this.log(`recording of session ${id} could not start: ${String(error)}`);
       return undefined;
     });
-    this.live.set(id, { recorder, waiting: new Map() });
+    this.live.set(id, { recorder, waiting: new Map(), refused: new Map() });
   }
 
   private async decision(event: Extract<SessionEvent, { type: "decision" }>): Promise<void> {
@@ -64,8 +66,9 @@ export class SessionRecordings {
     try {
       const { verdict } = event;
       const pending = recorder.request({ request: event.request, decision: verdict.decision, decide_us: verdict.timings.normalize_us + verdict.timings.evaluate_us });
-      if (verdict.effect === "allow" || verdict.effect === "mask") session.waiting.set(event.request_id, pending);
-      else pending.finish({ error: { code: verdict.effect === "approval" ? "approval_required" : "denied", message: verdict.decision.reasons.join("; ") } }, 0);
+      // A refused request's line waits too: its proxy reports the error the client got, in its own terms.
+      session.waiting.set(event.request_id, pending);
+      if (verdict.effect === "deny" || verdict.effect === "approval") session.refused.set(event.request_id, verdict.decision.reasons.join("; "));
     } catch (error) {
       this.log(`recording of session ${event.session_id} failed: ${String(error)}`);
     }
@@ -78,6 +81,7 @@ export class SessionRecordings {
     const pending = session.waiting.get(event.request_id);
     if (!pending) return;
     session.waiting.delete(event.request_id);
+    session.refused.delete(event.request_id);
     pending.finish(event.result, event.duration_us);
   }
 
@@ -86,6 +90,7 @@ export class SessionRecordings {
     if (!session) return;
     this.live.delete(id);
     const recorder = await session.recorder;
+    for (const [requestId, reasons] of session.refused) session.waiting.get(requestId)?.finish({ error: { message: reasons } }, 0);
     await recorder?.end(reason).catch((error: unknown) => this.log(`recording of session ${id} could not be closed: ${String(error)}`));
   }
 

@@ -5,7 +5,7 @@ import type { IdentityService } from "../../engine/identity/index.js";
 import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { bearerToken, HttpError, readParams, sendJson, wholeNumber } from "./respond.js";
-import type { AuthLog, PatternRoute } from "./server.js";
+import type { AuthLog, PatternRoute } from "./route-types.js";
 
 const ID = "([A-Za-z0-9_-]{1,64})";
 const DEFAULT_LIMIT = 100;

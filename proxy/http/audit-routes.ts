@@ -4,7 +4,7 @@ import type { IdentityService } from "../../engine/identity/index.js";
 import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
 import type { Effect, Identity } from "../../engine/policy/types.js";
 import { bearerToken, HttpError, sendJson, wholeNumber } from "./respond.js";
-import type { AuthLog, PatternRoute } from "./server.js";
+import type { AuthLog, PatternRoute } from "./route-types.js";
 
 /** Who may read the audit log when the gateway names no one else. */
 export const DEFAULT_AUDIT_VIEWER_GROUPS: readonly string[] = ["auditors", "dba"];

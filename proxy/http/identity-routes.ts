@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IdentityService } from "../../engine/identity/index.js";
 import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
-import type { AuthLog } from "./server.js";
+import type { AuthLog } from "./route-types.js";
 import { bearerToken, HttpError, readParams, sendJson, wholeNumber } from "./respond.js";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";

@@ -7,9 +7,10 @@ import { approvalRoutes } from "./approval-routes.js";
 import { auditRoutes, type AuditReading } from "./audit-routes.js";
 import { jwks, loginConfig, tokenEndpoint, whoami } from "./identity-routes.js";
 import { HttpError, sendJson } from "./respond.js";
+import type { AuthLog, PatternRoute } from "./route-types.js";
 
-/** Structured authentication events (rejections with their precise reason); the audit log subscribes. */
-export type AuthLog = (event: Record<string, unknown>) => void;
+export type { AuthLog, PatternRoute } from "./route-types.js";
+
 
 export interface HttpServerOptions {
   host?: string;
@@ -36,11 +37,6 @@ export interface RunningHttpServer {
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 /** A route whose path holds parameters: the pattern's capture groups are passed to `handle`. */
-export interface PatternRoute {
-  method: string;
-  pattern: RegExp;
-  handle(req: IncomingMessage, res: ServerResponse, params: string[]): Promise<void> | void;
-}
 
 function matchPattern(patterns: PatternRoute[], method: string | undefined, path: string): Handler | undefined {
   for (const route of patterns) {

@@ -4,8 +4,19 @@ import type { CallerInput, CallerMasks, CallerSessionLimits } from "../../engine
 import type { MaskRule } from "../../engine/policy/types.js";
 import type { Authentication, GatePorts } from "../gate/types.js";
 import type { ColumnCatalog } from "./catalog.js";
-import type { QueryLimits } from "./query-limits.js";
 import type { PostgresTarget } from "./upstream/target.js";
+
+/**
+ * How much SQL one message may carry. Everything the gateway does with a message (parsing, analysis,
+ * the policy, the audit record) grows with it and runs on the one event loop every session shares:
+ * these bounds keep one client from stalling the others.
+ */
+export interface QueryLimits {
+  /** The most bytes (UTF-8) of SQL text in one Query or Parse message. */
+  maxBytes: number;
+  /** The most statements in one Query message. */
+  maxStatements: number;
+}
 
 /**
  * Everything a PostgreSQL session needs from the rest of the gateway: the request gate's ports

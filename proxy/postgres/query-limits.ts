@@ -1,20 +1,12 @@
 import { sqlRequest } from "../../engine/actions/sql/request.js";
 import { countStatements } from "../../engine/actions/sql/statement-count.js";
-import type { PostgresGatewayContext } from "./context.js";
+import type { PostgresGatewayContext, QueryLimits } from "./context.js";
+
+export type { QueryLimits } from "./context.js";
 import type { GateSession } from "./gate-session.js";
+import { reportError } from "./statement-gate.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 
-/**
- * How much SQL one message may carry. Everything the gateway does with a message (parsing, analysis,
- * the policy, the audit record) grows with it and runs on the one event loop every session shares:
- * these bounds keep one client from stalling the others.
- */
-export interface QueryLimits {
-  /** The most bytes (UTF-8) of SQL text in one Query or Parse message. */
-  maxBytes: number;
-  /** The most statements in one Query message. */
-  maxStatements: number;
-}
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxBytes: 1024 * 1024, maxStatements: 1000 };
 
@@ -48,6 +40,7 @@ export async function refuseOverLimit(context: PostgresGatewayContext, who: Gate
     hint: "send the statements in smaller messages",
   };
   // The policy never sees the text: the action says why nothing was analysed.
-  await who.gate.refuseUnread(sqlRequest(sql), reason, { kind: "sql", statements: [], parse_error: { message: `not analysed: ${reason}`, position: 0 } });
+  const refused = await who.gate.refuseUnread(sqlRequest(sql), reason, { kind: "sql", statements: [], parse_error: { message: `not analysed: ${reason}`, position: 0 } });
+  if (refused.requestId !== undefined) reportError(context, who, refused.requestId, error);
   return error;
 }

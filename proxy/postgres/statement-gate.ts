@@ -53,7 +53,11 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
     },
     ...(hold ? { hold } : {}),
   });
-  if (!outcome.ok) return { ok: false, ...(outcome.verdict ? { verdict: outcome.verdict } : {}), error: errorOf(outcome.refusal) };
+  if (!outcome.ok) {
+    const error = errorOf(outcome.refusal);
+    if (outcome.requestId !== undefined) reportError(context, who, outcome.requestId, error);
+    return { ok: false, ...(outcome.verdict ? { verdict: outcome.verdict } : {}), error };
+  }
   const { verdict, requestId } = outcome;
   const ddl = verdict.action.statements.some((s) => s.category === "ddl");
   try {
@@ -69,6 +73,12 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
 export async function readStatements(who: GateSession, sql: string): Promise<SqlAction> {
   const action = await who.gate.preview(sqlRequest(sql));
   return action.kind === "sql" ? action : { kind: "sql", statements: [], parse_error: { message: "not read as SQL", position: 0 } };
+}
+
+/** The error a refused request got, recorded as its result (the session recording shows it as the client saw it). */
+export function reportError(context: PostgresGatewayContext, who: GateSession, requestId: number, error: ErrorFields): void {
+  const event = { type: "result" as const, session_id: who.session.id, request_id: requestId, result: { error: { code: error.code, message: error.message } }, duration_us: 0 };
+  context.record(event).catch((failure: unknown) => context.log(`recording a refusal failed: ${messageOf(failure)}`));
 }
 
 function onlyPrepares(action: SqlAction): boolean {

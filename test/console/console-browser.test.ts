@@ -67,7 +67,7 @@ test("she sees the pending request rendered readably and approves it", async () 
   const card = page.locator(`article[data-approval-id="${request.id}"]`);
   assert.match(await card.locator("h2").innerText(), "TRUNCATE on demo");
   assert.match(await card.locator(".reasons").innerText(), /TRUNCATE of .*orders on demo \(env prod\) requires approval/);
-  assert.is(await card.locator("pre.sql .sql-keyword").first().innerText(), "TRUNCATE");
+  assert.is(await card.locator("pre.request .sql-keyword").first().innerText(), "TRUNCATE");
   assert.match(await card.locator(".requester").innerText(), /alice[\s\S]*engineering[\s\S]*alice@example\.com/);
   await screenshot("02-approvals");
 
@@ -129,7 +129,7 @@ test("bidirectional controls and escapes in a held statement are shown, not obey
   }
   assert.ok(held, "the statement became a pending approval request");
   await page.goto(`${t.url}/console/approvals`);
-  const shown = await page.locator(`article[data-approval-id="${held.id}"] pre.sql`).innerText();
+  const shown = await page.locator(`article[data-approval-id="${held.id}"] pre.request`).innerText();
   assert.not.match(shown, /[\u202a-\u202e\u2066-\u2069\u001b]/, "a control character reached the page raw");
   assert.match(shown, "\\u202eylno-daer tnemetats\\u2066 \\x1b[2K");
   await screenshot("04b-bidi-visible");

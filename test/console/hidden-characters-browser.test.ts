@@ -73,12 +73,12 @@ test("the approvals page shows the held statement's bidi override and controls a
   assert.ok(request, "the TRUNCATE is held for approval");
   assert.is(request.request.text, HELD_SQL);
   await page.goto(`${t.url}/console/approvals`);
-  const statement = page.locator(`article[data-approval-id="${request.id}"] pre.sql`);
+  const statement = page.locator(`article[data-approval-id="${request.id}"] pre.request`);
   assert.equal(await markers(statement), ["\\u202e", "\\u2066", "\\u200b", "\\x1b"]);
   assert.is(await statement.innerText(), "TRUNCATE orders /*\\u202e;sredro MORF )*(tnuoc TCELES\\u2066*/ -- \\u200bro\\x1b[2Kdone");
   await assertNothingHidden("approvals");
   await page.goto(`${t.url}/console/approvals/${request.id}`);
-  assert.equal(await markers(page.locator("pre.sql")), ["\\u202e", "\\u2066", "\\u200b", "\\x1b"]);
+  assert.equal(await markers(page.locator("pre.request")), ["\\u202e", "\\u2066", "\\u200b", "\\x1b"]);
   await assertNothingHidden("approval");
 });
 
@@ -95,7 +95,7 @@ test("the audit log and the session replay show them the same way", async () => 
   let replayed = false;
   for (let i = 0; i < (await sessions.count()) && !replayed; i++) {
     await page.goto(`${t.url}${await sessions.nth(i).getAttribute("href")}`);
-    const step = page.locator("pre.sql", { hasText: "SELECT count(*) FROM orders" });
+    const step = page.locator("pre.request", { hasText: "SELECT count(*) FROM orders" });
     if ((await step.count()) === 0) {
       await page.goto(`${t.url}/console/sessions`);
       continue;

@@ -44,7 +44,7 @@ test("200,000 rows arrive intact, in order", async () => {
   const decision = g.events.find((e) => e.type === "decision" && e.request.text === sql);
   assert.ok(decision?.type === "decision");
   const result = g.events.find((e) => e.type === "result" && e.session_id === decision.session_id && e.request_id === decision.request_id);
-  assert.ok(result?.type === "result" && result.result.rows === 200_000, "the result's row count is recorded under its decision's number");
+  assert.ok(result?.type === "result" && "kind" in result.result && result.result.rows === 200_000, "the result's row count is recorded under its decision's number");
 });
 
 test("a 50 MB single value arrives intact", async () => {

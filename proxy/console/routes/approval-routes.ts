@@ -2,7 +2,7 @@ import { maySee } from "../../../engine/approvals/approvers.js";
 import { ApprovalError } from "../../../engine/approvals/errors.js";
 import type { ApprovalRequest, DecideOptions } from "../../../engine/approvals/types.js";
 import { HttpError } from "../../http/respond.js";
-import type { Route, Visit } from "../console.js";
+import type { Route, Visit } from "../route-types.js";
 import type { Frame } from "../layout.js";
 import type { ConsoleApprovals } from "../options.js";
 import { approvalPage, approvalsPage, type ApprovalsView } from "../pages/approvals-page.js";

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ConsoleContext } from "../console.js";
+import type { ConsoleContext } from "../route-types.js";
 import { escapeHtml } from "../html.js";
 import { messagePage } from "../pages/message-page.js";
 import { redirect, sendHtml } from "../respond.js";

@@ -3,7 +3,7 @@ import { verifyChain } from "../../../engine/audit/verify.js";
 import { RecordingError } from "../../../engine/recording/errors.js";
 import type { RecordingSummary } from "../../../engine/recording/types.js";
 import { filterOf, searchAudit, type AuditQuery } from "../audit-search.js";
-import type { Route, Visit } from "../console.js";
+import type { Route, Visit } from "../route-types.js";
 import { auditPage, type AuditView } from "../pages/audit-page.js";
 import { messagePage } from "../pages/message-page.js";
 import { policyPage } from "../pages/policy-page.js";
