@@ -13,7 +13,7 @@ import { IdentityService } from "../../engine/identity/identity-service.js";
 import { ApprovalService, FileApprovalStore, PostgresApprovalStore } from "../../engine/approvals/index.js";
 import { createMasker } from "../../engine/masking/index.js";
 import type { ReloadResult } from "../../engine/policy/policy-service.js";
-import { policyTarget, type Target } from "../../engine/policy/types.js";
+import { policyTarget, type Protocol, type Target } from "../../engine/policy/types.js";
 import { startHttpServer, type RunningHttpServer } from "../http/server.js";
 import { listenPostgres, type PostgresListener } from "../postgres/server.js";
 import type { SessionEvent } from "../gate/types.js";
@@ -62,7 +62,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     const auditSource = auditUrl === undefined ? fileSource(config.auditPath) : postgresSource(auditUrl);
 
     const targets = new Map<string, Target>(config.targets.map((t) => [t.name, policyTarget(t)]));
-    const targetOf = (name: string): Target => targets.get(name) ?? { name, type: "postgres", tags: {} };
+    const targetOf = (name: string, protocol: Protocol): Target => targets.get(name) ?? { name, type: protocol, tags: {} };
     const recordings = config.recordings.enabled ? new SessionRecordings(config.recordings.dir, secrets, log) : undefined;
     if (recordings) closers.push(() => recordings.close());
     const revision = (): string => engine.policy.current.revision;

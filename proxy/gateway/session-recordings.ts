@@ -1,4 +1,5 @@
-import type { Identity, Target } from "../../engine/policy/types.js";
+import { messageOf } from "../../engine/errors.js";
+import type { Identity, Protocol, Target } from "../../engine/policy/types.js";
 import { SessionRecorder, type PendingRequest } from "../../engine/recording/session-recorder.js";
 import type { SessionEvent } from "../gate/types.js";
 
@@ -28,10 +29,10 @@ export class SessionRecordings {
     this.log = log;
   }
 
-  handle(event: SessionEvent, targetOf: (name: string) => Target, revision: () => string): void {
+  handle(event: SessionEvent, targetOf: (name: string, protocol: Protocol) => Target, revision: () => string): void {
     switch (event.type) {
       case "session_start":
-        this.start(event.session_id, event.client_addr, event.identity, targetOf(event.target), revision());
+        this.start(event.session_id, event.client_addr, event.identity, targetOf(event.target, event.protocol), revision());
         return;
       case "decision":
         void this.decision(event);
@@ -53,7 +54,7 @@ export class SessionRecordings {
       { session: { id, protocol: target.type, client_addr: clientAddr, started_at: new Date().toISOString() }, identity, target, policy_revision: revision },
       { secrets: this.secrets },
     ).catch((error: unknown) => {
-      this.log(`recording of session ${id} could not start: ${String(error)}`);
+      this.log(`recording of session ${id} could not start: ${messageOf(error)}`);
       return undefined;
     });
     this.live.set(id, { recorder, waiting: new Map(), refused: new Map() });
@@ -70,7 +71,7 @@ export class SessionRecordings {
       session.waiting.set(event.request_id, pending);
       if (verdict.effect === "deny" || verdict.effect === "approval") session.refused.set(event.request_id, verdict.decision.reasons.join("; "));
     } catch (error) {
-      this.log(`recording of session ${event.session_id} failed: ${String(error)}`);
+      this.log(`recording of session ${event.session_id} failed: ${messageOf(error)}`);
     }
   }
 
@@ -91,7 +92,7 @@ export class SessionRecordings {
     this.live.delete(id);
     const recorder = await session.recorder;
     for (const [requestId, reasons] of session.refused) session.waiting.get(requestId)?.finish({ error: { message: reasons } }, 0);
-    await recorder?.end(reason).catch((error: unknown) => this.log(`recording of session ${id} could not be closed: ${String(error)}`));
+    await recorder?.end(reason).catch((error: unknown) => this.log(`recording of session ${id} could not be closed: ${messageOf(error)}`));
   }
 
   async close(): Promise<void> {
