@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Portcullis needs on a fresh machine: the PostgreSQL server, pgbouncer,
-# Chromium, SQLsmith and psycopg (system packages, with apt-get), npm packages, the pinned OPA CLI
+# Chromium, SQLsmith, psycopg, OpenSSH and sshpass (system packages, with apt-get), npm packages, the pinned OPA CLI
 # (built from the Go module proxy into ~/.cache/portcullis, linked from .tools/, reused when already there) and the compiled
 # TypeScript in dist/. Safe to run again; it only redoes what is missing.
 set -euo pipefail
@@ -21,6 +21,21 @@ apt_install() {
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
     || { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"; }
 }
+# Installs packages whose maintainer scripts would start a system service (PostgreSQL on 5432,
+# pgbouncer on 6432, sshd on 22): tests never use those, so service starts are forbidden during the
+# install (a policy-rc.d answering 101) unless the machine already has its own policy-rc.d, which is
+# then left as it is. Fails when apt-get does.
+apt_install_without_services() {
+  local added_policy="" install_ok=1
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${as_root[@]}" chmod 755 /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
+  apt_install "$@" || install_ok=""
+  [ -z "$added_policy" ] || "${as_root[@]}" rm -f /usr/sbin/policy-rc.d
+  [ -n "$install_ok" ]
+}
 
 # System packages: the PostgreSQL server the tests start their own throwaway clusters from (and its
 # psql and pgbench), and pgbouncer for the benchmarks. Checked first, so a ready machine pays nothing.
@@ -31,19 +46,7 @@ if have_postgres_server && have_pgbouncer; then
 else
   need_apt "the PostgreSQL server, psql, pgbench and pgbouncer"
   echo "setup: installing postgresql and pgbouncer with apt-get"
-  # The packages would start a system cluster on port 5432 and a pgbouncer on 6432. Tests never use
-  # them, so forbid service starts during the install (policy-rc.d answering 101), unless the machine
-  # already has its own policy-rc.d, which is then left as it is.
-  added_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-    "${as_root[@]}" chmod 755 /usr/sbin/policy-rc.d
-    added_policy=1
-  fi
-  install_ok=1
-  apt_install postgresql pgbouncer || install_ok=""
-  [ -z "$added_policy" ] || "${as_root[@]}" rm -f /usr/sbin/policy-rc.d
-  [ -n "$install_ok" ] || { echo "setup: apt-get could not install postgresql and pgbouncer" >&2; exit 1; }
+  apt_install_without_services postgresql pgbouncer || { echo "setup: apt-get could not install postgresql and pgbouncer" >&2; exit 1; }
   # Where a policy-rc.d did not stop them, stop what the packages started, so nothing holds 5432/6432.
   if command -v pg_lsclusters >/dev/null; then
     pg_lsclusters --no-header 2>/dev/null | while read -r version cluster _ status _; do
@@ -76,6 +79,22 @@ else
   need_apt "sqlsmith, python3-psycopg and python3-psycopg2"
   echo "setup: installing sqlsmith, python3-psycopg and python3-psycopg2 with apt-get"
   apt_install sqlsmith python3-psycopg python3-psycopg2 || { echo "setup: apt-get could not install sqlsmith and psycopg" >&2; exit 1; }
+fi
+
+# Debian's OpenSSH server and clients, and sshpass: the SSH tests start their own throwaway sshd
+# (its own config, host keys and loopback port) behind the gateway and drive it with the real ssh
+# client, the token given as the password by sshpass. The system sshd is never started nor used.
+have_openssh() { [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/null && command -v sshpass >/dev/null; }
+if have_openssh; then
+  echo "setup: openssh-server, openssh-client and sshpass already installed"
+else
+  need_apt "openssh-server, openssh-client and sshpass"
+  echo "setup: installing openssh-server, openssh-client and sshpass with apt-get"
+  apt_install_without_services openssh-server openssh-client sshpass || { echo "setup: apt-get could not install openssh-server, openssh-client and sshpass" >&2; exit 1; }
+  # Where a policy-rc.d did not stop it, stop the system sshd the package started: port 22 is not ours.
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    "${as_root[@]}" systemctl disable --now ssh >/dev/null 2>&1 || true
+  fi
 fi
 
 echo "setup: npm packages"
