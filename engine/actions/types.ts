@@ -32,7 +32,7 @@ export interface SqlResult {
 /** What came back for a request, per kind, for recordings and the audit log. */
 export type RequestResult = SqlResult;
 
-/** A request the client got an error for instead of a result: the error in its protocol's terms (a SQLSTATE, an exit status, an HTTP status). */
+/** A request the client got an error for instead of a result: the error in its protocol's terms (PostgreSQL's error code, an exit status, an HTTP status). */
 export interface RefusedResult {
   error: { code?: string; message: string };
 }
