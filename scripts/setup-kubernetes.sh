@@ -52,11 +52,13 @@ else
   done
   rm -rf "$dir/bin"
   mv "$dir/bin.partial" "$dir/bin"
+  # sed, not head: head would exit after one line and a program still writing would die of SIGPIPE,
+  # which pipefail turns into a failed setup.
   {
     "$dir/bin/kube-apiserver" --version
-    "$dir/bin/kubectl" version --client | head -1
-    "$dir/bin/etcd" --version | head -1
-    "$dir/bin/kwok" --version 2>&1 | head -1 || true
+    "$dir/bin/kubectl" version --client | sed -n 1p
+    "$dir/bin/etcd" --version | sed -n 1p
+    "$dir/bin/kwok" --version | sed -n 1p
     echo "built in $((SECONDS - started)) s"
   } | tee "$stamp.tmp"
   mv "$stamp.tmp" "$stamp"
