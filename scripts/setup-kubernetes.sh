@@ -24,7 +24,7 @@ if [ -f "$stamp" ] && [ -x "$dir/bin/kube-apiserver" ] && [ -x "$dir/bin/kubectl
 else
   command -v go >/dev/null || { echo "setup: Go is needed to build kube-apiserver, kubectl, etcd and kwok" >&2; exit 1; }
   echo "setup: building kube-apiserver, kubectl, etcd and kwok ($kube_version) from the Go module proxy into $dir"
-  echo "setup: this takes 10-20 minutes on 2 cores the first time (later clones reuse it); log: $dir/build.log"
+  echo "setup: this takes 10-25 minutes on 2 cores the first time (later clones reuse it); log: $dir/build.log"
   mkdir -p "$dir"
   rm -rf "$dir/bin.partial" "$stamp"
   mkdir -p "$dir/bin.partial"

@@ -136,6 +136,46 @@ test("kubectl logs prints the pod log and logs -f streams lines as they are writ
   }
 });
 
+test("kubectl attach streams what the container writes after it attaches", async () => {
+  const [before, after] = [marker(), marker()];
+  cluster.appendPodLog([before]);
+  const attach = cluster.startKubectl("gateway", [...asAlice, "attach", "-n", cluster.namespace, POD]);
+  try {
+    // kubectl prints its banner before the stream is set up, and kwok follows the file only from
+    // where it was when the stream began: write probes until one arrives, then one more line.
+    const probe = marker();
+    await until("attach to stream a probe line", () => {
+      if (attach.stdout().includes(probe)) return true;
+      cluster.appendPodLog([probe]);
+      return false;
+    }, 10_000);
+    cluster.appendPodLog([after]);
+    await until(`attach to print ${after}`, () => attach.stdout().includes(after), 5_000);
+    assert.not.match(attach.stdout(), before);
+  } finally {
+    attach.kill("SIGTERM");
+    await attach.done;
+  }
+});
+
+test("a WebSocket exec is authorized as create on pods/exec: get alone is refused", async () => {
+  const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${cluster.namespace}`;
+  const role = await cluster.api("admin", "POST", `${rbac}/roles`, {
+    apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "exec-get-only" },
+    rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }, { apiGroups: [""], resources: ["pods/exec"], verbs: ["get"] }],
+  });
+  assert.is(role.status, 201, role.body);
+  const binding = await cluster.api("admin", "POST", `${rbac}/rolebindings`, {
+    apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "exec-get-only" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "exec-get-only" },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "getter" }],
+  });
+  assert.is(binding.status, 201, binding.body);
+  const exec = await cluster.kubectl("gateway", ["--as", "getter", "exec", "-n", cluster.namespace, POD, "--", "echo", "hi"]);
+  assert.is.not(exec.code, 0);
+  assert.match(exec.stderr, `User "getter" cannot create resource "pods/exec"`);
+});
+
 test("kubectl port-forward reaches the pod's stand-in (an echo server) through the apiserver", async () => {
   const forward = cluster.startKubectl("gateway", [...asAlice, "port-forward", "-n", cluster.namespace, `pod/${POD}`, ":8080"]);
   try {

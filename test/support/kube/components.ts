@@ -45,7 +45,9 @@ export interface ApiserverFiles {
  *   ServiceAccount, so pods would otherwise be refused in every new namespace;
  * - --allow-privileged, so privileged pods reach the gateway's policy instead of being refused here;
  * - the kubelet (kwok) reached at the node's InternalIP and verified against the cluster CA;
- * - the audit log as JSON lines, written before the request returns (blocking mode).
+ * - the audit log as JSON lines, written before the request returns (blocking mode);
+ * - no API Priority and Fairness: creating its bootstrap configuration costs about a second of every
+ *   start, and a cluster with a handful of clients has nothing to share fairly.
  */
 export function startApiserver(tools: KubeTools, dir: string, ports: ClusterPorts, pki: ClusterPki, files: ApiserverFiles): Daemon {
   return startDaemon("kube-apiserver", tools.kubeApiserver, [
@@ -73,6 +75,7 @@ export function startApiserver(tools: KubeTools, dir: string, ports: ClusterPort
     "--audit-log-format=json",
     "--audit-log-mode=blocking",
     "--profiling=false",
+    "--enable-priority-and-fairness=false",
   ], join(dir, "kube-apiserver.log"));
 }
 
