@@ -127,7 +127,9 @@ const su: Unwrapper = (program, args) => {
   let at = read.next;
   if (args[at]?.text === "-") at++;
   const user = at < args.length && !args[at]!.text.startsWith("-") ? args[at]!.text : "root";
-  const code = valueOf(read, "-c", "-C", "--command", "--session-command");
+  // su permutes its arguments (getopt): `-c CODE` may come after the user, as in `su - postgres -c CODE`.
+  const after = args.findIndex((a, i) => i >= at && /^(-\w*[cC]|--command|--session-command)$/.test(a.text));
+  const code = valueOf(read, "-c", "-C", "--command", "--session-command") ?? (after >= 0 ? args[after + 1]?.text : undefined);
   if (code === undefined) return [{ kind: "stdin", program, user }];
   const field = args.find((a, i) => i > 0 && a.text === code && /^(-\w*[cC]|--command|--session-command)$/.test(args[i - 1]!.text)) ?? { text: code, dynamic: false, glob: false };
   return [{ kind: "code", code: field, via: { kind: "shell", program, from: "-c", user } }];
