@@ -1,4 +1,4 @@
-import type { Identity, Target } from "../engine/index.js";
+import type { Identity, Protocol, Target } from "../engine/index.js";
 import { listOption, stringOption, UsageError, type Command, type ParsedArgs } from "./command.js";
 
 /** Options that describe who asks and against what, shared by commands that build a request by hand. */
@@ -28,12 +28,12 @@ export function identityFrom(args: ParsedArgs): Identity {
   return { subject: stringOption(args, "subject") ?? "cli-user", issuer: stringOption(args, "issuer") ?? "cli", groups, kind, claims: {} };
 }
 
-export function targetFrom(args: ParsedArgs): Target {
+export function targetFrom(args: ParsedArgs, type: Protocol = "postgres"): Target {
   const tags: Record<string, string> = {};
   for (const tag of listOption(args, "tag")) {
     const at = tag.indexOf("=");
     if (at <= 0) throw new UsageError(`--tag takes KEY=VALUE (got "${tag}")`);
     tags[tag.slice(0, at)] = tag.slice(at + 1);
   }
-  return { name: stringOption(args, "target") ?? "default", type: "postgres", tags };
+  return { name: stringOption(args, "target") ?? "default", type, tags };
 }

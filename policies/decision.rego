@@ -1,6 +1,7 @@
 # The single entrypoint of the default policy: portcullis/decision (schemas/decision.json).
 #
-# Each action kind has its rule set (package portcullis.sql for SQL) made of three partial sets:
+# Each action kind has its rule set (package portcullis.sql for SQL, portcullis.shell for shell
+# commands) made of partial sets:
 #   deny     reasons to refuse the request;
 #   approval reasons the request needs a human approval first;
 #   mask     columns to mask in the response ({"column", "strategy", "keep"?}).
@@ -9,10 +10,11 @@ package portcullis
 
 import data.portcullis.lib.settings
 import data.portcullis.lib.sql as sqllib
+import data.portcullis.shell
 import data.portcullis.sql
 
 # Action kinds this policy has rules for. Any other kind is denied.
-known_kinds := {"sql"}
+known_kinds := {"sql", "shell"}
 
 known_kind if action_kind in known_kinds
 
@@ -26,6 +28,11 @@ deny contains reason if {
 }
 
 deny contains reason if {
+	input.action.kind == "shell"
+	some reason in shell.deny
+}
+
+deny contains reason if {
 	not known_kind
 	reason := sprintf("no policy for action kind %v", [action_kind])
 }
@@ -33,6 +40,11 @@ deny contains reason if {
 approval_reasons contains reason if {
 	input.action.kind == "sql"
 	some reason in sql.approval
+}
+
+approval_reasons contains reason if {
+	input.action.kind == "shell"
+	some reason in shell.approval
 }
 
 masks contains entry if {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Portcullis needs on a fresh machine: the PostgreSQL server, pgbouncer,
 # Chromium, SQLsmith, psycopg, OpenSSH and sshpass (system packages, with apt-get), npm packages, the pinned OPA CLI
-# (built from the Go module proxy into ~/.cache/portcullis, linked from .tools/, reused when already there) and the compiled
+# and the Kubernetes test cluster's kube-apiserver, kubectl, etcd and kwok (both built from the Go module
+# proxy into ~/.cache/portcullis, linked from .tools/, reused when already there) and the compiled
 # TypeScript in dist/. Safe to run again; it only redoes what is missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -116,6 +117,9 @@ else
 fi
 mkdir -p "$root/.tools"
 ln -sfn "$opa_dir" "$root/.tools/opa-$opa_version"
+
+# kube-apiserver, kubectl, etcd and kwok for the Kubernetes tests, cached and linked the same way.
+bash "$root/scripts/setup-kubernetes.sh"
 
 echo "setup: compiling TypeScript"
 npx tsc -p tsconfig.json

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { buildBundle, decide, loadNormalizers, PolicyEvaluator, type DecisionRequest, type PolicyInput } from "../../engine/index.js";
+import { buildBundle, decide, loadNormalizers, PolicyEvaluator, type DecisionRequest, type PolicyInput, type Protocol, type RawRequest } from "../../engine/index.js";
 import { sqlRequest } from "../../engine/actions/sql/request.js";
 import { readStoredRequest } from "../../engine/actions/stored-request.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
@@ -9,18 +9,20 @@ import { identityFrom, requestOptions, requestOptionsHelp, targetFrom } from "..
 
 export const evalCommand: Command = {
   words: ["eval"],
-  options: { ...requestOptions, sql: { type: "string" }, input: { type: "string" }, policy: { type: "string" } },
+  options: { ...requestOptions, sql: { type: "string" }, shell: { type: "string" }, input: { type: "string" }, policy: { type: "string" } },
   help: `Usage: portcullis eval --sql TEXT [identity and target options] [--policy DIR]
+       portcullis eval --shell TEXT [identity and target options] [--policy DIR]
        portcullis eval --input FILE [--policy DIR]
 
 Builds the policy, normalizes the request exactly as the gateway does, evaluates it, and prints one
 JSON object: the effect (allow, mask, approval or deny), the decision, the action document and timings.
 
 Options:
-  --sql TEXT          the SQL text, as a client would send it
+  --sql TEXT          the SQL text, as a client would send it (to a postgres target)
+  --shell TEXT        a shell command line, as an SSH client would send it (to an ssh target)
   --input FILE        a JSON file: a full policy input ({identity, session, target, action}), or a
-                      request ({identity, target, request: {kind: "sql", text}}, or the short
-                      {request: {sql: TEXT}}) to normalize first; - for stdin
+                      request ({identity, target, request: {kind: "sql"|"shell", text}}, or the
+                      short {request: {sql: TEXT}}) to normalize first; - for stdin
 ${requestOptionsHelp}
   --policy DIR        policy directory (default: the bundled policies/)
   -h, --help          show this help
@@ -28,11 +30,13 @@ ${requestOptionsHelp}
 Exit status: 0 when evaluated (whatever the decision), 1 on error, 2 on bad usage.
 
 Example:
-  portcullis eval --sql "DELETE FROM orders" --groups engineering --tag env=prod`,
+  portcullis eval --sql "DELETE FROM orders" --groups engineering --tag env=prod
+  portcullis eval --shell "sudo systemctl restart nginx" --target web-1 --tag env=prod`,
   async run(args) {
     const sql = stringOption(args, "sql");
+    const shell = stringOption(args, "shell");
     const inputFile = stringOption(args, "input");
-    if ((sql === undefined) === (inputFile === undefined)) throw new UsageError("give exactly one of --sql or --input");
+    if ([sql, shell, inputFile].filter((v) => v !== undefined).length !== 1) throw new UsageError("give exactly one of --sql, --shell or --input");
     await loadNormalizers();
     const evaluator = await PolicyEvaluator.load(await buildBundle(resolve(stringOption(args, "policy") ?? defaultPolicyDir)));
     if (inputFile !== undefined) {
@@ -46,7 +50,9 @@ Example:
       print(decide(evaluator, requestFromDocument(document, args)));
       return 0;
     }
-    print(decide(evaluator, { identity: identityFrom(args), session: cliSession(), target: targetFrom(args), request: sqlRequest(sql!) }));
+    const request: RawRequest = shell !== undefined ? { kind: "shell", text: shell } : sqlRequest(sql!);
+    const protocol = request.kind === "shell" ? "ssh" : "postgres";
+    print(decide(evaluator, { identity: identityFrom(args), session: cliSession(protocol), target: targetFrom(args, protocol), request }));
     return 0;
   },
 };
@@ -58,9 +64,9 @@ function requestFromDocument(document: unknown, args: ParsedArgs): DecisionReque
   }
   const request: DecisionRequest = {
     identity: (document.identity as DecisionRequest["identity"] | undefined) ?? identityFrom(args),
-    session: (document.session as DecisionRequest["session"] | undefined) ?? cliSession(),
-    target: (document.target as DecisionRequest["target"] | undefined) ?? targetFrom(args),
-    request: { kind: raw.kind, text: raw.text },
+    session: (document.session as DecisionRequest["session"] | undefined) ?? cliSession(raw.kind === "shell" ? "ssh" : "postgres"),
+    target: (document.target as DecisionRequest["target"] | undefined) ?? targetFrom(args, raw.kind === "shell" ? "ssh" : "postgres"),
+    request: raw.kind === "shell" ? { kind: "shell", text: raw.text, ...(raw.interactive === true ? { interactive: true } : {}) } : { kind: "sql", text: raw.text },
   };
   if (isObject(document.approval)) request.approval = document.approval as unknown as NonNullable<DecisionRequest["approval"]>;
   return request;
@@ -70,8 +76,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function cliSession(): DecisionRequest["session"] {
-  return { id: "cli", protocol: "postgres", started_at: new Date().toISOString() };
+function cliSession(protocol: Protocol): DecisionRequest["session"] {
+  return { id: "cli", protocol, started_at: new Date().toISOString() };
 }
 
 function print(value: unknown): void {

@@ -1,14 +1,15 @@
+import { loadShellParser, normalizeShell } from "./shell/index.js";
 import { loadSqlParser, normalizeSql } from "./sql/index.js";
 import type { CatalogIndex } from "./sql/catalog.js";
 import type { Action, RawRequest } from "./types.js";
 
-export type { Action, RawRequest, RefusedResult, RequestKind, RequestResult, SqlRequest, SqlResult } from "./types.js";
+export type { Action, RawRequest, RefusedResult, RequestKind, RequestResult, ShellRequest, ShellResult, SqlRequest, SqlResult } from "./types.js";
 export { describeRequest, requestSize, requestText, type RequestDisplay } from "./request-text.js";
 export { readStoredRequest } from "./stored-request.js";
 
-/** Loads whatever the normalizers need before their synchronous use (the PostgreSQL parser's WASM). */
+/** Loads whatever the normalizers need before their synchronous use (the PostgreSQL parser's and the bash grammar's WASM). */
 export async function loadNormalizers(): Promise<void> {
-  await loadSqlParser();
+  await Promise.all([loadSqlParser(), loadShellParser()]);
 }
 
 /** What the target told the gateway about itself, which a normalizer may resolve names against. */
@@ -23,6 +24,8 @@ export function normalizeRequest(request: RawRequest, facts: TargetFacts = {}): 
   switch (request.kind) {
     case "sql":
       return normalizeSql(request.text, { ...(facts.catalog ? { catalog: facts.catalog } : {}), ...(facts.serverMajor !== undefined ? { serverMajor: facts.serverMajor } : {}) });
+    case "shell":
+      return normalizeShell(request.text, { interactive: request.interactive === true });
   }
 }
 
@@ -31,5 +34,7 @@ export function unanalysedAction(request: RawRequest, message: string): Action {
   switch (request.kind) {
     case "sql":
       return { kind: "sql", statements: [], parse_error: { message, position: 0 } };
+    case "shell":
+      return { kind: "shell", text: request.text, interactive: request.interactive === true, commands: [], dynamic: true, dynamic_reasons: [message], parse_error: { message, position: 0 } };
   }
 }

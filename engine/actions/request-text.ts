@@ -6,7 +6,7 @@ import type { RawRequest, RequestResult } from "./types.js";
  * approvals show requests through this, never by reading a kind's fields.
  */
 export interface RequestDisplay {
-  /** The language the text is written in, for highlighting: `sql` (PostgreSQL). */
+  /** The language the text is written in, for highlighting: `sql` (PostgreSQL) or `shell` (bash). */
   language: RawRequest["kind"];
   text: string;
 }
@@ -35,5 +35,7 @@ export function describeResult(result: RequestResult): { summary: string; masked
   switch (result.kind) {
     case "sql":
       return { summary: [result.command_tag, `${result.rows} row${result.rows === 1 ? "" : "s"}`].filter(Boolean).join(" · "), masked: result.masked_columns };
+    case "shell":
+      return { summary: `${result.signal ? `killed by SIG${result.signal}` : `exit ${result.exit_status ?? "?"}`} · ${result.stdout_bytes} bytes out, ${result.stderr_bytes} bytes err`, masked: [] };
   }
 }

@@ -4,6 +4,7 @@
  * (`RequestResult`). Type-only, so every part of the engine and every proxy can name them without
  * importing a normalizer.
  */
+import type { ShellAction } from "./shell/types.js";
 import type { SqlAction } from "./sql/types.js";
 
 /** The text of one Query or Parse message (PostgreSQL). */
@@ -12,13 +13,20 @@ export interface SqlRequest {
   text: string;
 }
 
+/** One shell command line (an SSH `exec`, or a line typed in command mode); `interactive` for a shell with a pty, decided as a whole. */
+export interface ShellRequest {
+  kind: "shell";
+  text: string;
+  interactive?: boolean;
+}
+
 /** The raw request as it crossed the wire; `kind` names the normalizer that reads it. */
-export type RawRequest = SqlRequest;
+export type RawRequest = SqlRequest | ShellRequest;
 
 export type RequestKind = RawRequest["kind"];
 
 /** The action document: what the request does, one schema per kind (schemas/action.<kind>.json). */
-export type Action = SqlAction;
+export type Action = SqlAction | ShellAction;
 
 /** What the target answered to a SQL request: metadata only, never row values. */
 export interface SqlResult {
@@ -29,10 +37,21 @@ export interface SqlResult {
   masked_columns: string[];
 }
 
-/** What came back for a request, per kind, for recordings and the audit log. */
-export type RequestResult = SqlResult;
+/** What a shell command ended with, and how much it wrote (never what). */
+export interface ShellResult {
+  kind: "shell";
+  /** The exit status; null when a signal ended it. */
+  exit_status: number | null;
+  /** The signal that ended it (`TERM`, `KILL`, …), when one did. */
+  signal?: string;
+  stdout_bytes: number;
+  stderr_bytes: number;
+}
 
-/** A request the client got an error for instead of a result: the error in its protocol's terms (a SQLSTATE, an exit status, an HTTP status). */
+/** What came back for a request, per kind, for recordings and the audit log. */
+export type RequestResult = SqlResult | ShellResult;
+
+/** A request the client got an error for instead of a result: the error in its protocol's terms (PostgreSQL's error code, an exit status, an HTTP status). */
 export interface RefusedResult {
   error: { code?: string; message: string };
 }

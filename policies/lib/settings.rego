@@ -34,6 +34,11 @@
 #       "max_per_identity": {"service": 10},     by identity kind: open sessions on one target (lowers the
 #       "idle_timeout_seconds": {"service": 300}  gateway's configured limit); idle seconds before closing
 #     },
+#     "shell": {
+#       "dynamic_denied_kinds": ["service"],    identity kinds that may not run commands the gateway cannot read
+#       "interactive_denied_kinds": ["service"], identity kinds that may not open an interactive shell
+#       "admin_groups": ["sre"]                 groups that may read /etc/shadow and private SSH keys
+#     },
 #     "session": {
 #       "locked_settings": ["role", "session_authorization"],   settings nobody may SET (RESET is fine)
 #       "setting_functions": ["set_config"]    functions that set any setting by name (denied)
@@ -92,6 +97,18 @@ approval_modes := data.settings.approvals.modes
 default dynamic_sql_denied_kinds := ["service"]
 
 dynamic_sql_denied_kinds := data.settings.dynamic_sql.denied_kinds
+
+default shell_dynamic_denied_kinds := ["service"]
+
+shell_dynamic_denied_kinds := data.settings.shell.dynamic_denied_kinds
+
+default shell_interactive_denied_kinds := ["service"]
+
+shell_interactive_denied_kinds := data.settings.shell.interactive_denied_kinds
+
+default shell_admin_groups := []
+
+shell_admin_groups := data.settings.shell.admin_groups
 
 default admin_groups := []
 

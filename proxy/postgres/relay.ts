@@ -269,7 +269,7 @@ export class Relay {
     if (this.closed) return;
     if (!gate.ok) return this.state.refuse(gate.error);
     if (gate.sensitive) this.state.withhold = true;
-    const statements = gate.verdict.action.statements.slice(definitions);
+    const statements = gate.statements.slice(definitions);
     const entry: Pending = { kind: "query", requestId: gate.requestId, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now(), statements, completedStatements: 0 };
     const limit = rowLimitOf(gate.verdict, statements);
     if (limit.kind === "refuse") return this.state.refuse(limit.error);
@@ -315,7 +315,7 @@ export class Relay {
       if (gate.sensitive) this.state.withhold = true;
       masks = gate.masks;
       requestId = gate.requestId;
-      limit = rowLimitOf(gate.verdict, gate.verdict.action.kind === "sql" ? gate.verdict.action.statements : []);
+      limit = rowLimitOf(gate.verdict, gate.statements);
       // Rows can only be masked by columns the server described when the statement was prepared.
       if (masks.length > 0 && !statement.fields && statement.masks.length === 0) {
         return this.state.discard(denial("the policy now masks columns of this prepared statement: prepare it again"));
@@ -356,7 +356,7 @@ export class Relay {
     if (gate.verdict.effect !== "approval") {
       statement.decidedForCycle = this.state.cycle;
       statement.requestId = gate.requestId;
-      statement.rowLimit = rowLimitOf(gate.verdict, gate.verdict.action.kind === "sql" ? gate.verdict.action.statements : []);
+      statement.rowLimit = rowLimitOf(gate.verdict, gate.statements);
     }
     this.state.statements.set(message.name, statement);
     this.state.forward(frame, { kind: "parse", name: message.name, statement });

@@ -1,6 +1,7 @@
 import type { TargetFacts } from "../../engine/actions/index.js";
 import { sqlRequest } from "../../engine/actions/sql/request.js";
-import type { SqlAction } from "../../engine/actions/sql/types.js";
+import type { SqlAction, SqlStatement } from "../../engine/actions/sql/types.js";
+import type { Action } from "../../engine/actions/types.js";
 import type { Verdict } from "../../engine/decide.js";
 import { messageOf } from "../../engine/errors.js";
 import type { HoldControl } from "../gate/types.js";
@@ -14,7 +15,7 @@ import type { ResolvedMask } from "./row-masker.js";
 
 export type GateResult =
   /** `sensitive`: the caller has masked columns, so the server's runtime error messages are withheld. `requestId`: what its result names. */
-  | { ok: true; verdict: Verdict; requestId: number; masks: ResolvedMask[]; ddl: boolean; sensitive: boolean }
+  | { ok: true; verdict: Verdict; requestId: number; statements: SqlStatement[]; masks: ResolvedMask[]; ddl: boolean; sensitive: boolean }
   | { ok: false; verdict?: Verdict; error: ErrorFields };
 
 /**
@@ -59,10 +60,13 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
     return { ok: false, ...(outcome.verdict ? { verdict: outcome.verdict } : {}), error };
   }
   const { verdict, requestId } = outcome;
-  const ddl = verdict.action.statements.some((s) => s.category === "ddl");
+  // A SQL request is read as SQL; anything else here is a defect, refused rather than forwarded unread.
+  if (verdict.action.kind !== "sql") return { ok: false, verdict, error: statementDenial("the request was not read as SQL") };
+  const statements = verdict.action.statements;
+  const ddl = statements.some((s) => s.category === "ddl");
   try {
     const masks = await resolveMasks(context, who, verdict, sensitive);
-    return { ok: true, verdict, requestId, masks, ddl, sensitive };
+    return { ok: true, verdict, requestId, statements, masks, ddl, sensitive };
   } catch (error) {
     context.log(`masking could not be prepared, denying: ${messageOf(error)}`);
     return { ok: false, verdict, error: statementDenial("the columns to mask could not be prepared on the target") };
@@ -81,8 +85,8 @@ export function reportError(context: PostgresGatewayContext, who: GateSession, r
   context.record(event).catch((failure: unknown) => context.log(`recording a refusal failed: ${messageOf(failure)}`));
 }
 
-function onlyPrepares(action: SqlAction): boolean {
-  return action.statements.length > 0 && action.statements.every((s) => s.command === "PREPARE");
+function onlyPrepares(action: Action): boolean {
+  return action.kind === "sql" && action.statements.length > 0 && action.statements.every((s) => s.command === "PREPARE");
 }
 
 /**

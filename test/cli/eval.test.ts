@@ -24,6 +24,20 @@ test("eval --sql prints the effect, the decision and the action document as JSON
   assert.is(out.action.statements[0]!.where_bounded, false);
 });
 
+test("eval --shell reads the command as bash would, against an ssh target, and the default policy holds sudo on prod", async () => {
+  const r = await portcullis(["eval", "--shell", "sudo -u root r\\m -rf '/tmp/x' && echo done", "--target", "web-1", "--tag", "env=prod"]);
+  assert.is(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { effect: string; decision: { reasons: string[] }; input: { target: { type: string }; session: { protocol: string } }; action: { kind: string; commands: Array<{ program: string; argv: string[] }> } };
+  assert.is(out.action.kind, "shell");
+  assert.equal(out.action.commands.map((c) => [c.program, ...c.argv.slice(1)]), [["sudo", "-u", "root", "rm", "-rf", "/tmp/x"], ["rm", "-rf", "/tmp/x"], ["echo", "done"]]);
+  assert.equal([out.input.target.type, out.input.session.protocol], ["ssh", "ssh"]);
+  assert.is(out.effect, "approval");
+  assert.equal(out.decision.reasons, ["sudo on web-1 (env prod) requires approval"], "rm -rf under /tmp needs none");
+  const both = await portcullis(["eval", "--shell", "ls", "--sql", "SELECT 1"]);
+  assert.is(both.code, 2);
+  assert.match(both.stderr, /exactly one of --sql, --shell or --input/);
+});
+
 test("eval --input takes a request to normalize, or a full policy input as recorded", async () => {
   const request = join(policy.dir, "..", `req-${process.pid}.json`);
   writeFileSync(request, JSON.stringify({ identity: { subject: "carol", issuer: "x", groups: [], kind: "service", claims: {} }, target: { name: "db2", type: "postgres", tags: {} }, request: { sql: "SELECT 1" } }));
@@ -40,7 +54,7 @@ test("eval --input takes a request to normalize, or a full policy input as recor
 test("eval needs exactly one of --sql and --input, and a policy that builds", async () => {
   const neither = await portcullis(["eval", "--policy", policy.dir]);
   assert.is(neither.code, 2);
-  assert.match(neither.stderr, /exactly one of --sql or --input/);
+  assert.match(neither.stderr, /exactly one of --sql, --shell or --input/);
   const badTag = await portcullis(["eval", "--policy", policy.dir, "--sql", "SELECT 1", "--tag", "prod"]);
   assert.is(badTag.code, 2);
   const broken = policyDir({ "p.rego": "package portcullis\n\ndecision := {\n" });

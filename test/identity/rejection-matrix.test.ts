@@ -72,7 +72,7 @@ function assertPolicyIdentity(identity: unknown): void {
     identity,
     session: { id: "s-1", protocol: "postgres", client_addr: "127.0.0.1", started_at: new Date().toISOString() },
     target: { name: "prod-db", type: "postgres", tags: {} },
-    action: { kind: "shell" },
+    action: { kind: "kubernetes" },
   });
   assert.is(problem, null, `input.identity does not match schemas/input.json: ${problem}`);
 }

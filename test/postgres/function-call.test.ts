@@ -77,7 +77,7 @@ test("\\lo_import and \\lo_export work through the gateway as directly, and each
   assert.ok(requests.some((r) => r.startsWith(`SELECT "pg_catalog"."lo_open"(`)));
   const writes = new Set(g.events.flatMap((e) => (e.type === "decision" && e.request.text.startsWith(`SELECT "pg_catalog"."lowrite"(`) ? [`${e.session_id}/${e.request_id}`] : [])));
   const results = g.events.filter((e) => e.type === "result" && writes.has(`${e.session_id}/${e.request_id}`));
-  assert.ok(results.length > 0 && results.every((e) => e.type === "result" && "kind" in e.result && e.result.command_tag === "FUNCTION CALL"), "each call's result is recorded under its decision");
+  assert.ok(results.length > 0 && results.every((e) => e.type === "result" && "kind" in e.result && e.result.kind === "sql" && e.result.command_tag === "FUNCTION CALL"), "each call's result is recorded under its decision");
 });
 
 test("a caller the policy refuses large objects gets 42501 from the function call, as from its SQL form", async () => {

@@ -44,7 +44,7 @@ test("200,000 rows arrive intact, in order", async () => {
   const decision = g.events.find((e) => e.type === "decision" && e.request.text === sql);
   assert.ok(decision?.type === "decision");
   const result = g.events.find((e) => e.type === "result" && e.session_id === decision.session_id && e.request_id === decision.request_id);
-  assert.ok(result?.type === "result" && "kind" in result.result && result.result.rows === 200_000, "the result's row count is recorded under its decision's number");
+  assert.ok(result?.type === "result" && "kind" in result.result && result.result.kind === "sql" && result.result.rows === 200_000, "the result's row count is recorded under its decision's number");
 });
 
 test("a 50 MB single value arrives intact", async () => {
@@ -130,7 +130,7 @@ test("a multi-statement string with one denied statement forwards nothing", asyn
   const inserted = await g.pg.query("SELECT 1 FROM orders WHERE id = 900");
   assert.is(inserted.rowCount, 0, "the allowed INSERT of the denied string must not have run");
   const event = g.events.find((e) => e.type === "decision" && e.request.text === sql);
-  assert.ok(event?.type === "decision" && event.verdict.effect === "deny" && event.verdict.action.statements.length === 3);
+  assert.ok(event?.type === "decision" && event.verdict.effect === "deny" && event.verdict.action.kind === "sql" && event.verdict.action.statements.length === 3);
   // An allowed multi-statement string runs whole.
   const ok = await psql(await g.env(), "INSERT INTO orders (id, user_id, amount, note) VALUES (901, 1, 9, 'multi'); SELECT note FROM orders WHERE id = 901");
   assert.is(ok.stderr, "");

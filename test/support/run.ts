@@ -9,6 +9,7 @@ export interface RunResult {
 /** A client program still running: what it has printed so far, how it ends, and a way to signal it. */
 export interface Running {
   done: Promise<RunResult>;
+  stdout(): string;
   stderr(): string;
   kill(signal: NodeJS.Signals): void;
 }
@@ -29,7 +30,7 @@ export function start(command: string, args: string[], env: NodeJS.ProcessEnv, i
     });
   });
   child.stdin.end(input ?? "");
-  return { done, stderr: () => stderr, kill: (signal) => child.kill(signal) };
+  return { done, stdout: () => stdout, stderr: () => stderr, kill: (signal) => child.kill(signal) };
 }
 
 /** Runs a real client program to completion and captures what it printed. */

@@ -76,15 +76,21 @@ ${request.status === "pending" ? decisionBlock(request, viewer) : ""}
 
 /** The commands of an action, as a title: "TRUNCATE", "CREATE TABLE + INSERT". */
 function summaryOf(action: Action): string {
-  const commands = [...new Set(action.statements.map((s) => s.command))];
-  if (commands.length > 0) return commands.join(" + ");
-  return action.parse_error ? "Unparsed SQL" : "SQL";
+  const commands = action.kind === "sql" ? action.statements.map((s) => s.command) : action.commands.map((c) => c.program);
+  const distinct = [...new Set(commands)];
+  if (distinct.length > 0) return distinct.join(" + ");
+  const language = action.kind === "sql" ? "SQL" : "shell command";
+  return action.parse_error ? `Unparsed ${language}` : language;
 }
 
+/** What the request touches: a SQL statement's tables, a shell command's programs and the files it writes. */
 function touches(action: Action): Html {
-  const tables = action.statements.flatMap((s) => s.tables.map((t) => `${t.schema ? `${t.schema}.` : ""}${t.name} (${t.access})`));
   if (action.parse_error) return html`<p class="warn">Could not be parsed: ${action.parse_error.message}</p>`;
-  return tables.length > 0 ? html`<p class="touches">Touches: ${[...new Set(tables)].join(", ")}</p>` : html``;
+  const touched =
+    action.kind === "sql"
+      ? action.statements.flatMap((s) => s.tables.map((t) => `${t.schema ? `${t.schema}.` : ""}${t.name} (${t.access})`))
+      : action.commands.flatMap((c) => [c.path ?? c.program, ...c.redirects.filter((r) => r.writes && r.target !== null).map((r) => `${r.target} (write)`)]);
+  return touched.length > 0 ? html`<p class="touches">Touches: ${[...new Set(touched)].join(", ")}</p>` : html``;
 }
 
 function requesterBlock(request: ApprovalRequest): Html {
