@@ -5,10 +5,11 @@ import { PortcullisError, messageOf } from "../errors.js";
 import { defaultPolicyDir } from "../paths.js";
 import { check } from "../schemas.js";
 import { resolveSecret } from "../credentials/secret-source.js";
-import type { ConfigFile, GatewayConfig, ListenAddress, PostgresTarget, PostgresTargetFile, TargetConfig, TargetFile } from "./types.js";
+import type { ConfigFile, GatewayConfig, ListenAddress, PostgresTarget, PostgresTargetFile, SshTarget, SshTargetFile, TargetConfig, TargetFile } from "./types.js";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:7480";
 export const DEFAULT_POSTGRES_LISTEN = "127.0.0.1:6432";
+export const DEFAULT_SSH_LISTEN = "127.0.0.1:2222";
 
 /** Reads, validates and resolves a config file (YAML or JSON). Errors name the file and the problem. */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -42,6 +43,8 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     listen: {
       http: address(file.listen?.http ?? DEFAULT_HTTP_LISTEN),
       postgres: address(file.listen?.postgres ?? DEFAULT_POSTGRES_LISTEN),
+      // The SSH listener runs only when asked for or when there is an SSH target to serve.
+      ...(file.listen?.ssh !== undefined || targets.some((t) => t.type === "ssh") ? { ssh: address(file.listen?.ssh ?? DEFAULT_SSH_LISTEN) } : {}),
     },
     policy: { dir: file.policy?.dir ? path(file.policy.dir) : defaultPolicyDir, watch: file.policy?.watch ?? true, runTests: file.policy?.run_tests ?? false },
     identity: file.identity ?? { issuers: [] },
@@ -84,6 +87,8 @@ function readTargets(file: ConfigFile, baseDir: string, env: NodeJS.ProcessEnv, 
     switch (t.type) {
       case "postgres":
         return postgresTarget(t, baseDir, env);
+      case "ssh":
+        return sshTarget(t, baseDir, env);
     }
   });
 }
@@ -101,6 +106,21 @@ function postgresTarget(t: PostgresTargetFile, baseDir: string, env: NodeJS.Proc
     tls: t.tls ?? "prefer",
   };
   if (t.ca_file) target.ca = readFileSync(resolve(baseDir, t.ca_file), "utf8");
+  if (t.connect_timeout_ms !== undefined) target.connectTimeoutMs = t.connect_timeout_ms;
+  return target;
+}
+
+function sshTarget(t: SshTargetFile, baseDir: string, env: NodeJS.ProcessEnv): SshTarget {
+  const target: SshTarget = {
+    type: "ssh",
+    name: t.name,
+    tags: t.tags ?? {},
+    host: t.host,
+    port: t.port ?? 22,
+    user: t.user,
+    privateKey: resolveSecret(t.private_key, baseDir, `target ${t.name} private_key`, env),
+    hostKeys: t.host_key === undefined ? [] : typeof t.host_key === "string" ? [t.host_key] : t.host_key,
+  };
   if (t.connect_timeout_ms !== undefined) target.connectTimeoutMs = t.connect_timeout_ms;
   return target;
 }

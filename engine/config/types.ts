@@ -4,7 +4,7 @@ import type { SecretSource } from "../credentials/secret-source.js";
 /** The config file as written (schemas/config.json). */
 export interface ConfigFile {
   state_dir?: string;
-  listen?: { http?: string; postgres?: string };
+  listen?: { http?: string; postgres?: string; ssh?: string };
   policy?: { dir?: string; watch?: boolean; run_tests?: boolean };
   identity?: IdentityConfig;
   postgres?: {
@@ -43,8 +43,23 @@ export interface PostgresTargetFile {
   connect_timeout_ms?: number;
 }
 
+export interface SshTargetFile {
+  name: string;
+  type: "ssh";
+  tags?: Record<string, string>;
+  host: string;
+  port?: number;
+  /** The login user on the target. */
+  user: string;
+  /** The private key (OpenSSH or PEM) the gateway logs in upstream with. */
+  private_key: SecretSource;
+  /** The target's host public key(s) (`ssh-ed25519 AAAA…`, as in known_hosts without the host name); without it any host key is accepted. */
+  host_key?: string | string[];
+  connect_timeout_ms?: number;
+}
+
 /** A target as written in the config file, tagged by its protocol. */
-export type TargetFile = PostgresTargetFile;
+export type TargetFile = PostgresTargetFile | SshTargetFile;
 
 export interface ListenAddress {
   host: string;
@@ -54,7 +69,7 @@ export interface ListenAddress {
 /** The config after defaults, with paths absolute and secrets resolved. */
 export interface GatewayConfig {
   stateDir: string;
-  listen: { http: ListenAddress; postgres: ListenAddress };
+  listen: { http: ListenAddress; postgres: ListenAddress; /** Undefined when neither configured nor needed (no SSH target). */ ssh?: ListenAddress };
   policy: { dir: string; watch: boolean; runTests: boolean };
   identity: IdentityConfig;
   postgres: {
@@ -100,8 +115,24 @@ export interface PostgresTarget {
   connectTimeoutMs?: number;
 }
 
+/** An SSH target as the gateway uses it: where sshd listens, the login user, and the key only the gateway holds. */
+export interface SshTarget {
+  type: "ssh";
+  /** The name clients select with the login name `USER+NAME` and policies see as `target.name`. */
+  name: string;
+  tags: Record<string, string>;
+  host: string;
+  port: number;
+  user: string;
+  /** Resolved at config load from the config, an environment variable or a file; never from the client. */
+  privateKey: string;
+  /** Host public keys the target must present (`TYPE BASE64`); empty: not checked. */
+  hostKeys: string[];
+  connectTimeoutMs?: number;
+}
+
 /** A configured target of any protocol, tagged by `type`; `policyTarget` makes the policy's view of one. */
-export type TargetConfig = PostgresTarget;
+export type TargetConfig = PostgresTarget | SshTarget;
 
 /** The configured targets one protocol's listener serves. */
 export function targetsOfType<T extends TargetConfig["type"]>(targets: TargetConfig[], type: T): Array<Extract<TargetConfig, { type: T }>> {

@@ -5,6 +5,9 @@ export function targetSecrets(target: TargetConfig): string[] {
   switch (target.type) {
     case "postgres":
       return [target.password];
+    case "ssh":
+      // The whole key as written, and each of its lines: a fragment of a PEM body is as secret as the whole.
+      return [target.privateKey, ...target.privateKey.split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----"))];
   }
 }
 

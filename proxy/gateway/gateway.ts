@@ -16,11 +16,14 @@ import type { ReloadResult } from "../../engine/policy/policy-service.js";
 import { policyTarget, type Protocol, type Target } from "../../engine/policy/types.js";
 import { startHttpServer, type RunningHttpServer } from "../http/server.js";
 import { listenPostgres, type PostgresListener } from "../postgres/server.js";
+import { gatewayHostKey } from "../ssh/host-key.js";
+import { listenSsh, type SshListener } from "../ssh/server.js";
 import type { SessionEvent } from "../gate/types.js";
 import { binaryToText } from "../postgres/value-text.js";
 import { approvalDesk } from "./approval-desk.js";
 import { auditEventOf } from "./audit-events.js";
 import { createPostgresContext } from "./postgres-context.js";
+import { createSshContext } from "./ssh-context.js";
 import { SessionRecordings } from "./session-recordings.js";
 import { postgresTls } from "./tls.js";
 
@@ -32,12 +35,14 @@ export interface RunningGateway {
   approvals: ApprovalService;
   http: RunningHttpServer;
   postgres: PostgresListener;
+  /** Running when there are SSH targets or listen.ssh is set. */
+  ssh?: SshListener;
   close(): Promise<void>;
 }
 
 /**
  * Starts everything a config describes: the engine (policy with hot reload), identity, the audit log,
- * the HTTP listener (token exchange, JWKS) and the PostgreSQL listener. Anything that cannot start
+ * the HTTP listener (token exchange, JWKS), the PostgreSQL listener and, with SSH targets, the SSH listener. Anything that cannot start
  * stops what already started and throws: a gateway never runs half-configured.
  */
 export async function startGateway(config: GatewayConfig, log: (line: string) => void): Promise<RunningGateway> {
@@ -115,7 +120,14 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     }
     const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes, sessionLimits: config.postgres.sessions });
     closers.push(() => postgres.close());
-    return { config, engine, identity, audit, approvals, http, postgres, close: closeAll };
+    let ssh: SshListener | undefined;
+    if (config.listen.ssh) {
+      const context = createSshContext({ engine, identity, targets: targetsOfType(config.targets, "ssh"), record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), log });
+      ssh = await listenSsh({ ...config.listen.ssh, hostKey: gatewayHostKey(config.stateDir), context });
+      const listener = ssh;
+      closers.push(() => listener.close());
+    }
+    return { config, engine, identity, audit, approvals, http, postgres, ...(ssh ? { ssh } : {}), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -3,6 +3,7 @@ import type { Engine } from "../../engine/engine.js";
 import type { IdentityService } from "../../engine/identity/identity-service.js";
 import type { Masker } from "../../engine/masking/index.js";
 import { ColumnCatalog } from "../postgres/catalog.js";
+import { authenticateToken, enginePorts } from "./gate-ports.js";
 import type { ApprovalDesk, SessionEvent } from "../gate/types.js";
 import type { PostgresGatewayContext } from "../postgres/context.js";
 import type { QueryLimits } from "../postgres/query-limits.js";
@@ -29,20 +30,12 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
   const targets = new Map(options.targets.map((t) => [t.name, t]));
   const catalogs = new Map<string, ColumnCatalog>();
   const context: PostgresGatewayContext & { close(): Promise<void> } = {
+    ...enginePorts(options.engine, options.record, options.log),
     target: (name) => targets.get(name),
-    async authenticate(secret, target) {
-      const result = await options.identity.verify(secret, { target });
-      if (result.ok) return { ok: true, identity: result.identity };
-      return { ok: false, code: result.code, detail: result.detail };
-    },
+    authenticate: (secret, target) => authenticateToken(options.identity, secret, target),
     decide: (request) => options.engine.decide(request),
-    decideAsync: (request) => options.engine.decideAsync(request),
-    normalizeAsync: (request, facts) => options.engine.normalizeAsync(request, facts),
-    decideWithGrant: (verdict, grant) => options.engine.decideWithGrant(verdict, grant),
-    revision: () => options.engine.revision,
     maskedColumns: (caller) => options.engine.maskedColumns(caller),
     sessionLimits: (caller) => options.engine.sessionLimits(caller),
-    record: options.record,
     mask: (rule, value) => options.masker.mask(rule, value),
     catalog(target) {
       let catalog = catalogs.get(target.name);
@@ -52,7 +45,6 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
       }
       return catalog;
     },
-    log: options.log,
     async close() {
       await Promise.all([...catalogs.values()].map((c) => c.close()));
     },

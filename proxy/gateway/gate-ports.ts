@@ -1,0 +1,22 @@
+import type { Engine } from "../../engine/engine.js";
+import type { IdentityService } from "../../engine/identity/identity-service.js";
+import type { Authentication, GatePorts, SessionEvent } from "../gate/types.js";
+
+/** The request gate's ports over the engine, the same for every protocol's sessions. */
+export function enginePorts(engine: Engine, record: (event: SessionEvent) => Promise<void>, log: (line: string) => void): GatePorts {
+  return {
+    decideAsync: (request) => engine.decideAsync(request),
+    normalizeAsync: (request, facts) => engine.normalizeAsync(request, facts),
+    decideWithGrant: (verdict, grant) => engine.decideWithGrant(verdict, grant),
+    revision: () => engine.revision,
+    record,
+    log,
+  };
+}
+
+/** A token (a password, an SSH keyboard-interactive answer) checked for a target, in the proxies' terms. */
+export async function authenticateToken(identity: IdentityService, secret: string, target: string): Promise<Authentication> {
+  const result = await identity.verify(secret, { target });
+  if (result.ok) return { ok: true, identity: result.identity };
+  return { ok: false, code: result.code, detail: result.detail };
+}

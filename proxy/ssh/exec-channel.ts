@@ -1,0 +1,116 @@
+import type { Writable } from "node:stream";
+import type { Client as SshClient, ClientChannel, ServerChannel } from "ssh2";
+import type { ShellResult } from "../../engine/actions/types.js";
+import { messageOf } from "../../engine/errors.js";
+import type { RequestGate } from "../gate/request-gate.js";
+import type { HoldControl, SessionEvent } from "../gate/types.js";
+import { gateCommand } from "./command-gate.js";
+import { REFUSED_EXIT_STATUS, refusalMessage } from "./refusal-messages.js";
+
+/** What an exec channel needs from its session. */
+export interface ExecSession {
+  gate: RequestGate;
+  /** The session's connection to the target, opened on first use and shared by its channels. */
+  upstream(): Promise<SshClient>;
+  record(event: SessionEvent): void;
+  log(line: string): void;
+}
+
+/** The exit status ssh itself uses when the command could not be run at all (the target is down). */
+const UNREACHABLE_EXIT_STATUS = 255;
+
+/**
+ * Runs one `exec` request: decided by the gate first, then the same command runs on the target with
+ * stdin, stdout and stderr streamed both ways (Node's pipe: a slow reader on either side slows the
+ * writer), and the target's exit status or signal passed back. A refused command gets the reason on
+ * stderr and exit status 1; the connection stays usable for further channels.
+ */
+export async function runExec(session: ExecSession, channel: ServerChannel, command: string): Promise<void> {
+  const started = process.hrtime.bigint();
+  const outcome = await gateCommand(session.gate, command, holdOn(channel));
+  if (!outcome.ok) {
+    const message = refusalMessage(outcome.refusal);
+    if (outcome.requestId !== undefined) session.record(resultEvent(session, outcome.requestId, { error: { code: String(REFUSED_EXIT_STATUS), message: message.trim() } }, started));
+    await finish(channel, message, REFUSED_EXIT_STATUS);
+    return;
+  }
+  const { requestId } = outcome;
+  let upstream: ClientChannel;
+  try {
+    const client = await session.upstream();
+    upstream = await new Promise<ClientChannel>((resolve, reject) => client.exec(command, (error, opened) => (error ? reject(error) : resolve(opened))));
+  } catch (error) {
+    const message = `Portcullis could not run the command: ${messageOf(error)}\n`;
+    session.log(`session ${session.gate.caller.session.id}: ${message.trim()}`);
+    session.record(resultEvent(session, requestId, { error: { code: String(UNREACHABLE_EXIT_STATUS), message: message.trim() } }, started));
+    await finish(channel, message, UNREACHABLE_EXIT_STATUS);
+    return;
+  }
+  relay(session, channel, upstream, requestId, started);
+}
+
+/** Streams one allowed command's channel both ways and ends the client's channel as the target's ended. */
+function relay(session: ExecSession, channel: ServerChannel, upstream: ClientChannel, requestId: number, started: bigint): void {
+  const result: ShellResult = { kind: "shell", exit_status: null, stdout_bytes: 0, stderr_bytes: 0 };
+  upstream.on("data", (chunk: Buffer) => (result.stdout_bytes += chunk.length));
+  upstream.stderr.on("data", (chunk: Buffer) => (result.stderr_bytes += chunk.length));
+  // The client's channel is ended only after the exit status is sent: ending it first would lose it.
+  upstream.pipe(channel, { end: false });
+  upstream.stderr.pipe(channel.stderr, { end: false });
+  channel.pipe(upstream);
+  let signal: { name: string; coreDumped: boolean; description: string } | undefined;
+  upstream.on("exit", (code: number | null, name?: string, coreDumped?: boolean, description?: string) => {
+    if (typeof code === "number") result.exit_status = code;
+    else if (name) signal = { name, coreDumped: coreDumped ?? false, description: description ?? "" };
+  });
+  upstream.once("close", () => {
+    void Promise.all([drained(channel), drained(channel.stderr)]).then(() => {
+      if (signal) {
+        result.signal = signal.name;
+        channel.exit(signal.name, signal.coreDumped, signal.description);
+      } else {
+        channel.exit(result.exit_status ?? UNREACHABLE_EXIT_STATUS);
+      }
+      channel.end();
+      session.record(resultEvent(session, requestId, result, started));
+    });
+  });
+  // The client went away (Ctrl-C, a dropped connection): the command's channel upstream goes too.
+  channel.once("close", () => upstream.close());
+}
+
+/** Writes `message` on stderr and ends the channel with `status`. */
+async function finish(channel: ServerChannel, message: string, status: number): Promise<void> {
+  channel.stderr.write(message);
+  await drained(channel.stderr);
+  channel.exit(status);
+  channel.end();
+}
+
+/** Resolves once what was written to `stream` has left its buffer (or the stream is gone). */
+function drained(stream: Writable): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.once("drain", done);
+    stream.once("close", done);
+  });
+}
+
+/** A command held for approval tells the client on stderr; closing the channel (Ctrl-C) withdraws it. */
+function holdOn(channel: ServerChannel): () => HoldControl {
+  return () => {
+    const abort = new AbortController();
+    channel.once("close", () => abort.abort());
+    return { notify: (message) => channel.stderr.write(`${message}\n`), signal: abort.signal };
+  };
+}
+
+function resultEvent(session: ExecSession, requestId: number, result: ShellResult | { error: { code: string; message: string } }, started: bigint): SessionEvent {
+  const duration_us = Number((process.hrtime.bigint() - started) / 1000n);
+  return { type: "result", session_id: session.gate.caller.session.id, request_id: requestId, result, duration_us };
+}

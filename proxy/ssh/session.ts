@@ -1,0 +1,101 @@
+import { randomUUID } from "node:crypto";
+import type { AuthContext, Client as SshClient, Connection, ServerChannel } from "ssh2";
+import type { SshTarget } from "../../engine/config/types.js";
+import { messageOf } from "../../engine/errors.js";
+import type { Identity, SessionInfo } from "../../engine/policy/types.js";
+import { RequestGate } from "../gate/request-gate.js";
+import { userNameMatches, unsafeName, visibleName } from "../postgres/login-name.js";
+import type { SshGatewayContext } from "./context.js";
+import { runExec } from "./exec-channel.js";
+import { parseLoginName } from "./login-name.js";
+import { unsupportedMessage } from "./refusal-messages.js";
+import { connectUpstream } from "./upstream.js";
+
+const AUTH_METHODS: Array<"password" | "keyboard-interactive"> = ["password", "keyboard-interactive"];
+
+/**
+ * One client connection: the token (password or keyboard-interactive answer) is checked for the
+ * target the login name `USER+TARGET` names, then every `exec` channel is one request through the
+ * session's request gate. What the gateway does not police yet (interactive shells, sftp, port,
+ * agent and X11 forwarding) is refused at the SSH layer with a message.
+ */
+export function runSession(client: Connection, clientAddr: string, context: SshGatewayContext): void {
+  const sessionId = randomUUID();
+  let login: { identity: Identity; target: SshTarget } | undefined;
+  client.on("error", (error: Error) => context.log(`ssh session ${sessionId}: ${messageOf(error)}`));
+  client.on("authentication", (auth: AuthContext) => {
+    if (auth.method === "password") void authenticate(auth, auth.password);
+    else if (auth.method === "keyboard-interactive") auth.prompt([{ prompt: "Portcullis token: ", echo: false }], (answers) => void authenticate(auth, answers[0] ?? ""));
+    else auth.reject(AUTH_METHODS);
+  });
+
+  const authenticate = async (auth: AuthContext, secret: string): Promise<void> => {
+    const name = auth.username;
+    const refuse = (code: string, detail: string, target = ""): void => {
+      context.record({ type: "auth_failure", protocol: "ssh", session_id: sessionId, client_addr: clientAddr, target: visibleName(target), user: visibleName(name), code, detail: visibleName(detail, 2000) }).catch(() => undefined);
+      auth.reject(AUTH_METHODS);
+    };
+    if (unsafeName(name)) return refuse("invalid_name", `login name: ${unsafeName(name)}`);
+    const parsed = parseLoginName(name);
+    if (!parsed) return refuse("invalid_name", "the login name must be USER+TARGET");
+    const verified = await context.authenticate(secret, parsed.target);
+    if (!verified.ok) return refuse(verified.code, verified.detail, parsed.target);
+    const target = context.target(parsed.target);
+    if (!target) return refuse("unknown_target", `no SSH target named ${visibleName(parsed.target)}`, parsed.target);
+    if (!userNameMatches(parsed.user, verified.identity)) return refuse("user_mismatch", `user name ${JSON.stringify(parsed.user)} is not ${verified.identity.subject}`, parsed.target);
+    login = { identity: verified.identity, target };
+    auth.accept();
+  };
+
+  client.on("ready", () => {
+    if (!login) return client.end();
+    void start(client, sessionId, clientAddr, login.identity, login.target, context);
+  });
+}
+
+async function start(client: Connection, sessionId: string, clientAddr: string, identity: Identity, target: SshTarget, context: SshGatewayContext): Promise<void> {
+  try {
+    await context.record({ type: "session_start", protocol: "ssh", session_id: sessionId, client_addr: clientAddr, identity, target: target.name });
+  } catch {
+    // Nothing runs unaudited: without the audit log there is no session.
+    context.log(`ssh session ${sessionId}: the audit log is unavailable, closing`);
+    client.end();
+    return;
+  }
+  const session: SessionInfo = { id: sessionId, protocol: "ssh", client_addr: clientAddr, started_at: new Date().toISOString() };
+  const gate = new RequestGate(context, { identity, session, target });
+  let upstream: Promise<SshClient> | undefined;
+  const exec = {
+    gate,
+    upstream: () => (upstream ??= connectUpstream(target).catch((error: unknown) => {
+      upstream = undefined;
+      throw error;
+    })),
+    record: (event: Parameters<SshGatewayContext["record"]>[0]) => void context.record(event).catch((error: unknown) => context.log(`recording failed: ${messageOf(error)}`)),
+    log: context.log,
+  };
+
+  client.on("session", (accept) => {
+    const channel = accept();
+    channel.on("exec", (acceptExec, _reject, info) => void runExec(exec, acceptExec(), info.command));
+    channel.on("pty", (_accept, reject) => reject?.());
+    channel.on("env", (_accept, reject) => reject?.());
+    channel.on("auth-agent", (_accept, reject) => reject?.());
+    channel.on("x11", (_accept, reject) => reject?.());
+    channel.on("shell", (acceptShell) => refuseChannel(acceptShell(), "interactive shells"));
+    channel.on("subsystem", (acceptSubsystem, _reject, info) => refuseChannel(acceptSubsystem(), `the ${visibleName(info.name, 64)} subsystem (sftp, scp)`));
+  });
+  // Port forwarding either way: -L opens direct-tcpip channels, -R asks for tcpip-forward.
+  client.on("tcpip", (_accept, reject) => reject());
+  client.on("request", (_accept, reject) => reject?.());
+  client.on("close", () => {
+    void upstream?.then((c) => c.end()).catch(() => undefined);
+    context.record({ type: "session_end", session_id: sessionId, reason: "client closed the connection" }).catch(() => undefined);
+  });
+}
+
+function refuseChannel(channel: ServerChannel, what: string): void {
+  channel.stderr.write(unsupportedMessage(what));
+  channel.exit(1);
+  channel.end();
+}

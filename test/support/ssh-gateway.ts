@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveConfig } from "../../engine/config/load.js";
+import type { Identity } from "../../engine/policy/types.js";
+import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
+import { ALICE } from "./pg-gateway.js";
+import { run, type RunResult } from "./run.js";
+import { startSshd, type RunningSshd } from "./sshd.js";
+
+/** A whole gateway (audit log, recordings, approvals) with its SSH listener in front of a real sshd, target `web`. */
+export interface SshGatewayUnderTest {
+  sshd: RunningSshd;
+  gateway: RunningGateway;
+  port: number;
+  /** The gateway's state directory (audit.log, recordings/). */
+  dir: string;
+  logs: string[];
+  token(who?: Identity): Promise<string>;
+  /** Runs the real OpenSSH client through the gateway as `login` (default alice+web) with `password` (default a fresh token for ALICE). */
+  ssh(command: string[], options?: { login?: string; password?: string; extra?: string[]; input?: string }): Promise<RunResult>;
+  stop(): Promise<void>;
+}
+
+export async function startSshGateway(options: { tags?: Record<string, string>; policyDir?: string } = {}): Promise<SshGatewayUnderTest> {
+  const sshd = await startSshd();
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-ssh-gateway-"));
+  // The key is read from a file, as an operator would keep it; only the gateway reads it.
+  writeFileSync(join(dir, "web.key"), sshd.privateKey, { mode: 0o600 });
+  const config = resolveConfig(
+    {
+      state_dir: dir,
+      listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0", ssh: "127.0.0.1:0" },
+      policy: { watch: false, ...(options.policyDir ? { dir: options.policyDir } : {}) },
+      targets: [{ name: "web", type: "ssh", tags: options.tags ?? { env: "dev" }, host: sshd.host, port: sshd.port, user: sshd.user, private_key: { file: "web.key" }, host_key: sshd.hostKey }],
+    },
+    dir,
+  );
+  const logs: string[] = [];
+  const gateway = await startGateway(config, (line) => logs.push(line));
+  const port = gateway.ssh!.port;
+  const token = async (who: Identity = ALICE): Promise<string> => (await gateway.identity.tokens.issue(who)).token;
+  return {
+    sshd,
+    gateway,
+    port,
+    dir,
+    logs,
+    token,
+    async ssh(command, { login = "alice+web", password, extra = [], input } = {}) {
+      const env = { ...process.env, SSHPASS: password ?? (await token()) };
+      const args = [
+        "-e", "ssh", "-F", "/dev/null", "-p", String(port),
+        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+        "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
+        ...extra, `${login}@127.0.0.1`, ...command,
+      ];
+      return run("sshpass", args, env, input, 30_000);
+    },
+    async stop() {
+      await gateway.close();
+      await sshd.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
