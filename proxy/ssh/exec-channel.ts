@@ -1,4 +1,4 @@
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { Client as SshClient, ClientChannel, ServerChannel } from "ssh2";
 import type { ShellResult } from "../../engine/actions/types.js";
 import { messageOf } from "../../engine/errors.js";
@@ -64,7 +64,11 @@ function relay(session: ExecSession, channel: ServerChannel, upstream: ClientCha
     else if (name) signal = { name, coreDumped: coreDumped ?? false, description: description ?? "" };
   });
   upstream.once("close", () => {
-    void Promise.all([drained(channel), drained(channel.stderr)]).then(() => {
+    // ssh2 reports the channel closed while its last output may still wait in the readable buffers:
+    // the exit status follows that output, as it does on the target.
+    void Promise.all([readToEnd(upstream), readToEnd(upstream.stderr)])
+      .then(() => Promise.all([drained(channel), drained(channel.stderr)]))
+      .then(() => {
       if (signal) {
         result.signal = signal.name;
         channel.exit(signal.name, signal.coreDumped, signal.description);
@@ -85,6 +89,18 @@ async function finish(channel: ServerChannel, message: string, status: number): 
   await drained(channel.stderr);
   channel.exit(status);
   channel.end();
+}
+
+/** Resolves once `stream` has given out all it read (its 'end'), or after a grace period if it never ends. */
+function readToEnd(stream: Readable): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    stream.once("end", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Resolves once what was written to `stream` has left its buffer (or the stream is gone). */
