@@ -49,19 +49,22 @@ export function runSession(client: Connection, clientAddr: string, context: SshG
 
   client.on("ready", () => {
     if (!login) return client.end();
-    void start(client, sessionId, clientAddr, login.identity, login.target, context);
+    start(client, sessionId, clientAddr, login.identity, login.target, context);
   });
 }
 
-async function start(client: Connection, sessionId: string, clientAddr: string, identity: Identity, target: SshTarget, context: SshGatewayContext): Promise<void> {
-  try {
-    await context.record({ type: "session_start", protocol: "ssh", session_id: sessionId, client_addr: clientAddr, identity, target: target.name });
-  } catch {
-    // Nothing runs unaudited: without the audit log there is no session.
-    context.log(`ssh session ${sessionId}: the audit log is unavailable, closing`);
-    client.end();
-    return;
-  }
+function start(client: Connection, sessionId: string, clientAddr: string, identity: Identity, target: SshTarget, context: SshGatewayContext): void {
+  // The client opens its channels right after authentication: their handlers are attached now, and
+  // each waits for the session's start to be audited (nothing runs unaudited: without the audit log
+  // there is no session).
+  const started = context.record({ type: "session_start", protocol: "ssh", session_id: sessionId, client_addr: clientAddr, identity, target: target.name }).then(
+    () => true,
+    () => {
+      context.log(`ssh session ${sessionId}: the audit log is unavailable, closing`);
+      client.end();
+      return false;
+    },
+  );
   const session: SessionInfo = { id: sessionId, protocol: "ssh", client_addr: clientAddr, started_at: new Date().toISOString() };
   const gate = new RequestGate(context, { identity, session, target });
   let upstream: Promise<SshClient> | undefined;
@@ -77,7 +80,10 @@ async function start(client: Connection, sessionId: string, clientAddr: string, 
 
   client.on("session", (accept) => {
     const channel = accept();
-    channel.on("exec", (acceptExec, _reject, info) => void runExec(exec, acceptExec(), info.command));
+    channel.on("exec", (acceptExec, _reject, info) => {
+      const execChannel = acceptExec();
+      void started.then((ok) => (ok ? runExec(exec, execChannel, info.command) : undefined));
+    });
     channel.on("pty", (_accept, reject) => reject?.());
     channel.on("env", (_accept, reject) => reject?.());
     channel.on("auth-agent", (_accept, reject) => reject?.());

@@ -5,8 +5,16 @@ import { resolveConfig } from "../../engine/config/load.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
 import { ALICE } from "./pg-gateway.js";
-import { run, type RunResult } from "./run.js";
+import { start, type RunResult, type Running } from "./run.js";
 import { startSshd, type RunningSshd } from "./sshd.js";
+
+export interface SshOptions {
+  login?: string;
+  password?: string;
+  extra?: string[];
+  input?: string;
+  timeoutMs?: number;
+}
 
 /** A whole gateway (audit log, recordings, approvals) with its SSH listener in front of a real sshd, target `web`. */
 export interface SshGatewayUnderTest {
@@ -18,7 +26,9 @@ export interface SshGatewayUnderTest {
   logs: string[];
   token(who?: Identity): Promise<string>;
   /** Runs the real OpenSSH client through the gateway as `login` (default alice+web) with `password` (default a fresh token for ALICE). */
-  ssh(command: string[], options?: { login?: string; password?: string; extra?: string[]; input?: string }): Promise<RunResult>;
+  ssh(command: string[], options?: SshOptions): Promise<RunResult>;
+  /** The same, left running (for requests held for approval, Ctrl-C and long streams). */
+  startSsh(command: string[], options?: SshOptions): Promise<Running>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +50,16 @@ export async function startSshGateway(options: { tags?: Record<string, string>; 
   const gateway = await startGateway(config, (line) => logs.push(line));
   const port = gateway.ssh!.port;
   const token = async (who: Identity = ALICE): Promise<string> => (await gateway.identity.tokens.issue(who)).token;
+  const startSsh = async (command: string[], { login = "alice+web", password, extra = [], input, timeoutMs = 30_000 }: SshOptions): Promise<Running> => {
+    const env = { ...process.env, SSHPASS: password ?? (await token()) };
+    const args = [
+      "-e", "ssh", "-F", "/dev/null", "-p", String(port),
+      "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+      "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
+      ...extra, `${login}@127.0.0.1`, ...command,
+    ];
+    return start("sshpass", args, env, input, timeoutMs);
+  };
   return {
     sshd,
     gateway,
@@ -47,16 +67,8 @@ export async function startSshGateway(options: { tags?: Record<string, string>; 
     dir,
     logs,
     token,
-    async ssh(command, { login = "alice+web", password, extra = [], input } = {}) {
-      const env = { ...process.env, SSHPASS: password ?? (await token()) };
-      const args = [
-        "-e", "ssh", "-F", "/dev/null", "-p", String(port),
-        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-        "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
-        ...extra, `${login}@127.0.0.1`, ...command,
-      ];
-      return run("sshpass", args, env, input, 30_000);
-    },
+    ssh: async (command, options = {}) => (await startSsh(command, options)).done,
+    startSsh: (command, options = {}) => startSsh(command, options),
     async stop() {
       await gateway.close();
       await sshd.stop();
