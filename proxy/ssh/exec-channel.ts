@@ -14,6 +14,8 @@ export interface ExecSession {
   upstream(): Promise<SshClient>;
   record(event: SessionEvent): void;
   log(line: string): void;
+  /** Aborted when the client's connection goes (a killed ssh never closes its channels). */
+  closed: AbortSignal;
 }
 
 /** The exit status ssh itself uses when the command could not be run at all (the target is down). */
@@ -27,7 +29,7 @@ const UNREACHABLE_EXIT_STATUS = 255;
  */
 export async function runExec(session: ExecSession, channel: ServerChannel, command: string): Promise<void> {
   const started = process.hrtime.bigint();
-  const outcome = await gateCommand(session.gate, command, holdOn(channel));
+  const outcome = await gateCommand(session.gate, command, holdOn(channel, session.closed));
   if (!outcome.ok) {
     const message = refusalMessage(outcome.refusal);
     if (outcome.requestId !== undefined) session.record(resultEvent(session, outcome.requestId, { error: { code: String(REFUSED_EXIT_STATUS), message: message.trim() } }, started));
@@ -118,11 +120,11 @@ function drained(stream: Writable): Promise<void> {
 }
 
 /** A command held for approval tells the client on stderr; closing the channel (Ctrl-C) withdraws it. */
-function holdOn(channel: ServerChannel): () => HoldControl {
+function holdOn(channel: ServerChannel, closed: AbortSignal): () => HoldControl {
   return () => {
     const abort = new AbortController();
     channel.once("close", () => abort.abort());
-    return { notify: (message) => channel.stderr.write(`${message}\n`), signal: abort.signal };
+    return { notify: (message) => channel.stderr.write(`${message}\n`), signal: AbortSignal.any([abort.signal, closed]) };
   };
 }
 

@@ -68,7 +68,9 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
   const session: SessionInfo = { id: sessionId, protocol: "ssh", client_addr: clientAddr, started_at: new Date().toISOString() };
   const gate = new RequestGate(context, { identity, session, target });
   let upstream: Promise<SshClient> | undefined;
+  const closed = new AbortController();
   const exec = {
+    closed: closed.signal,
     gate,
     upstream: () => (upstream ??= connectUpstream(target).catch((error: unknown) => {
       upstream = undefined;
@@ -95,6 +97,7 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
   client.on("tcpip", (_accept, reject) => reject());
   client.on("request", (_accept, reject) => reject?.());
   client.on("close", () => {
+    closed.abort();
     void upstream?.then((c) => c.end()).catch(() => undefined);
     context.record({ type: "session_end", session_id: sessionId, reason: "client closed the connection" }).catch(() => undefined);
   });
