@@ -30,6 +30,9 @@ export type SessionEvent =
   | { type: "decision"; session_id: string; request_id: number; request: RawRequest; verdict: Verdict }
   /** What came back: the result, or the error the client got in its protocol's terms (a refusal included). */
   | { type: "result"; session_id: string; request_id: number; result: RequestResult | RefusedResult; duration_us: number }
+  /** A terminal stream's bytes or window size, for the session's recording only (never a policy boundary). */
+  | { type: "terminal"; session_id: string; request_id: number; event: "input" | "output" | "error"; data: Buffer }
+  | { type: "terminal"; session_id: string; request_id: number; event: "resize"; size: { cols: number; rows: number } }
   | { type: "session_end"; session_id: string; reason: string };
 
 export type Authentication = { ok: true; identity: Identity } | { ok: false; code: string; detail: string };

@@ -20,6 +20,7 @@ export function auditEventOf(event: SessionEvent, targetOf: (name: string, proto
     case "auth_failure":
       return { type: "auth_failure", protocol: event.protocol, code: event.code, detail: event.detail, client_addr: event.client_addr, target: event.target, claimed_subject: event.user };
     case "result":
+    case "terminal":
       return undefined;
   }
 }

@@ -40,6 +40,9 @@ export class SessionRecordings {
       case "result":
         void this.result(event);
         return;
+      case "terminal":
+        void this.terminal(event);
+        return;
       case "session_end":
         void this.end(event.session_id, event.reason);
         return;
@@ -84,6 +87,17 @@ export class SessionRecordings {
     session.waiting.delete(event.request_id);
     session.refused.delete(event.request_id);
     pending.finish(event.result, event.duration_us);
+  }
+
+  private async terminal(event: Extract<SessionEvent, { type: "terminal" }>): Promise<void> {
+    const session = this.live.get(event.session_id);
+    const recorder = await session?.recorder;
+    if (!session || !recorder) return;
+    try {
+      recorder.terminal(event.event, event.event === "resize" ? event.size : event.data, session.waiting.get(event.request_id)?.seq);
+    } catch (error) {
+      this.log(`recording of session ${event.session_id} failed: ${messageOf(error)}`);
+    }
   }
 
   private async end(id: string, reason: string): Promise<void> {

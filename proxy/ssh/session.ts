@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { AuthContext, Client as SshClient, Connection, ServerChannel } from "ssh2";
+import type { AuthContext, Client as SshClient, Connection } from "ssh2";
 import type { SshTarget } from "../../engine/config/types.js";
 import { messageOf } from "../../engine/errors.js";
 import type { Identity, SessionInfo } from "../../engine/policy/types.js";
 import { RequestGate } from "../gate/request-gate.js";
 import { userNameMatches, unsafeName, visibleName } from "../postgres/login-name.js";
 import type { SshGatewayContext } from "./context.js";
-import { runExec } from "./exec-channel.js";
+import { serveSessionChannel } from "./session-channel.js";
 import { parseLoginName } from "./login-name.js";
-import { unsupportedMessage } from "./refusal-messages.js";
 import { connectUpstream } from "./upstream.js";
 
 const AUTH_METHODS: Array<"password" | "keyboard-interactive"> = ["password", "keyboard-interactive"];
@@ -80,19 +79,7 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
     log: context.log,
   };
 
-  client.on("session", (accept) => {
-    const channel = accept();
-    channel.on("exec", (acceptExec, _reject, info) => {
-      const execChannel = acceptExec();
-      void started.then((ok) => (ok ? runExec(exec, execChannel, info.command) : undefined));
-    });
-    channel.on("pty", (_accept, reject) => reject?.());
-    channel.on("env", (_accept, reject) => reject?.());
-    channel.on("auth-agent", (_accept, reject) => reject?.());
-    channel.on("x11", (_accept, reject) => reject?.());
-    channel.on("shell", (acceptShell) => refuseChannel(acceptShell(), "interactive shells"));
-    channel.on("subsystem", (acceptSubsystem, _reject, info) => refuseChannel(acceptSubsystem(), `the ${visibleName(info.name, 64)} subsystem (sftp, scp)`));
-  });
+  client.on("session", (accept) => serveSessionChannel(exec, accept(), started));
   // Port forwarding either way: -L opens direct-tcpip channels, -R asks for tcpip-forward.
   client.on("tcpip", (_accept, reject) => reject());
   client.on("request", (_accept, reject) => reject?.());
@@ -101,10 +88,4 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
     void upstream?.then((c) => c.end()).catch(() => undefined);
     context.record({ type: "session_end", session_id: sessionId, reason: "client closed the connection" }).catch(() => undefined);
   });
-}
-
-function refuseChannel(channel: ServerChannel, what: string): void {
-  channel.stderr.write(unsupportedMessage(what));
-  channel.exit(1);
-  channel.end();
 }

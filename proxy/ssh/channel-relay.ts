@@ -1,14 +1,13 @@
 import type { Readable, Writable } from "node:stream";
-import type { Client as SshClient, ClientChannel, ServerChannel } from "ssh2";
-import type { ShellResult } from "../../engine/actions/types.js";
+import type { Client as SshClient, ClientChannel, PseudoTtyOptions, ServerChannel } from "ssh2";
+import type { RawRequest, ShellResult } from "../../engine/actions/types.js";
 import { messageOf } from "../../engine/errors.js";
 import type { RequestGate } from "../gate/request-gate.js";
-import type { HoldControl, SessionEvent } from "../gate/types.js";
-import { gateCommand } from "./command-gate.js";
+import type { GateOutcome, HoldControl, SessionEvent } from "../gate/types.js";
 import { REFUSED_EXIT_STATUS, refusalMessage } from "./refusal-messages.js";
 
-/** What an exec channel needs from its session. */
-export interface ExecSession {
+/** What a session channel needs from its SSH session. */
+export interface ChannelSession {
   gate: RequestGate;
   /** The session's connection to the target, opened on first use and shared by its channels. */
   upstream(): Promise<SshClient>;
@@ -18,18 +17,34 @@ export interface ExecSession {
   closed: AbortSignal;
 }
 
+/** What the client asked for on a session channel before its exec or shell: a terminal, variables. */
+export interface ChannelState {
+  /** The pty the client asked for (`ssh -t`), passed on to the target as it was asked. */
+  pty?: PseudoTtyOptions & { term?: string };
+  /** Variables the client sent (`SendEnv`, `SetEnv`): visible to the policy, passed on to the target. */
+  env: Record<string, string>;
+  /** The target's channel once the request runs, for window changes and signals. */
+  upstream?: ClientChannel;
+  /** The running request's number in the session, which its terminal events name. */
+  requestId?: number;
+}
+
 /** The exit status ssh itself uses when the command could not be run at all (the target is down). */
-const UNREACHABLE_EXIT_STATUS = 255;
+export const UNREACHABLE_EXIT_STATUS = 255;
 
 /**
- * Runs one `exec` request: decided by the gate first, then the same command runs on the target with
- * stdin, stdout and stderr streamed both ways (Node's pipe: a slow reader on either side slows the
- * writer), and the target's exit status or signal passed back. A refused command gets the reason on
- * stderr and exit status 1; the connection stays usable for further channels.
+ * Runs one request of a session channel (an exec's command, or an interactive shell): decided by the
+ * gate first; refused with the reason on stderr and exit status 1 (the connection stays usable);
+ * allowed, opened on the target by `open` and relayed both ways until the target ends it.
  */
-export async function runExec(session: ExecSession, channel: ServerChannel, command: string): Promise<void> {
+export async function gateAndRelay(session: ChannelSession, channel: ServerChannel, state: ChannelState, request: RawRequest, open: (client: SshClient) => Promise<ClientChannel>): Promise<void> {
   const started = process.hrtime.bigint();
-  const outcome = await gateCommand(session.gate, command, holdOn(channel, session.closed));
+  let outcome: GateOutcome;
+  try {
+    outcome = await session.gate.decide(request, { hold: holdOn(channel, session.closed) });
+  } catch (error) {
+    outcome = { ok: false, refusal: { code: "unavailable", message: `the gateway could not decide: ${messageOf(error)}` } };
+  }
   if (!outcome.ok) {
     const message = refusalMessage(outcome.refusal);
     if (outcome.requestId !== undefined) session.record(resultEvent(session, outcome.requestId, { error: { code: String(REFUSED_EXIT_STATUS), message: message.trim() } }, started));
@@ -39,8 +54,7 @@ export async function runExec(session: ExecSession, channel: ServerChannel, comm
   const { requestId } = outcome;
   let upstream: ClientChannel;
   try {
-    const client = await session.upstream();
-    upstream = await new Promise<ClientChannel>((resolve, reject) => client.exec(command, (error, opened) => (error ? reject(error) : resolve(opened))));
+    upstream = await open(await session.upstream());
   } catch (error) {
     const message = `Portcullis could not run the command: ${messageOf(error)}\n`;
     session.log(`session ${session.gate.caller.session.id}: ${message.trim()}`);
@@ -48,14 +62,28 @@ export async function runExec(session: ExecSession, channel: ServerChannel, comm
     await finish(channel, message, UNREACHABLE_EXIT_STATUS);
     return;
   }
-  relay(session, channel, upstream, requestId, started);
+  state.upstream = upstream;
+  state.requestId = requestId;
+  relay(session, channel, upstream, requestId, started, state.pty !== undefined);
 }
 
-/** Streams one allowed command's channel both ways and ends the client's channel as the target's ended. */
-function relay(session: ExecSession, channel: ServerChannel, upstream: ClientChannel, requestId: number, started: bigint): void {
+/**
+ * Streams an allowed request's channel both ways (Node's pipe: a slow reader on either side slows the
+ * writer) and ends the client's channel as the target's ended, with its exit status or signal. With
+ * a terminal, what was typed and shown is recorded for replay (never read as policy).
+ */
+function relay(session: ChannelSession, channel: ServerChannel, upstream: ClientChannel, requestId: number, started: bigint, terminal: boolean): void {
   const result: ShellResult = { kind: "shell", exit_status: null, stdout_bytes: 0, stderr_bytes: 0 };
-  upstream.on("data", (chunk: Buffer) => (result.stdout_bytes += chunk.length));
-  upstream.stderr.on("data", (chunk: Buffer) => (result.stderr_bytes += chunk.length));
+  const sessionId = session.gate.caller.session.id;
+  upstream.on("data", (chunk: Buffer) => {
+    result.stdout_bytes += chunk.length;
+    if (terminal) session.record({ type: "terminal", session_id: sessionId, request_id: requestId, event: "output", data: chunk });
+  });
+  upstream.stderr.on("data", (chunk: Buffer) => {
+    result.stderr_bytes += chunk.length;
+    if (terminal) session.record({ type: "terminal", session_id: sessionId, request_id: requestId, event: "error", data: chunk });
+  });
+  if (terminal) channel.on("data", (chunk: Buffer) => session.record({ type: "terminal", session_id: sessionId, request_id: requestId, event: "input", data: chunk }));
   // The client's channel is ended only after the exit status is sent: ending it first would lose it.
   upstream.pipe(channel, { end: false });
   upstream.stderr.pipe(channel.stderr, { end: false });
@@ -71,22 +99,22 @@ function relay(session: ExecSession, channel: ServerChannel, upstream: ClientCha
     void Promise.all([readToEnd(upstream), readToEnd(upstream.stderr)])
       .then(() => Promise.all([drained(channel), drained(channel.stderr)]))
       .then(() => {
-      if (signal) {
-        result.signal = signal.name;
-        channel.exit(signal.name, signal.coreDumped, signal.description);
-      } else {
-        channel.exit(result.exit_status ?? UNREACHABLE_EXIT_STATUS);
-      }
-      channel.end();
-      session.record(resultEvent(session, requestId, result, started));
-    });
+        if (signal) {
+          result.signal = signal.name;
+          channel.exit(signal.name, signal.coreDumped, signal.description);
+        } else {
+          channel.exit(result.exit_status ?? UNREACHABLE_EXIT_STATUS);
+        }
+        channel.end();
+        session.record(resultEvent(session, requestId, result, started));
+      });
   });
-  // The client went away (Ctrl-C, a dropped connection): the command's channel upstream goes too.
+  // The client went away (Ctrl-C, a dropped connection): the request's channel upstream goes too.
   channel.once("close", () => upstream.close());
 }
 
 /** Writes `message` on stderr and ends the channel with `status`. */
-async function finish(channel: ServerChannel, message: string, status: number): Promise<void> {
+export async function finish(channel: ServerChannel, message: string, status: number): Promise<void> {
   channel.stderr.write(message);
   await drained(channel.stderr);
   channel.exit(status);
@@ -119,16 +147,16 @@ function drained(stream: Writable): Promise<void> {
   });
 }
 
-/** A command held for approval tells the client on stderr; closing the channel (Ctrl-C) withdraws it. */
+/** A request held for approval tells the client on stderr; closing the channel or the connection (Ctrl-C) withdraws it. */
 function holdOn(channel: ServerChannel, closed: AbortSignal): () => HoldControl {
   return () => {
     const abort = new AbortController();
     channel.once("close", () => abort.abort());
-    return { notify: (message) => channel.stderr.write(`${message}\n`), signal: AbortSignal.any([abort.signal, closed]) };
+    return { notify: (message) => channel.stderr.write(`${message}\r\n`), signal: AbortSignal.any([abort.signal, closed]) };
   };
 }
 
-function resultEvent(session: ExecSession, requestId: number, result: ShellResult | { error: { code: string; message: string } }, started: bigint): SessionEvent {
+function resultEvent(session: ChannelSession, requestId: number, result: ShellResult | { error: { code: string; message: string } }, started: bigint): SessionEvent {
   const duration_us = Number((process.hrtime.bigint() - started) / 1000n);
   return { type: "result", session_id: session.gate.caller.session.id, request_id: requestId, result, duration_us };
 }

@@ -1,0 +1,57 @@
+import type { Session } from "ssh2";
+import { visibleName } from "../postgres/login-name.js";
+import { finish, gateAndRelay, type ChannelSession, type ChannelState } from "./channel-relay.js";
+import { REFUSED_EXIT_STATUS, unsupportedMessage } from "./refusal-messages.js";
+
+/**
+ * One session channel: the requests a client makes before it runs something (a pty, window sizes,
+ * signals), then the one thing it runs. An `exec` is one shell request with its command; a `shell`
+ * is an interactive request decided as a whole (what is typed into a raw pty cannot be decided line
+ * by line: it is recorded for replay, never read as policy). Agent and X11 forwarding, variables
+ * and subsystems the gateway does not police are refused.
+ */
+export function serveSessionChannel(session: ChannelSession, channel: Session, started: Promise<boolean>): void {
+  const state: ChannelState = { env: {} };
+  channel.on("pty", (accept, _reject, info) => {
+    state.pty = { term: info.term, cols: info.cols, rows: info.rows, width: info.width, height: info.height, modes: info.modes };
+    accept?.();
+  });
+  channel.on("window-change", (accept, _reject, info) => {
+    if (state.pty) Object.assign(state.pty, { cols: info.cols, rows: info.rows, width: info.width, height: info.height });
+    state.upstream?.setWindow(info.rows, info.cols, info.height, info.width);
+    if (state.requestId !== undefined) session.record({ type: "terminal", session_id: session.gate.caller.session.id, request_id: state.requestId, event: "resize", size: { cols: info.cols, rows: info.rows } });
+    accept?.();
+  });
+  channel.on("signal", (accept, _reject, info) => {
+    state.upstream?.signal(info.name);
+    accept?.();
+  });
+  channel.on("env", (_accept, reject) => reject?.());
+  channel.on("auth-agent", (_accept, reject) => reject?.());
+  channel.on("x11", (_accept, reject) => reject?.());
+  channel.on("exec", (accept, _reject, info) => {
+    const stream = accept();
+    const pty = state.pty;
+    void started.then((ok) =>
+      ok
+        ? gateAndRelay(session, stream, state, { kind: "shell", text: info.command }, (client) =>
+            new Promise((resolve, reject) => client.exec(info.command, { ...(pty ? { pty } : {}) }, (error, opened) => (error ? reject(error) : resolve(opened)))),
+          )
+        : undefined,
+    );
+  });
+  channel.on("shell", (accept) => {
+    const stream = accept();
+    const pty = state.pty;
+    void started.then((ok) =>
+      ok
+        ? gateAndRelay(session, stream, state, { kind: "shell", text: "", interactive: true }, (client) =>
+            new Promise((resolve, reject) => client.shell(pty ?? false, {}, (error, opened) => (error ? reject(error) : resolve(opened)))),
+          )
+        : undefined,
+    );
+  });
+  channel.on("subsystem", (accept, _reject, info) => {
+    void finish(accept(), unsupportedMessage(`the ${visibleName(info.name, 64)} subsystem`), REFUSED_EXIT_STATUS);
+  });
+}
