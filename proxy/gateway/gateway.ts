@@ -16,14 +16,13 @@ import type { ReloadResult } from "../../engine/policy/policy-service.js";
 import { policyTarget, type Protocol, type Target } from "../../engine/policy/types.js";
 import { startHttpServer, type RunningHttpServer } from "../http/server.js";
 import { listenPostgres, type PostgresListener } from "../postgres/server.js";
-import { gatewayHostKey } from "../ssh/host-key.js";
-import { listenSsh, type SshListener } from "../ssh/server.js";
+import type { SshListener } from "../ssh/server.js";
 import type { SessionEvent } from "../gate/types.js";
 import { binaryToText } from "../postgres/value-text.js";
 import { approvalDesk } from "./approval-desk.js";
 import { auditEventOf } from "./audit-events.js";
 import { createPostgresContext } from "./postgres-context.js";
-import { createSshContext } from "./ssh-context.js";
+import { startSshSide } from "./ssh-side.js";
 import { SessionRecordings } from "./session-recordings.js";
 import { postgresTls } from "./tls.js";
 
@@ -101,7 +100,10 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     });
     closers.push(() => context.close());
 
-    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, audit: { source: auditSource }, log: (event) => log(`http: ${JSON.stringify(event)}`) });
+    const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), log }) : undefined;
+    const ssh = sshSide?.listener;
+    if (ssh) closers.push(() => ssh.close());
+    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, audit: { source: auditSource }, ...(sshSide ? { ssh: sshSide.certificates } : {}), log: (event) => log(`http: ${JSON.stringify(event)}`) });
     closers.push(() => http.close());
     if (config.console) {
       const web = config.console;
@@ -120,13 +122,6 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     }
     const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes, sessionLimits: config.postgres.sessions });
     closers.push(() => postgres.close());
-    let ssh: SshListener | undefined;
-    if (config.listen.ssh) {
-      const context = createSshContext({ engine, identity, targets: targetsOfType(config.targets, "ssh"), record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), log });
-      ssh = await listenSsh({ ...config.listen.ssh, hostKey: gatewayHostKey(config.stateDir), context });
-      const listener = ssh;
-      closers.push(() => listener.close());
-    }
     return { config, engine, identity, audit, approvals, http, postgres, ...(ssh ? { ssh } : {}), close: closeAll };
   } catch (error) {
     await closeAll();

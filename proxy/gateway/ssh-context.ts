@@ -2,6 +2,7 @@ import type { SshTarget } from "../../engine/config/types.js";
 import type { Engine } from "../../engine/engine.js";
 import type { IdentityService } from "../../engine/identity/identity-service.js";
 import type { ApprovalDesk, SessionEvent } from "../gate/types.js";
+import type { SshCertificateAuthority } from "../ssh/certificates/authority.js";
 import type { SshGatewayContext } from "../ssh/context.js";
 import { authenticateToken, enginePorts } from "./gate-ports.js";
 
@@ -9,6 +10,8 @@ export interface SshContextOptions {
   engine: Engine;
   identity: IdentityService;
   targets: SshTarget[];
+  /** The CA whose user certificates log people in with no prompt. */
+  authority: SshCertificateAuthority;
   /** Durable recording of session events (audit log and session recordings), shared with PostgreSQL. */
   record: (event: SessionEvent) => Promise<void>;
   approvals?: ApprovalDesk;
@@ -22,6 +25,15 @@ export function createSshContext(options: SshContextOptions): SshGatewayContext 
     ...enginePorts(options.engine, options.record, options.log),
     target: (name) => targets.get(name),
     authenticate: (secret, target) => authenticateToken(options.identity, secret, target),
+    authenticateCertificate(certificate, target, proof) {
+      const checked = options.authority.check(certificate, proof);
+      if (!checked.ok) return checked;
+      // Revoking the subject (or the certificate, by `ssh-cert:SERIAL`) ends what was issued before.
+      const revoked = options.identity.revocations.check(checked.identity, `ssh-cert:${checked.serial}`, checked.validAfter);
+      if (revoked) return { ok: false, code: "revoked", detail: revoked };
+      if (checked.targets && !checked.targets.includes(target)) return { ok: false, code: "wrong_target", detail: `the certificate is for ${checked.targets.join(", ")} only` };
+      return { ok: true, identity: checked.identity };
+    },
   };
   if (options.approvals) context.approvals = options.approvals;
   return context;

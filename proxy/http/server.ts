@@ -7,6 +7,7 @@ import { approvalRoutes } from "./approval-routes.js";
 import { auditRoutes, type AuditReading } from "./audit-routes.js";
 import { jwks, loginConfig, tokenEndpoint, whoami } from "./identity-routes.js";
 import { HttpError, sendJson } from "./respond.js";
+import { sshCertificateEndpoint, type SshCertificates } from "./ssh-routes.js";
 import type { AuthLog, PatternRoute } from "./route-types.js";
 
 export type { AuthLog, PatternRoute } from "./route-types.js";
@@ -21,6 +22,8 @@ export interface HttpServerOptions {
   approvals?: ApprovalService;
   /** Serves the read-only audit API (/v1/audit…) to the viewer groups when given. */
   audit?: AuditReading;
+  /** Serves SSH certificates (POST /v1/ssh/certificate) when the gateway has an SSH listener. */
+  ssh?: SshCertificates;
 }
 
 export interface RunningHttpServer {
@@ -57,6 +60,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     "GET /.well-known/jwks.json": (_req, res) => jwks(res, identity),
     "GET /healthz": (_req, res) => sendJson(res, 200, { ok: true }),
   };
+  const ssh = options.ssh;
+  if (ssh) routes["POST /v1/ssh/certificate"] = (req, res) => sshCertificateEndpoint(req, res, identity, ssh, log);
   const patterns: PatternRoute[] = [
     ...(options.approvals ? approvalRoutes(options.approvals, identity, log) : []),
     ...(options.audit ? auditRoutes(options.audit, identity, log) : []),

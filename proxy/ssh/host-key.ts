@@ -16,3 +16,9 @@ export function gatewayHostKey(stateDir: string): string {
   }
   return readFileSync(path, "utf8");
 }
+
+/** The host key's public half, `ssh-ed25519 BASE64` (for a client's known_hosts). */
+export function hostPublicKey(stateDir: string): string {
+  gatewayHostKey(stateDir);
+  return readFileSync(join(stateDir, "ssh_host_ed25519_key.pub"), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+}

@@ -7,28 +7,37 @@ import { RequestGate } from "../gate/request-gate.js";
 import { userNameMatches, unsafeName, visibleName } from "../postgres/login-name.js";
 import type { SshGatewayContext } from "./context.js";
 import { serveSessionChannel } from "./session-channel.js";
+import { CERT_TYPE } from "./certificates/user-certificate.js";
 import { parseLoginName } from "./login-name.js";
 import { connectUpstream } from "./upstream.js";
 
-const AUTH_METHODS: Array<"password" | "keyboard-interactive"> = ["password", "keyboard-interactive"];
+const AUTH_METHODS: Array<"publickey" | "password" | "keyboard-interactive"> = ["publickey", "password", "keyboard-interactive"];
+
+/** What a login presented: a token (password or keyboard-interactive answer) or a gateway certificate. */
+type Credential = { token: string } | { certificate: Buffer; proof?: { signed: Buffer; signature: Buffer } };
 
 /**
- * One client connection: the token (password or keyboard-interactive answer) is checked for the
- * target the login name `USER+TARGET` names, then every `exec` channel is one request through the
- * session's request gate. What the gateway does not police yet (interactive shells, sftp, port,
- * agent and X11 forwarding) is refused at the SSH layer with a message.
+ * One client connection: a certificate from the gateway's CA (no prompt), or a token as the password
+ * or keyboard-interactive answer, is checked for the target the login name `USER+TARGET` names; then
+ * each session channel's exec or shell is one request through the session's request gate
+ * (session-channel.ts). Port, agent and X11 forwarding are refused.
  */
 export function runSession(client: Connection, clientAddr: string, context: SshGatewayContext): void {
   const sessionId = randomUUID();
   let login: { identity: Identity; target: SshTarget } | undefined;
   client.on("error", (error: Error) => context.log(`ssh session ${sessionId}: ${messageOf(error)}`));
   client.on("authentication", (auth: AuthContext) => {
-    if (auth.method === "password") void authenticate(auth, auth.password);
-    else if (auth.method === "keyboard-interactive") auth.prompt([{ prompt: "Portcullis token: ", echo: false }], (answers) => void authenticate(auth, answers[0] ?? ""));
-    else auth.reject(AUTH_METHODS);
+    if (auth.method === "password") void authenticate(auth, { token: auth.password });
+    else if (auth.method === "keyboard-interactive") auth.prompt([{ prompt: "Portcullis token: ", echo: false }], (answers) => void authenticate(auth, { token: answers[0] ?? "" }));
+    else if (auth.method === "publickey" && auth.key.algo === CERT_TYPE) {
+      // Without a signature the client only asks whether this key would do: a valid certificate of
+      // this gateway's CA would. A refused certificate is audited either way.
+      const proof = auth.signature && auth.blob ? { signed: auth.blob, signature: auth.signature } : undefined;
+      void authenticate(auth, proof ? { certificate: auth.key.data, proof } : { certificate: auth.key.data });
+    } else auth.reject(AUTH_METHODS);
   });
 
-  const authenticate = async (auth: AuthContext, secret: string): Promise<void> => {
+  const authenticate = async (auth: AuthContext, credential: Credential): Promise<void> => {
     const name = auth.username;
     const refuse = (code: string, detail: string, target = ""): void => {
       context.record({ type: "auth_failure", protocol: "ssh", session_id: sessionId, client_addr: clientAddr, target: visibleName(target), user: visibleName(name), code, detail: visibleName(detail, 2000) }).catch(() => undefined);
@@ -37,11 +46,13 @@ export function runSession(client: Connection, clientAddr: string, context: SshG
     if (unsafeName(name)) return refuse("invalid_name", `login name: ${unsafeName(name)}`);
     const parsed = parseLoginName(name);
     if (!parsed) return refuse("invalid_name", "the login name must be USER+TARGET");
-    const verified = await context.authenticate(secret, parsed.target);
+    const verified = "token" in credential ? await context.authenticate(credential.token, parsed.target) : context.authenticateCertificate(credential.certificate, parsed.target, credential.proof);
     if (!verified.ok) return refuse(verified.code, verified.detail, parsed.target);
     const target = context.target(parsed.target);
     if (!target) return refuse("unknown_target", `no SSH target named ${visibleName(parsed.target)}`, parsed.target);
     if (!userNameMatches(parsed.user, verified.identity)) return refuse("user_mismatch", `user name ${JSON.stringify(parsed.user)} is not ${verified.identity.subject}`, parsed.target);
+    // A key check (no signature yet) answers "this key would do"; only a signed login logs in.
+    if ("certificate" in credential && !credential.proof) return auth.accept();
     login = { identity: verified.identity, target };
     auth.accept();
   };
