@@ -98,7 +98,7 @@ test("a wrong token, an unknown target and a login without a target are refused 
   for (const options of [{ password: "not-a-token" }, { login: "alice+nowhere" }, { login: "alice" }, { login: "bob+web" }]) {
     const r = await g.ssh(["echo", "hi"], options);
     assert.is(r.code, 255, JSON.stringify(options));
-    assert.match(r.stderr, /Permission denied \(password,keyboard-interactive\)/, JSON.stringify(options));
+    assert.match(r.stderr, /Permission denied \(publickey,password,keyboard-interactive\)/, JSON.stringify(options));
     assert.is(r.stdout, "");
   }
   assert.is(sessionsStarted(), before);
