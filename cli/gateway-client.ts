@@ -31,16 +31,17 @@ export function resolveGateway(flag: string | undefined, remembered: string | un
 }
 
 /** GET or POST a gateway endpoint and return its JSON; errors name the gateway and what went wrong. */
-export async function gatewayJson(gateway: string, path: string, init: { method?: "GET" | "POST"; bearer?: string; form?: URLSearchParams } = {}): Promise<unknown> {
+export async function gatewayJson(gateway: string, path: string, init: { method?: "GET" | "POST"; bearer?: string; form?: URLSearchParams; json?: unknown } = {}): Promise<unknown> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
   if (init.form) headers["content-type"] = "application/x-www-form-urlencoded";
+  if (init.json !== undefined) headers["content-type"] = "application/json";
   let response: Response;
   try {
     response = await fetch(`${gateway}${path}`, {
       method: init.method ?? "GET",
       headers,
-      body: init.form?.toString(),
+      body: init.json !== undefined ? JSON.stringify(init.json) : init.form?.toString(),
       signal: AbortSignal.timeout(TIMEOUT_MS),
       redirect: "error",
     });

@@ -9,6 +9,7 @@ import type { Identity } from "../../engine/policy/types.js";
 import { IDENTITY_EXTENSION, SshCertificateAuthority } from "../../proxy/ssh/certificates/authority.js";
 import { CERT_TYPE, issueCertificate, rawPublicKey } from "../../proxy/ssh/certificates/user-certificate.js";
 import { ALICE } from "../support/pg-gateway.js";
+import { portcullis } from "../support/cli.js";
 import { run } from "../support/run.js";
 import { startSshGateway, type SshGatewayUnderTest } from "../support/ssh-gateway.js";
 
@@ -58,6 +59,24 @@ test("a token buys a certificate; plain ssh logs in with it, no prompt, host key
   const shown = spawnSync("ssh-keygen", ["-L", "-f", `${key.path}-cert.pub`], { encoding: "utf8" });
   assert.match(shown.stdout, /Type: ssh-ed25519-cert-v01@openssh.com user certificate/);
   assert.match(shown.stdout, new RegExp(`Principals: \\n\\s+${ALICE.subject.replace(".", "\\.")}`));
+});
+
+test("portcullis ssh login writes key, certificate, known_hosts and an ssh_config; the printed line works as is", async () => {
+  const dir = join(work, "login");
+  const login = await portcullis(["ssh", "login", "--gateway", g.gateway.http.url, "--dir", dir], { env: { PORTCULLIS_TOKEN: await g.token(), HOME: work } });
+  assert.is(login.code, 0, login.stderr);
+  const line = login.stdout.split("\n")[1]!;
+  assert.is(line, `ssh -F ${join(dir, "config")} alice+TARGET@portcullis COMMAND`);
+  const argv = line.replace("TARGET", "web").replace(" COMMAND", "").split(" ");
+  const r = await run(argv[0]!, [...argv.slice(1), "-o", "BatchMode=yes", "echo", "from-the-config"], process.env);
+  assert.equal(r, { code: 0, stdout: "from-the-config\n", stderr: "" });
+  // Again: the key is kept, the certificate renewed.
+  const key = readFileSync(join(dir, "id_ed25519.pub"), "utf8");
+  assert.is((await portcullis(["ssh", "login", "--gateway", g.gateway.http.url, "--dir", dir], { env: { PORTCULLIS_TOKEN: await g.token() } })).code, 0);
+  assert.is(readFileSync(join(dir, "id_ed25519.pub"), "utf8"), key);
+  const refused = await portcullis(["ssh", "login", "--gateway", g.gateway.http.url, "--dir", dir], { env: { PORTCULLIS_TOKEN: "not-a-token" } });
+  assert.is(refused.code, 1);
+  assert.match(refused.stderr, /the gateway refused the certificate request/);
 });
 
 test("the certificate's identity is the one the policy sees (a denial names it in the audit log)", async () => {
