@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -8,9 +8,11 @@ import { visibleLine } from "../../engine/text/visible-text.js";
 import { DEMO_SEED_SQL } from "../../proxy/demo/demo-data.js";
 import { startIdentityProvider } from "../../proxy/demo/identity-provider.js";
 import { startPostgres } from "../../proxy/demo/postgres-server.js";
+import { startSshd, type RunningSshd } from "../../proxy/demo/sshd-server.js";
 import { startGateway } from "../../proxy/gateway/gateway.js";
 import { stringOption, UsageError, type Command } from "../command.js";
 import { untilSignal } from "./serve.js";
+import { writeSshLogin } from "./ssh-login.js";
 import { demoIssuers } from "../../proxy/demo/demo-issuers.js";
 
 export const demoCommand: Command = {
@@ -19,22 +21,27 @@ export const demoCommand: Command = {
     "postgres-url": { type: "string" },
     "listen-postgres": { type: "string" },
     "listen-http": { type: "string" },
+    "listen-ssh": { type: "string" },
   },
-  help: `Usage: portcullis demo [--postgres-url URL] [--listen-postgres HOST:PORT] [--listen-http HOST:PORT]
+  help: `Usage: portcullis demo [--postgres-url URL] [--listen-postgres HOST:PORT] [--listen-http HOST:PORT] [--listen-ssh HOST:PORT]
 
-Starts everything needed to try Portcullis on one machine and prints a psql line to paste:
+Starts everything needed to try Portcullis on one machine and prints psql and ssh lines to paste:
   - a PostgreSQL server of its own in a temporary directory (or the one --postgres-url names, whose
     credentials then become the gateway's target credentials), seeded with a demo database: users
     (email and ssn are masked for the demo user) and orders;
   - the demo OpenID provider (people: alice, bob, dana; machine client: ci-deploy);
   - the gateway with the bundled policies, the target "demo" tagged env=prod, a generated
-    self-signed certificate, and its audit log in a temporary state directory.
+    self-signed certificate, and its audit log in a temporary state directory;
+  - when OpenSSH's sshd is installed, a throwaway sshd (its own keys and config, a free loopback
+    port, logging in as you) as the SSH target "web-1" tagged env=prod, and an SSH certificate for
+    alice, so the printed ssh line needs no prompt.
 Runs until interrupted; then everything it started is stopped and removed.
 
 Options:
   --postgres-url URL          use this PostgreSQL instead of starting one
   --listen-postgres HOST:PORT the gateway's PostgreSQL listener (default 127.0.0.1:6432)
   --listen-http HOST:PORT     the gateway's HTTP listener (default 127.0.0.1:7480)
+  --listen-ssh HOST:PORT      the gateway's SSH listener (default 127.0.0.1:2222)
   -h, --help                  show this help
 
 Example:
@@ -53,30 +60,40 @@ Example:
       if (!url) await seed.query("GRANT ALL ON ALL TABLES IN SCHEMA public TO portcullis_gateway");
       await seed.end();
 
+      const sshd = existsSync("/usr/sbin/sshd") ? await startSshd() : undefined;
+      if (sshd) {
+        stops.push(() => sshd.stop());
+        writeFileSync(join(state, "web-1.key"), sshd.privateKey, { mode: 0o600 });
+      } else log("no /usr/sbin/sshd: the demo runs without an SSH target (npm run setup installs openssh-server)");
       const idp = await startIdentityProvider({ log });
       stops.push(() => idp.close());
       const config = resolveConfig(
         {
           state_dir: state,
-          listen: { postgres: stringOption(args, "listen-postgres") ?? "127.0.0.1:6432", http: stringOption(args, "listen-http") ?? "127.0.0.1:7480" },
+          listen: { postgres: stringOption(args, "listen-postgres") ?? "127.0.0.1:6432", http: stringOption(args, "listen-http") ?? "127.0.0.1:7480", ...(sshd ? { ssh: stringOption(args, "listen-ssh") ?? "127.0.0.1:2222" } : {}) },
           identity: {
             issuers: demoIssuers(idp),
           },
           console: { issuer: idp.issuer, client_id: idp.consoleClient.id, client_secret: idp.consoleClient.secret },
-          targets: [{ type: "postgres", name: "demo", tags: { env: "prod" }, host: upstream.host, port: upstream.port, database: upstream.database, user: upstream.user, password: upstream.password, tls: "prefer" }],
+          targets: [
+            { type: "postgres", name: "demo", tags: { env: "prod" }, host: upstream.host, port: upstream.port, database: upstream.database, user: upstream.user, password: upstream.password, tls: "prefer" },
+            ...(sshd ? [sshTarget(sshd)] : []),
+          ],
         },
         state,
       );
       const gateway = await startGateway(config, log);
       stops.push(() => gateway.close());
       const alice = idp.users.find((u) => u.username === "alice")!;
-      const issued = await gateway.identity.tokens.issue(
-        { subject: alice.username, issuer: idp.issuer, groups: alice.groups, kind: "human", claims: { email: alice.email } },
-        { targets: ["demo"], ttlSeconds: 3600 },
-      );
+      const aliceIdentity = { subject: alice.username, issuer: idp.issuer, groups: alice.groups, kind: "human" as const, claims: { email: alice.email } };
+      const issued = await gateway.identity.tokens.issue(aliceIdentity, { targets: ["demo"], ttlSeconds: 3600 });
       const dana = idp.users.find((u) => u.username === "dana")!;
       const approver = await gateway.identity.tokens.issue({ subject: dana.username, issuer: idp.issuer, groups: dana.groups, kind: "human", claims: { email: dana.email } }, { ttlSeconds: 3600 });
       const address = `${gateway.postgres.host}:${gateway.postgres.port}`;
+      const ssh = sshd
+        ? await writeSshLogin({ gateway: gateway.http.url, token: (await gateway.identity.tokens.issue(aliceIdentity, { targets: ["web-1"], ttlSeconds: 3600 })).token, dir: join(state, "alice-ssh") })
+        : undefined;
+      const sshLine = ssh ? `${ssh.command}web-1@portcullis` : "";
       console.log(`
 Portcullis demo is running (Ctrl-C to stop).
 
@@ -94,7 +111,13 @@ Then try:
   DELETE FROM orders;                       -- ERROR 42501: DELETE without WHERE is denied
   TRUNCATE orders;                          -- waits for approval from group:dba (target is env=prod)
 
-Approve it as dana (dba) in the web console, ${gateway.http.url}/console/ (sign in as dana), or from another terminal:
+${ssh ? `Run commands on the SSH target "web-1" (env=prod) as alice, with her certificate (no prompt):
+
+  ${sshLine} echo hello                       # runs
+  ${sshLine} cat /etc/shadow                  # refused with the policy's reason
+  ${sshLine} sudo systemctl restart nginx     # waits for approval from group:dba
+
+` : ""}Approve it as dana (dba) in the web console, ${gateway.http.url}/console/ (sign in as dana), or from another terminal:
 
   PORTCULLIS_GATEWAY=${gateway.http.url} PORTCULLIS_TOKEN=${approver.token} bin/portcullis approvals list
   PORTCULLIS_GATEWAY=${gateway.http.url} PORTCULLIS_TOKEN=${approver.token} bin/portcullis approvals approve ID
@@ -110,6 +133,11 @@ Sign in as a person instead:        PORTCULLIS_GATEWAY=${gateway.http.url} bin/p
     return 0;
   },
 };
+
+/** The throwaway sshd as the SSH target "web-1": the key it accepts is in the state directory, read by the gateway only. */
+function sshTarget(sshd: RunningSshd): { type: "ssh"; name: string; tags: Record<string, string>; host: string; port: number; user: string; private_key: { file: string }; host_key: string } {
+  return { type: "ssh", name: "web-1", tags: { env: "prod" }, host: sshd.host, port: sshd.port, user: sshd.user, private_key: { file: "web-1.key" }, host_key: sshd.hostKey };
+}
 
 interface DemoUpstream {
   admin: pg.ClientConfig;

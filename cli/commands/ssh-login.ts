@@ -55,48 +55,66 @@ Exit status: 0 once written, 1 on failure (no sign-in, refused, gateway unreacha
     let { gateway, token } = await connect(args);
     if (target !== undefined) token = await scopedToken(gateway, token, target);
 
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const key = join(dir, "id_ed25519");
-    if (!existsSync(key)) {
-      const made = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "portcullis", "-f", key], { encoding: "utf8" });
-      if (made.error || made.status !== 0) throw new Error(`ssh-keygen could not make a key: ${made.error?.message ?? made.stderr.trim()}`);
-    }
-    const publicKey = readFileSync(`${key}.pub`, "utf8").trim();
-    let answer: unknown;
-    try {
-      answer = await gatewayJson(gateway, "/v1/ssh/certificate", { method: "POST", bearer: token, json: { public_key: publicKey, ...(ttl ? { ttl_seconds: Number(ttl) } : {}) } });
-    } catch (error) {
-      if (error instanceof GatewayError && error.status === 404) throw new Error(`the gateway at ${gateway} has no SSH listener`);
-      if (error instanceof GatewayError) throw new Error(`the gateway refused the certificate request: ${error.message}`);
-      throw error;
-    }
-    const issued = certificateAnswer(answer, gateway);
-    writeFileSync(`${key}-cert.pub`, `${issued.certificate}\n`, { mode: 0o644 });
-    const host = issued.ssh.host === "0.0.0.0" || issued.ssh.host === "::" ? new URL(gateway).hostname : issued.ssh.host;
-    const hostPattern = issued.ssh.port === 22 ? host : `[${host}]:${issued.ssh.port}`;
-    writeFileSync(join(dir, "known_hosts"), `${hostPattern} ${issued.host_key}\n`);
-    writeFileSync(
-      join(dir, "config"),
-      [
-        `# Written by portcullis ssh login; the certificate is valid until ${issued.valid_before}.`,
-        `Host ${HOST_ALIAS}`,
-        `  HostName ${host}`,
-        `  Port ${issued.ssh.port}`,
-        `  IdentityFile ${key}`,
-        `  CertificateFile ${key}-cert.pub`,
-        "  IdentitiesOnly yes",
-        "  PreferredAuthentications publickey",
-        `  UserKnownHostsFile ${join(dir, "known_hosts")}`,
-        "  StrictHostKeyChecking yes",
-        "",
-      ].join("\n"),
-    );
-    const user = issued.principal.includes("@") ? issued.principal.slice(0, issued.principal.indexOf("@")) : issued.principal;
-    process.stdout.write(`${visibleLine(`certificate for ${issued.principal} valid until ${issued.valid_before}, written to ${dir}`)}\n`);
-    process.stdout.write(`${visibleLine(`ssh -F ${join(dir, "config")} ${user}+${target ?? "TARGET"}@${HOST_ALIAS} COMMAND`)}\n`);
+    const written = await writeSshLogin({ gateway, token, dir, ...(ttl ? { ttlSeconds: Number(ttl) } : {}) });
+    process.stdout.write(`${visibleLine(`certificate for ${written.principal} valid until ${written.validBefore}, written to ${dir}`)}\n`);
+    process.stdout.write(`${visibleLine(`${written.command}${target ?? "TARGET"}@${HOST_ALIAS} COMMAND`)}\n`);
     return 0;
   },
 };
+
+export interface SshLoginFiles {
+  principal: string;
+  validBefore: string;
+  /** `ssh -F DIR/config USER+`: append the target, `@portcullis` and a command. */
+  command: string;
+}
+
+/**
+ * Makes (or keeps) the key in `dir`, gets it certified by the gateway for `token`'s identity, and
+ * writes the certificate, the gateway's host key and an ssh_config there.
+ */
+export async function writeSshLogin(options: { gateway: string; token: string; dir: string; ttlSeconds?: number }): Promise<SshLoginFiles> {
+  const { gateway, token, dir } = options;
+  const ttl = options.ttlSeconds;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = join(dir, "id_ed25519");
+  if (!existsSync(key)) {
+    const made = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "portcullis", "-f", key], { encoding: "utf8" });
+    if (made.error || made.status !== 0) throw new Error(`ssh-keygen could not make a key: ${made.error?.message ?? made.stderr.trim()}`);
+  }
+  const publicKey = readFileSync(`${key}.pub`, "utf8").trim();
+  let answer: unknown;
+  try {
+    answer = await gatewayJson(gateway, "/v1/ssh/certificate", { method: "POST", bearer: token, json: { public_key: publicKey, ...(ttl !== undefined ? { ttl_seconds: ttl } : {}) } });
+  } catch (error) {
+    if (error instanceof GatewayError && error.status === 404) throw new Error(`the gateway at ${gateway} has no SSH listener`);
+    if (error instanceof GatewayError) throw new Error(`the gateway refused the certificate request: ${error.message}`);
+    throw error;
+  }
+  const issued = certificateAnswer(answer, gateway);
+  writeFileSync(`${key}-cert.pub`, `${issued.certificate}\n`, { mode: 0o644 });
+  const host = issued.ssh.host === "0.0.0.0" || issued.ssh.host === "::" ? new URL(gateway).hostname : issued.ssh.host;
+  const hostPattern = issued.ssh.port === 22 ? host : `[${host}]:${issued.ssh.port}`;
+  writeFileSync(join(dir, "known_hosts"), `${hostPattern} ${issued.host_key}\n`);
+  writeFileSync(
+    join(dir, "config"),
+    [
+      `# Written by portcullis ssh login; the certificate is valid until ${issued.valid_before}.`,
+      `Host ${HOST_ALIAS}`,
+      `  HostName ${host}`,
+      `  Port ${issued.ssh.port}`,
+      `  IdentityFile ${key}`,
+      `  CertificateFile ${key}-cert.pub`,
+      "  IdentitiesOnly yes",
+      "  PreferredAuthentications publickey",
+      `  UserKnownHostsFile ${join(dir, "known_hosts")}`,
+      "  StrictHostKeyChecking yes",
+      "",
+    ].join("\n"),
+  );
+  const user = issued.principal.includes("@") ? issued.principal.slice(0, issued.principal.indexOf("@")) : issued.principal;
+  return { principal: issued.principal, validBefore: issued.valid_before, command: `ssh -F ${join(dir, "config")} ${user}+` };
+}
 
 interface CertificateAnswer {
   certificate: string;
