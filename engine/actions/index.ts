@@ -1,9 +1,10 @@
+import { normalizeFile } from "./file/index.js";
 import { loadShellParser, normalizeShell } from "./shell/index.js";
 import { loadSqlParser, normalizeSql } from "./sql/index.js";
 import type { CatalogIndex } from "./sql/catalog.js";
 import type { Action, RawRequest } from "./types.js";
 
-export type { Action, RawRequest, RefusedResult, RequestKind, RequestResult, ShellRequest, ShellResult, SqlRequest, SqlResult } from "./types.js";
+export type { Action, FileRequest, FileResult, RawRequest, RefusedResult, RequestKind, RequestResult, ShellRequest, ShellResult, SqlRequest, SqlResult } from "./types.js";
 export { describeRequest, requestSize, requestText, type RequestDisplay } from "./request-text.js";
 export { readStoredRequest } from "./stored-request.js";
 
@@ -17,6 +18,8 @@ export interface TargetFacts {
   catalog?: CatalogIndex;
   /** The target server's major version (from its `server_version`), for reading statements with its grammar. */
   serverMajor?: number;
+  /** Paths as the target resolved them (SFTP's realpath), for file operations. */
+  paths?: Record<string, string>;
 }
 
 /** Turns a raw request into its action document by its kind's normalizer. Never throws: what cannot be parsed says so inside. */
@@ -26,6 +29,8 @@ export function normalizeRequest(request: RawRequest, facts: TargetFacts = {}): 
       return normalizeSql(request.text, { ...(facts.catalog ? { catalog: facts.catalog } : {}), ...(facts.serverMajor !== undefined ? { serverMajor: facts.serverMajor } : {}) });
     case "shell":
       return normalizeShell(request.text, { interactive: request.interactive === true });
+    case "file":
+      return normalizeFile(request, facts.paths);
   }
 }
 
@@ -36,5 +41,8 @@ export function unanalysedAction(request: RawRequest, message: string): Action {
       return { kind: "sql", statements: [], parse_error: { message, position: 0 } };
     case "shell":
       return { kind: "shell", text: request.text, interactive: request.interactive === true, commands: [], dynamic: true, dynamic_reasons: [message], parse_error: { message, position: 0 } };
+    case "file":
+      // A file operation is never too large to read; its path is kept, unresolved, for the record.
+      return normalizeFile(request);
   }
 }

@@ -6,7 +6,7 @@ import type { RawRequest, RequestResult } from "./types.js";
  * approvals show requests through this, never by reading a kind's fields.
  */
 export interface RequestDisplay {
-  /** The language the text is written in, for highlighting: `sql` (PostgreSQL) or `shell` (bash). */
+  /** The language the text is written in, for highlighting: `sql` (PostgreSQL), `shell` (bash) or `file` (an SFTP operation). */
   language: RawRequest["kind"];
   text: string;
 }
@@ -37,5 +37,7 @@ export function describeResult(result: RequestResult): { summary: string; masked
       return { summary: [result.command_tag, `${result.rows} row${result.rows === 1 ? "" : "s"}`].filter(Boolean).join(" · "), masked: result.masked_columns };
     case "shell":
       return { summary: `${result.signal ? `killed by SIG${result.signal}` : `exit ${result.exit_status ?? "?"}`} · ${result.stdout_bytes} bytes out, ${result.stderr_bytes} bytes err`, masked: [] };
+    case "file":
+      return { summary: `${result.status} · ${result.bytes} bytes`, masked: [] };
   }
 }

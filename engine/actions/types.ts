@@ -4,6 +4,7 @@
  * (`RequestResult`). Type-only, so every part of the engine and every proxy can name them without
  * importing a normalizer.
  */
+import type { FileAction, FileOperation } from "./file/types.js";
 import type { ShellAction } from "./shell/types.js";
 import type { SqlAction } from "./sql/types.js";
 
@@ -20,13 +21,26 @@ export interface ShellRequest {
   interactive?: boolean;
 }
 
+/**
+ * One file operation (an SFTP request). `text` is how people read it (`write "/etc/hosts"`, paths
+ * JSON-quoted so it is unambiguous); the normalizer reads the fields.
+ */
+export interface FileRequest {
+  kind: "file";
+  text: string;
+  operation: FileOperation;
+  path: string;
+  to?: string;
+  mode?: "create" | "truncate" | "append" | "update";
+}
+
 /** The raw request as it crossed the wire; `kind` names the normalizer that reads it. */
-export type RawRequest = SqlRequest | ShellRequest;
+export type RawRequest = SqlRequest | ShellRequest | FileRequest;
 
 export type RequestKind = RawRequest["kind"];
 
 /** The action document: what the request does, one schema per kind (schemas/action.<kind>.json). */
-export type Action = SqlAction | ShellAction;
+export type Action = SqlAction | ShellAction | FileAction;
 
 /** What the target answered to a SQL request: metadata only, never row values. */
 export interface SqlResult {
@@ -48,8 +62,15 @@ export interface ShellResult {
   stderr_bytes: number;
 }
 
+/** What a file operation ended with: the SFTP status, and the bytes moved through its handle (reads and writes). */
+export interface FileResult {
+  kind: "file";
+  status: "ok" | "error";
+  bytes: number;
+}
+
 /** What came back for a request, per kind, for recordings and the audit log. */
-export type RequestResult = SqlResult | ShellResult;
+export type RequestResult = SqlResult | ShellResult | FileResult;
 
 /** A request the client got an error for instead of a result: the error in its protocol's terms (PostgreSQL's error code, an exit status, an HTTP status). */
 export interface RefusedResult {

@@ -117,7 +117,7 @@ export class ApprovalService {
       requester: structuredClone(input.requester),
       target: structuredClone(input.target),
       session_id: input.session_id,
-      request: { kind: input.request.kind, text: input.request.text },
+      request: structuredClone(input.request),
       // Bound to the whole text; stored and shown cut (a 4 MB statement must not make every page 4 MB).
       request_hash: requestHash(input.requester, input.target, input.request),
       action: structuredClone(input.action),

@@ -101,3 +101,15 @@ test_interactive_shells_are_for_people_and_held_on_prod if {
 	d10 := portcullis.decision with input as shell_request(sh.interactive, fx.alice, web_prod)
 	d10.approval.required == true
 }
+
+test_scp_receiving_under_etc_is_denied_to_all_but_admins if {
+	scp_etc := {"kind": "shell", "text": "scp -t /etc/cron.d/x", "interactive": false, "dynamic": false, "dynamic_reasons": [], "commands": [{"program": "scp", "argv": ["scp", "-t", "/etc/cron.d/x"], "assignments": [], "redirects": [], "via": []}]}
+	d1 := portcullis.decision with input as shell_request(scp_etc, fx.alice, web_staging)
+	d1.allow == false
+	d1.reasons == ["scp writing into /etc/cron.d/x is denied: changes under /etc are for admins"]
+	d2 := portcullis.decision with input as shell_request(scp_etc, sre, web_staging)
+	d2.allow == true
+	scp_tmp := object.union(scp_etc, {"text": "scp -t /tmp/x", "commands": [{"program": "scp", "argv": ["scp", "-t", "/tmp/x"], "assignments": [], "redirects": [], "via": []}]})
+	d3 := portcullis.decision with input as shell_request(scp_tmp, fx.alice, web_staging)
+	d3 == {"allow": true, "reasons": []}
+}

@@ -139,7 +139,7 @@ function deniedBy(verdict: Verdict, reasons: string[]): Verdict {
 /** A request that could not be read says where; any other denial carries the policy's reasons. */
 function refusalOf(verdict: Verdict): Refusal {
   const reasons = verdict.decision.reasons.join("; ") || "denied by policy";
-  const parseError = verdict.action.parse_error;
+  const parseError = "parse_error" in verdict.action ? verdict.action.parse_error : undefined;
   if (parseError) return { code: "unparsable", message: parseError.message, position: parseError.position, detail: reasons };
   return { code: "denied", message: reasons };
 }

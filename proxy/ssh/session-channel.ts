@@ -1,14 +1,15 @@
-import type { Session } from "ssh2";
+import type { Session, SFTPWrapper } from "ssh2";
 import { visibleName } from "../postgres/login-name.js";
 import { finish, gateAndRelay, type ChannelSession, type ChannelState } from "./channel-relay.js";
 import { REFUSED_EXIT_STATUS, unsupportedMessage } from "./refusal-messages.js";
+import { proxySftp } from "./sftp-proxy.js";
 
 /**
  * One session channel: the requests a client makes before it runs something (a pty, window sizes,
  * signals), then the one thing it runs. An `exec` is one shell request with its command; a `shell`
  * is an interactive request decided as a whole (what is typed into a raw pty cannot be decided line
- * by line: it is recorded for replay, never read as policy). Agent and X11 forwarding, variables
- * and subsystems the gateway does not police are refused.
+ * by line: it is recorded for replay, never read as policy); the sftp subsystem is decided operation
+ * by operation (sftp-proxy.ts). Agent and X11 forwarding, variables and other subsystems are refused.
  */
 export function serveSessionChannel(session: ChannelSession, channel: Session, started: Promise<boolean>): void {
   const state: ChannelState = { env: {} };
@@ -50,6 +51,15 @@ export function serveSessionChannel(session: ChannelSession, channel: Session, s
           )
         : undefined,
     );
+  });
+  channel.on("sftp", (accept) => {
+    const sftp = accept();
+    const opening = started.then(async (ok) => {
+      if (!ok) throw new Error("the session did not start");
+      const client = await session.upstream();
+      return new Promise<SFTPWrapper>((resolve, reject) => client.sftp((error, opened) => (error ? reject(error) : resolve(opened))));
+    });
+    proxySftp(session, sftp, opening);
   });
   channel.on("subsystem", (accept, _reject, info) => {
     void finish(accept(), unsupportedMessage(`the ${visibleName(info.name, 64)} subsystem`), REFUSED_EXIT_STATUS);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { resolveConfig } from "../../engine/config/load.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
+import { writeSshLogin } from "../../cli/commands/ssh-login.js";
 import { ALICE } from "./pg-gateway.js";
 import { start, type RunResult, type Running } from "./run.js";
 import { startSshd, type RunningSshd } from "./sshd.js";
@@ -27,6 +28,11 @@ export interface SshGatewayUnderTest {
   token(who?: Identity): Promise<string>;
   /** Runs the real OpenSSH client through the gateway as `login` (default alice+web) with `password` (default a fresh token for ALICE). */
   ssh(command: string[], options?: SshOptions): Promise<RunResult>;
+  /**
+   * Runs `sftp` or `scp` (OpenSSH's) as alice with a certificate from `portcullis ssh login`'s files
+   * (sftp -b allows no password prompt); name the gateway `alice+web@portcullis` in `args`.
+   */
+  copy(program: "sftp" | "scp", args: string[], options?: SshOptions): Promise<RunResult>;
   /** The same, left running (for requests held for approval, Ctrl-C and long streams). */
   startSsh(command: string[], options?: SshOptions): Promise<Running>;
   stop(): Promise<void>;
@@ -50,12 +56,21 @@ export async function startSshGateway(options: { tags?: Record<string, string>; 
   const gateway = await startGateway(config, (line) => logs.push(line));
   const port = gateway.ssh!.port;
   const token = async (who: Identity = ALICE): Promise<string> => (await gateway.identity.tokens.issue(who)).token;
+  const common = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1"];
+  let login: Promise<string> | undefined;
+  const copy = async (program: "sftp" | "scp", args: string[], { input, timeoutMs = 60_000 }: SshOptions = {}): Promise<RunResult> => {
+    login ??= token().then(async (t) => {
+      const files = join(dir, "alice-ssh");
+      await writeSshLogin({ gateway: gateway.http.url, token: t, dir: files });
+      return join(files, "config");
+    });
+    return start(program, ["-F", await login, "-o", "BatchMode=yes", ...args], process.env, input, timeoutMs).done;
+  };
   const startSsh = async (command: string[], { login = "alice+web", password, extra = [], input, timeoutMs = 30_000 }: SshOptions): Promise<Running> => {
     const env = { ...process.env, SSHPASS: password ?? (await token()) };
     const args = [
       "-e", "ssh", "-F", "/dev/null", "-p", String(port),
-      "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-      "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
+      ...common,
       ...extra, `${login}@127.0.0.1`, ...command,
     ];
     return start("sshpass", args, env, input, timeoutMs);
@@ -69,6 +84,7 @@ export async function startSshGateway(options: { tags?: Record<string, string>; 
     token,
     ssh: async (command, options = {}) => (await startSsh(command, options)).done,
     startSsh: (command, options = {}) => startSsh(command, options),
+    copy,
     async stop() {
       await gateway.close();
       await sshd.stop();

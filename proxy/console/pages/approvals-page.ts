@@ -76,6 +76,7 @@ ${request.status === "pending" ? decisionBlock(request, viewer) : ""}
 
 /** The commands of an action, as a title: "TRUNCATE", "CREATE TABLE + INSERT". */
 function summaryOf(action: Action): string {
+  if (action.kind === "file") return `File ${action.operation}`;
   const commands = action.kind === "sql" ? action.statements.map((s) => s.command) : action.commands.map((c) => c.program);
   const distinct = [...new Set(commands)];
   if (distinct.length > 0) return distinct.join(" + ");
@@ -85,6 +86,7 @@ function summaryOf(action: Action): string {
 
 /** What the request touches: a SQL statement's tables, a shell command's programs and the files it writes. */
 function touches(action: Action): Html {
+  if (action.kind === "file") return html`<p class="touches">Touches: ${[action.resolved, ...(action.to_resolved ? [action.to_resolved] : [])].join(", ")} (${action.operation})</p>`;
   if (action.parse_error) return html`<p class="warn">Could not be parsed: ${action.parse_error.message}</p>`;
   const touched =
     action.kind === "sql"
