@@ -9,13 +9,15 @@
  * Replay: FUZZ_SEED (default 11) picks every mutant; FUZZ_MUTANTS (default 10,000) how many; a failure
  * names its job, whose mutants come from `new Rng(jobSeed(seed, job))` alone.
  */
+import { connect, type Socket } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Rng } from "../support/frame-mutator.js";
-import { randomCuts, rawMutant, preauthPayload, postauthPayload } from "../support/ssh-mutants.js";
+import { kexinitPayload, plainPacket, randomCuts, rawMutant, preauthPayload, postauthPayload } from "../support/ssh-mutants.js";
 import { runCarrier, sendRaw } from "../support/ssh-fuzz-client.js";
 import { startSshGateway, type SshGatewayUnderTest } from "../support/ssh-gateway.js";
 
@@ -37,7 +39,8 @@ const CHECK_TIMEOUT_MS = 30_000;
  * for new ones); anything else uncaught fails it. Remove an entry once its bug is fixed.
  */
 const KNOWN_FINDINGS: Record<string, RegExp> = {
-  "a second exec/subsystem on one session channel (or one after its close): ssh2's accept() returns undefined and the gateway writes to it": /TypeError: Cannot read properties of undefined \(reading '[a-z]+'\)\n\s+at (finish|relay|gateAndRelay) .*proxy\/ssh\/channel-relay\.js/,
+  "a second exec/subsystem on one session channel (or one after its close): ssh2's accept() returns undefined and channel-relay.ts uses it": /TypeError: Cannot read properties of undefined \(reading '\w+'\)(\n\s+at .*){0,2}\n\s+at (finish|relay|gateAndRelay) \(.*proxy\/ssh\/channel-relay\.js/,
+  "the same, allowed: the target's output was piped into undefined, which throws when that pipe ends": /TypeError: Cannot read properties of undefined \(reading 'emit'\)\n\s+at Readable\.unpipe/,
 };
 
 let g: SshGatewayUnderTest;
@@ -199,6 +202,54 @@ test(`${MUTANTS.toLocaleString("en-US")} mutated SSH packets (seed ${SEED}): no 
     ].join("\n"),
   );
   assert.ok(seconds < 90, `the fuzz took ${seconds.toFixed(1)} s`);
+});
+
+/** How long the slow clients below are watched for the gateway dropping them (fuzz-findings.test.ts waits for a real grace time). */
+const SLOW_OBSERVE_MS = Number(process.env.FUZZ_SLOW_OBSERVE_MS ?? 8000);
+
+test("clients that send nothing, 1 byte a second, or stop mid-handshake do not stall others (and are watched for being dropped)", async () => {
+  const began = Date.now();
+  const slow: Array<{ name: string; socket: Socket; closedAt?: number }> = [];
+  const open = (name: string, onConnect: (socket: Socket) => void = () => undefined): Socket => {
+    const socket = connect({ host: "127.0.0.1", port: g.port }, () => onConnect(socket));
+    const entry: { name: string; socket: Socket; closedAt?: number } = { name, socket };
+    socket.on("error", () => undefined);
+    socket.on("data", () => undefined);
+    socket.on("close", () => (entry.closedAt = Date.now() - began));
+    slow.push(entry);
+    return socket;
+  };
+  for (let i = 0; i < 50; i++) open("sends nothing");
+  const line = Buffer.from(`SSH-2.0-${"x".repeat(200)}\r\n`);
+  const drips = Array.from({ length: 5 }, () => open("1 byte a second"));
+  let at = 0;
+  const drip = setInterval(() => {
+    for (const s of drips) if (!s.destroyed) s.write(line.subarray(at, at + 1));
+    at = (at + 1) % line.length;
+  }, 1000);
+  // Identification line and the start of a KEXINIT whose length promises more than ever comes.
+  for (let i = 0; i < 5; i++) open("stops inside KEXINIT", (s) => s.write(Buffer.concat([Buffer.from("SSH-2.0-stall\r\n"), plainPacket(kexinitPayload()).subarray(0, 40)])));
+  try {
+    await delay(200);
+    const checks: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = await realClientCheck();
+      assert.ok(c.ok, `with ${slow.length} slow clients connected, a real ssh … echo ok failed: ${c.detail}`);
+      checks.push(c.ms);
+    }
+    await delay(Math.max(0, SLOW_OBSERVE_MS - (Date.now() - began)));
+    const byName = new Map<string, { open: number; closed: number[] }>();
+    for (const s of slow) {
+      const e = byName.get(s.name) ?? { open: 0, closed: [] };
+      if (s.closedAt === undefined) e.open++;
+      else e.closed.push(s.closedAt);
+      byName.set(s.name, e);
+    }
+    console.log(`  slow clients: real ssh echo ok took ${checks.join(", ")} ms alongside them; after ${((Date.now() - began) / 1000).toFixed(1)} s: ${[...byName.entries()].map(([n, e]) => `${n}: ${e.open} still open, ${e.closed.length} dropped${e.closed.length > 0 ? ` (at ${Math.min(...e.closed)}–${Math.max(...e.closed)} ms)` : ""}`).join("; ")}`);
+  } finally {
+    clearInterval(drip);
+    for (const s of slow) s.socket.destroy();
+  }
 });
 
 test.run();
