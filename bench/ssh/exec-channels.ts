@@ -10,7 +10,7 @@ import type { GatewayReady } from "./gateway-child.js";
 import { Rounds, targetShellMs } from "./samples.js";
 import { TARGET_SHELL } from "./round-trips.js";
 
-/** Opens one connection straight to sshd (key) or through the gateway (token as the password). */
+/** Opens one connection straight to sshd (key) or through the gateway (token as the password), with TCP_NODELAY on this side. */
 export function connectClient(path: "direct" | "gateway", g: GatewayReady): Promise<Client> {
   const client = new ssh2.Client();
   const login = path === "direct" ? { port: g.sshd.port, username: g.sshd.user, privateKey: readFileSync(g.keyFile) } : { port: g.port, username: "alice+web", password: g.token };
@@ -18,6 +18,9 @@ export function connectClient(path: "direct" | "gateway", g: GatewayReady): Prom
     client.once("ready", () => resolve(client));
     client.once("error", reject);
     client.connect({ host: "127.0.0.1", readyTimeout: 20_000, ...login });
+    // ssh2 writes each SSH packet on its own; without TCP_NODELAY this client's own Nagle delays
+    // would be charged to whichever server it talks to (OpenSSH's client coalesces its writes).
+    client.setNoDelay(true);
   });
 }
 

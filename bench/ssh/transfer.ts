@@ -4,11 +4,17 @@ import { round } from "../support/stats.js";
 import type { GatewayReady } from "./gateway-child.js";
 import { scpUpload, sshCommand, type Finished, type SshPath } from "./openssh.js";
 
+export type TransferHow = "exec cat" | "exec dd" | "scp -O";
+
 export interface TransferFigures {
-  how: "exec cat" | "scp -O";
+  how: TransferHow;
   path: SshPath;
   runs: number;
-  /** The best of the runs (the least disturbed by the other work on this machine). */
+  /**
+   * The best of the runs (the least disturbed by the other work on this machine): bytes over the
+   * client's wall time, or for dd, over the time dd itself reports (from its start on the target to
+   * the end of its input: no connection, login or shell startup in it).
+   */
   mb_per_s: number;
   seconds: number[];
   failed: number;
@@ -32,18 +38,25 @@ export function writeRandomFile(file: string, bytes: number): string {
   return hash.digest("hex");
 }
 
+/** GNU dd's closing line on stderr: `N bytes (…) copied, S s, R MB/s`. */
+function ddSeconds(stderr: string): number | undefined {
+  const m = /copied, ([\d.]+) s/.exec(stderr);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
- * `ssh HOST 'cat > /dev/null' < FILE` and `scp -O FILE HOST:/dev/null` on each path, `runs` times,
- * alternating paths so load drift is shared.
+ * `ssh HOST 'cat > /dev/null' < FILE`, the same with `dd of=/dev/null`, and `scp -O FILE HOST:/dev/null`
+ * on each path, `runs` times, alternating paths so load drift is shared.
  */
 export async function benchTransfers(g: GatewayReady, file: string, bytes: number, paths: readonly SshPath[], runs: number): Promise<TransferFigures[]> {
   const figures: TransferFigures[] = [];
-  for (const how of ["exec cat", "scp -O"] as const) {
+  for (const how of ["exec cat", "exec dd", "scp -O"] as const) {
     const results = new Map<SshPath, Finished[]>(paths.map((p) => [p, []]));
     for (let i = 0; i < runs; i++) {
       for (const path of paths) {
-        const r = how === "exec cat" ? await sshCommand(path, g, "cat > /dev/null", file) : await scpUpload(path, g, file, "/dev/null");
-        results.get(path)!.push(r);
+        const r = how === "scp -O" ? await scpUpload(path, g, file, "/dev/null") : await sshCommand(path, g, how === "exec cat" ? "cat > /dev/null" : "dd of=/dev/null bs=64k", file);
+        const own = how === "exec dd" ? ddSeconds(r.stderr) : r.seconds;
+        results.get(path)!.push(own === undefined ? { ...r, code: r.code === 0 ? -2 : r.code } : { ...r, seconds: own });
       }
     }
     for (const path of paths) {
