@@ -189,12 +189,18 @@ test(`${MUTANTS.toLocaleString("en-US")} mutated SSH packets (seed ${SEED}): no 
   assert.ok((types.get("session_start") ?? 0) >= checks.length, "every real client's session is in the audit log");
 
   const seconds = (Date.now() - began) / 1000;
+  // Every fuzz client is gone by now: whatever upstream login is still connected has outlived its client.
+  await delay(2000);
+  const sshdLog = g.sshd.log();
+  const upstreamLogins = (sshdLog.match(/Accepted publickey for /g) ?? []).length;
+  const upstreamGone = (sshdLog.match(/Disconnected from user /g) ?? []).length;
   const families = [...tally.how.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ");
   console.log(
     [
       `  fuzz seed ${SEED}: ${tally.mutants} mutants (${tally.byKind.raw} cleartext openings, ${tally.byKind.preauth} pre-auth payloads, ${tally.byKind.postauth} post-auth payloads) on ${tally.connections} connections in ${seconds.toFixed(1)} s`,
       `  the server closed ${tally.closedByServer} connections itself; ${tally.leftOpen} were still open after ${QUIET_MS} ms of quiet (closed by the fuzzer); ${tally.carriersNotReached} carriers never reached their phase`,
       `  real ssh echo ok alongside each block: ${checks.join(", ")} ms; event loop delay max ${(loop.max / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
+      `  upstream (sshd log): ${upstreamLogins} logins by the gateway, ${upstreamGone} disconnected, ${upstreamLogins - upstreamGone} still connected 2 s after every client left`,
       `  audit log: ${lines.length} records (${[...types.entries()].map(([k, v]) => `${k} ${v}`).join(", ")}); gateway log lines: ${g.logs.length}`,
       `  known findings hit (uncaught in the gateway, see fuzz-findings.test.ts): ${known.size === 0 ? "none" : [...known.entries()].map(([k, v]) => `${v}× ${k}`).join("; ")}`,
       `  gateway log, most frequent (ids masked): ${logSummary(g.logs)}`,
