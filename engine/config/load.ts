@@ -55,6 +55,7 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
       queryLimits: { maxBytes: file.postgres?.max_query_bytes ?? 1024 * 1024, maxStatements: file.postgres?.max_statements_per_message ?? 1000 },
       sessions: sessionLimits(file),
     },
+    ssh: { loginGraceSeconds: file.ssh?.login_grace_seconds ?? 30, maxUnauthenticated: file.ssh?.max_unauthenticated ?? 100 },
     targets,
     maskingHashKey: file.masking?.hash_key ? resolveSecret(file.masking.hash_key, baseDir, "masking.hash_key", env) : undefined,
     auditPath: file.audit?.path ? path(file.audit.path) : resolve(stateDir, "audit.log"),

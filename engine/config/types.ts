@@ -20,6 +20,8 @@ export interface ConfigFile {
     /** The older spelling of `targets` entries of `type: postgres` (still read). */
     targets?: Array<Omit<PostgresTargetFile, "type">>;
   };
+  /** The SSH listener: seconds a connection may take to log in (default 30), unauthenticated connections at once (default 100). */
+  ssh?: { login_grace_seconds?: number; max_unauthenticated?: number };
   /** Every target, of any protocol, tagged by `type`. */
   targets?: TargetFile[];
   masking?: { hash_key?: SecretSource };
@@ -81,6 +83,7 @@ export interface GatewayConfig {
     /** Over either, a message is refused (54000) before it is analysed. */
     queryLimits: { maxBytes: number; maxStatements: number };
   };
+  ssh: { loginGraceSeconds: number; maxUnauthenticated: number };
   /** Every target, of any protocol; each listener serves the targets of its `type`. */
   targets: TargetConfig[];
   /** Undefined: generated once and kept in the state directory. */

@@ -28,7 +28,7 @@ export async function startSshSide(config: GatewayConfig, listen: ListenAddress,
   const authority = SshCertificateAuthority.open(config.stateDir);
   const hostKey = gatewayHostKey(config.stateDir);
   const context = createSshContext({ ...options, targets: targetsOfType(config.targets, "ssh"), authority });
-  const listener = await listenSsh({ ...listen, hostKey, context });
+  const listener = await listenSsh({ ...listen, hostKey, context, loginGraceMs: config.ssh.loginGraceSeconds * 1000, maxUnauthenticated: config.ssh.maxUnauthenticated });
   const certificates: SshCertificates = {
     issue: (identity, publicKey, validBefore, targets) => authority.issue(identity, publicKey, validBefore, targets),
     caPublicKey: () => authority.publicKeyLine(),

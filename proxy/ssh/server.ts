@@ -1,4 +1,4 @@
-import type { AddressInfo } from "node:net";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import ssh2 from "ssh2";
 import type { Connection } from "ssh2";
 import type { SshGatewayContext } from "./context.js";
@@ -17,28 +17,64 @@ export interface SshListenOptions {
   /** The gateway's host key (OpenSSH or PEM private key). */
   hostKey: string;
   context: SshGatewayContext;
+  /** A connection not logged in after this long is dropped (OpenSSH's LoginGraceTime). */
+  loginGraceMs: number;
+  /** Connections not yet logged in at once; more are dropped on arrival (OpenSSH's MaxStartups). */
+  maxUnauthenticated: number;
 }
 
-/** Listens for SSH clients; each connection runs as one session (session.ts). */
+/**
+ * Listens for SSH clients; each connection runs as one session (session.ts). The TCP listener is
+ * the gateway's own, handing each socket to ssh2's server: ssh2 has no limit on how long a login
+ * may take nor on how many connections may be logging in, and sets no TCP_NODELAY, so a client that
+ * sends nothing (or a byte a second) would hold a connection forever and every request's end would
+ * wait for the peer's delayed ACK.
+ */
 export function listenSsh(options: SshListenOptions): Promise<SshListener> {
-  const server = new ssh2.Server({ hostKeys: [options.hostKey], ident: "Portcullis" }, (client, info) => runSession(client, `${info.ip}:${info.port}`, options.context));
-  const connections = new Set<Connection>();
-  server.on("connection", (client: Connection) => {
-    connections.add(client);
-    client.once("close", () => connections.delete(client));
+  const ssh = new ssh2.Server({ hostKeys: [options.hostKey], ident: "Portcullis" }, (client, info) => runSession(client, `${info.ip}:${info.port}`, options.context));
+  const sockets = new Set<Socket>();
+  /** Sockets still logging in, each with its grace timer. */
+  const loggingIn = new Map<Socket, NodeJS.Timeout>();
+  const loggedIn = (socket: Socket): void => {
+    clearTimeout(loggingIn.get(socket));
+    loggingIn.delete(socket);
+  };
+  const tcp = createServer({ noDelay: true }, (socket) => {
+    if (loggingIn.size >= options.maxUnauthenticated) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      loggedIn(socket);
+    });
+    loggingIn.set(
+      socket,
+      setTimeout(() => {
+        loggingIn.delete(socket);
+        socket.destroy();
+      }, options.loginGraceMs),
+    );
+    ssh.injectSocket(socket);
+  });
+  ssh.on("connection", (client: Connection) => {
+    // ssh2 keeps the socket it was given; once the client has logged in, the grace timer stops.
+    const socket = (client as unknown as { _sock?: Socket })._sock;
+    client.once("ready", () => socket && loggedIn(socket));
   });
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      const address = server.address() as AddressInfo;
+    tcp.once("error", reject);
+    tcp.listen(options.port, options.host, () => {
+      tcp.off("error", reject);
+      const address = tcp.address() as AddressInfo;
       resolve({
         host: options.host,
         port: address.port,
         close: () =>
           new Promise<void>((done) => {
-            for (const client of connections) client.end();
-            server.close(() => done());
+            for (const socket of sockets) socket.destroy();
+            tcp.close(() => done());
           }),
       });
     });

@@ -1,4 +1,6 @@
-import type { Session, SFTPWrapper } from "ssh2";
+import type { Client as SshClient, ClientChannel, ServerChannel, Session, SFTPWrapper } from "ssh2";
+import type { RawRequest } from "../../engine/actions/types.js";
+import { messageOf } from "../../engine/errors.js";
 import { visibleName } from "../postgres/login-name.js";
 import { finish, gateAndRelay, type ChannelSession, type ChannelState } from "./channel-relay.js";
 import { REFUSED_EXIT_STATUS, unsupportedMessage } from "./refusal-messages.js";
@@ -30,30 +32,35 @@ export function serveSessionChannel(session: ChannelSession, channel: Session, s
   channel.on("env", (_accept, reject) => reject?.());
   channel.on("auth-agent", (_accept, reject) => reject?.());
   channel.on("x11", (_accept, reject) => reject?.());
+  // ssh2's accept() gives nothing for a second exec, shell or subsystem on a channel that already has
+  // one (or is closing): such a request is ignored, as it cannot be answered on that channel.
+  const run = (stream: ServerChannel | undefined, request: RawRequest, open: (client: SshClient) => Promise<ClientChannel>): void => {
+    if (!stream || ran) return;
+    ran = true;
+    started
+      .then((ok) => (ok ? gateAndRelay(session, stream, state, request, open) : undefined))
+      .catch((error: unknown) => {
+        session.log(`session ${session.gate.caller.session.id}: ${messageOf(error)}`);
+        stream.destroy();
+      });
+  };
+  let ran = false;
   channel.on("exec", (accept, _reject, info) => {
-    const stream = accept();
     const pty = state.pty;
-    void started.then((ok) =>
-      ok
-        ? gateAndRelay(session, stream, state, { kind: "shell", text: info.command }, (client) =>
-            new Promise((resolve, reject) => client.exec(info.command, { ...(pty ? { pty } : {}) }, (error, opened) => (error ? reject(error) : resolve(opened)))),
-          )
-        : undefined,
+    run(accept(), { kind: "shell", text: info.command }, (client) =>
+      new Promise((resolve, reject) => client.exec(info.command, { ...(pty ? { pty } : {}) }, (error, opened) => (error ? reject(error) : resolve(opened)))),
     );
   });
   channel.on("shell", (accept) => {
-    const stream = accept();
     const pty = state.pty;
-    void started.then((ok) =>
-      ok
-        ? gateAndRelay(session, stream, state, { kind: "shell", text: "", interactive: true }, (client) =>
-            new Promise((resolve, reject) => client.shell(pty ?? false, {}, (error, opened) => (error ? reject(error) : resolve(opened)))),
-          )
-        : undefined,
+    run(accept(), { kind: "shell", text: "", interactive: true }, (client) =>
+      new Promise((resolve, reject) => client.shell(pty ?? false, {}, (error, opened) => (error ? reject(error) : resolve(opened)))),
     );
   });
   channel.on("sftp", (accept) => {
     const sftp = accept();
+    if (!sftp || ran) return;
+    ran = true;
     const opening = started.then(async (ok) => {
       if (!ok) throw new Error("the session did not start");
       const client = await session.upstream();
@@ -62,6 +69,9 @@ export function serveSessionChannel(session: ChannelSession, channel: Session, s
     proxySftp(session, sftp, opening);
   });
   channel.on("subsystem", (accept, _reject, info) => {
-    void finish(accept(), unsupportedMessage(`the ${visibleName(info.name, 64)} subsystem`), REFUSED_EXIT_STATUS);
+    const stream = accept();
+    if (!stream || ran) return;
+    ran = true;
+    finish(stream, unsupportedMessage(`the ${visibleName(info.name, 64)} subsystem`), REFUSED_EXIT_STATUS).catch(() => stream.destroy());
   });
 }

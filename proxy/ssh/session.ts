@@ -90,7 +90,14 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
     log: context.log,
   };
 
-  client.on("session", (accept) => serveSessionChannel(exec, accept(), started));
+  // The target's login starts now, beside the client's first request and its decision, instead of
+  // after them: a round trip pays for the longer of the two, not both. (A login that fails is
+  // retried by the first request that needs it.)
+  exec.upstream().catch(() => undefined);
+  client.on("session", (accept) => {
+    const channel = accept();
+    if (channel) serveSessionChannel(exec, channel, started);
+  });
   // Port forwarding either way: -L opens direct-tcpip channels, -R asks for tcpip-forward.
   client.on("tcpip", (_accept, reject) => reject());
   client.on("request", (_accept, reject) => reject?.());

@@ -24,6 +24,8 @@ export function connectUpstream(target: SshTarget): Promise<SshClient> {
     };
     client.once("ready", () => {
       settled = true;
+      // Each SSH packet is its own write: without it every request's end waits for a delayed ACK.
+      client.setNoDelay(true);
       resolve(client);
     });
     // ssh2's errors name the level (client-socket, client-authentication, …), never the key itself.

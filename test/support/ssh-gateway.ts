@@ -38,7 +38,7 @@ export interface SshGatewayUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startSshGateway(options: { tags?: Record<string, string>; policyDir?: string } = {}): Promise<SshGatewayUnderTest> {
+export async function startSshGateway(options: { tags?: Record<string, string>; policyDir?: string; loginGraceSeconds?: number } = {}): Promise<SshGatewayUnderTest> {
   const sshd = await startSshd();
   const dir = mkdtempSync(join(tmpdir(), "portcullis-ssh-gateway-"));
   // The key is read from a file, as an operator would keep it; only the gateway reads it.
@@ -48,6 +48,7 @@ export async function startSshGateway(options: { tags?: Record<string, string>; 
       state_dir: dir,
       listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0", ssh: "127.0.0.1:0" },
       policy: { watch: false, ...(options.policyDir ? { dir: options.policyDir } : {}) },
+      ...(options.loginGraceSeconds ? { ssh: { login_grace_seconds: options.loginGraceSeconds } } : {}),
       targets: [{ name: "web", type: "ssh", tags: options.tags ?? { env: "dev" }, host: sshd.host, port: sshd.port, user: sshd.user, private_key: { file: "web.key" }, host_key: sshd.hostKey }],
     },
     dir,
