@@ -27,8 +27,11 @@ export function normalizeRequest(request: RawRequest, facts: TargetFacts = {}): 
   switch (request.kind) {
     case "sql":
       return normalizeSql(request.text, { ...(facts.catalog ? { catalog: facts.catalog } : {}), ...(facts.serverMajor !== undefined ? { serverMajor: facts.serverMajor } : {}) });
-    case "shell":
-      return normalizeShell(request.text, { interactive: request.interactive === true });
+    case "shell": {
+      const action = normalizeShell(request.text, { interactive: request.interactive === true });
+      if (request.env && Object.keys(request.env).length > 0) action.env = { ...request.env };
+      return action;
+    }
     case "file":
       return normalizeFile(request, facts.paths);
   }

@@ -19,6 +19,8 @@ export interface ShellRequest {
   kind: "shell";
   text: string;
   interactive?: boolean;
+  /** Variables the client asked to set (SSH `env` requests), which the policy sees as `action.env`. */
+  env?: Record<string, string>;
 }
 
 /**

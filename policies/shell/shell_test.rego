@@ -113,3 +113,12 @@ test_scp_receiving_under_etc_is_denied_to_all_but_admins if {
 	d3 := portcullis.decision with input as shell_request(scp_tmp, fx.alice, web_staging)
 	d3 == {"allow": true, "reasons": []}
 }
+
+test_variables_that_change_which_code_runs_are_denied if {
+	with_preload := object.union(sh.echo, {"env": {"LD_PRELOAD": "/tmp/x.so", "LANG": "C"}})
+	d1 := portcullis.decision with input as shell_request(with_preload, sre, web_staging)
+	d1.reasons == ["setting LD_PRELOAD for a command is denied: it changes which code runs"]
+	with_lang := object.union(sh.echo, {"env": {"LANG": "C.UTF-8"}})
+	d2 := portcullis.decision with input as shell_request(with_lang, fx.alice, web_staging)
+	d2 == {"allow": true, "reasons": []}
+}

@@ -6,12 +6,22 @@ import { finish, gateAndRelay, type ChannelSession, type ChannelState } from "./
 import { REFUSED_EXIT_STATUS, unsupportedMessage } from "./refusal-messages.js";
 import { proxySftp } from "./sftp-proxy.js";
 
+/** At most this many variables per channel, each a portable name with a value of at most 4 KiB. */
+const MAX_ENV = 64;
+const MAX_ENV_VALUE = 4096;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+function withEnv(env: Record<string, string>): { env?: Record<string, string> } {
+  return Object.keys(env).length > 0 ? { env } : {};
+}
+
 /**
  * One session channel: the requests a client makes before it runs something (a pty, window sizes,
  * signals), then the one thing it runs. An `exec` is one shell request with its command; a `shell`
  * is an interactive request decided as a whole (what is typed into a raw pty cannot be decided line
  * by line: it is recorded for replay, never read as policy); the sftp subsystem is decided operation
- * by operation (sftp-proxy.ts). Agent and X11 forwarding, variables and other subsystems are refused.
+ * by operation (sftp-proxy.ts). Variables the client sends are part of the request the policy
+ * sees. Agent and X11 forwarding and other subsystems are refused.
  */
 export function serveSessionChannel(session: ChannelSession, channel: Session, started: Promise<boolean>): void {
   const state: ChannelState = { env: {} };
@@ -29,7 +39,13 @@ export function serveSessionChannel(session: ChannelSession, channel: Session, s
     state.upstream?.signal(info.name);
     accept?.();
   });
-  channel.on("env", (_accept, reject) => reject?.());
+  channel.on("env", (accept, reject, info) => {
+    // Kept (a bounded number, sane names) for the request that runs next: the policy sees them as
+    // action.env, and the target gets them only once that request is allowed.
+    if (Object.keys(state.env).length >= MAX_ENV || !ENV_NAME.test(info.key) || info.val.length > MAX_ENV_VALUE) return reject?.();
+    state.env[info.key] = info.val;
+    accept?.();
+  });
   channel.on("auth-agent", (_accept, reject) => reject?.());
   channel.on("x11", (_accept, reject) => reject?.());
   // ssh2's accept() gives nothing for a second exec, shell or subsystem on a channel that already has
@@ -47,14 +63,16 @@ export function serveSessionChannel(session: ChannelSession, channel: Session, s
   let ran = false;
   channel.on("exec", (accept, _reject, info) => {
     const pty = state.pty;
-    run(accept(), { kind: "shell", text: info.command }, (client) =>
-      new Promise((resolve, reject) => client.exec(info.command, { ...(pty ? { pty } : {}) }, (error, opened) => (error ? reject(error) : resolve(opened)))),
+    const env = { ...state.env };
+    run(accept(), { kind: "shell", text: info.command, ...withEnv(env) }, (client) =>
+      new Promise((resolve, reject) => client.exec(info.command, { ...(pty ? { pty } : {}), ...withEnv(env) }, (error, opened) => (error ? reject(error) : resolve(opened)))),
     );
   });
   channel.on("shell", (accept) => {
     const pty = state.pty;
-    run(accept(), { kind: "shell", text: "", interactive: true }, (client) =>
-      new Promise((resolve, reject) => client.shell(pty ?? false, {}, (error, opened) => (error ? reject(error) : resolve(opened)))),
+    const env = { ...state.env };
+    run(accept(), { kind: "shell", text: "", interactive: true, ...withEnv(env) }, (client) =>
+      new Promise((resolve, reject) => client.shell(pty ?? false, withEnv(env), (error, opened) => (error ? reject(error) : resolve(opened)))),
     );
   });
   channel.on("sftp", (accept) => {

@@ -106,6 +106,18 @@ test("a wrong token, an unknown target and a login without a target are refused 
   for (const code of ["unknown_target", "invalid_name", "user_mismatch"]) assert.ok(failures.includes(code), `${code} in ${failures.join(",")}`);
 });
 
+test("variables the client sends are part of the request: harmless ones pass, LD_PRELOAD is denied", async () => {
+  const fine = await g.ssh(["true"], { extra: ["-o", "SetEnv=PORTCULLIS_TEST_VAR=1"] });
+  assert.is(fine.code, 0, fine.stderr);
+  const decision = (await auditRecords()).filter((r) => r.event.type === "decision").at(-1)!.event as { request: { env?: Record<string, string> }; action?: { env?: Record<string, string> } };
+  assert.equal(decision.request.env, { PORTCULLIS_TEST_VAR: "1" });
+  const before = sessionsStarted();
+  const preload = await g.ssh(["true"], { extra: ["-o", "SetEnv=LD_PRELOAD=/tmp/evil.so"] });
+  assert.is(preload.code, 1);
+  assert.is(preload.stderr, "Portcullis denied this command: setting LD_PRELOAD for a command is denied: it changes which code runs\n");
+  assert.is(sessionsStarted(), before);
+});
+
 test("port forwarding is refused both ways", async () => {
   // -W opens a direct-tcpip channel at once, as -L does for each connection it forwards.
   const local = await g.ssh([], { extra: ["-W", `127.0.0.1:${g.sshd.port}`], timeoutMs: 10_000 });

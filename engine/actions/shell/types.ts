@@ -76,6 +76,8 @@ export interface ShellAction {
   text: string;
   /** True for an interactive session (a shell with a pty), decided as a whole. */
   interactive: boolean;
+  /** Variables the client asked to set for the command (SSH `env` requests: `SendEnv`, `SetEnv`). */
+  env?: Record<string, string>;
   /** Every simple command that could run, flattened, in text order (a wrapper before what it runs). */
   commands: ShellCommand[];
   /** True when what runs cannot be known from the text alone; the reasons say why. */
