@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { AuditRecord } from "../../engine/audit/types.js";
 import { startSshGateway, type SshGatewayUnderTest } from "../support/ssh-gateway.js";
+import { portcullis } from "../support/cli.js";
 import { run } from "../support/run.js";
 
 let g: SshGatewayUnderTest;
@@ -126,6 +127,17 @@ test("port forwarding is refused both ways", async () => {
   const remote = await g.ssh(["true"], { extra: ["-o", "ExitOnForwardFailure=yes", "-R", "127.0.0.1:0:127.0.0.1:9"], timeoutMs: 10_000 });
   assert.is.not(remote.code, 0);
   assert.match(remote.stderr, /remote port forwarding failed/i);
+});
+
+test("portcullis conformance run replays the SSH session recordings against the policy", async () => {
+  await g.ssh(["echo", "recorded"]);
+  await new Promise((r) => setTimeout(r, 300));
+  const replay = await portcullis(["conformance", "run", join(g.dir, "recordings"), "--format", "json"]);
+  assert.is(replay.code, 0, replay.stdout + replay.stderr);
+  const report = JSON.parse(replay.stdout) as { passed: number; failed: number; results: Array<{ origin: string }> };
+  assert.is(report.failed, 0);
+  assert.ok(report.passed >= 10, `${report.passed} cases`);
+  assert.ok(report.results.every((r) => /\.jsonl:\d+$/.test(r.origin)), report.results[0]?.origin);
 });
 
 test.run();
