@@ -4,6 +4,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Identity } from "../../engine/policy/types.js";
 import { readRecordingFile } from "../../engine/recording/read.js";
+import { replayPage } from "../../proxy/console/pages/replay-page.js";
+import { ALICE } from "../support/pg-gateway.js";
 import { startSshGateway, type SshGatewayUnderTest } from "../support/ssh-gateway.js";
 
 const CI_JOB: Identity = { subject: "ci-deployer", issuer: "https://idp.test", groups: ["deployers"], kind: "service", claims: {} };
@@ -45,6 +47,11 @@ test("the terminal session is recorded (input, output) and its request is the in
   const shell = recordings.find((rec) => rec.requests.some((q) => q.request.kind === "shell" && (q.request as { interactive?: boolean }).interactive) && rec.terminal.some((t) => t.event === "output" && (t.data ?? "").includes("recorded-5")));
   assert.ok(shell, `no terminal recording among ${files.length}`);
   assert.ok(shell!.terminal.some((t) => t.event === "input" && (t.data ?? "").includes("echo recorded")));
+  // The console's replay page plays it: the output as text, without the terminal's control sequences.
+  const page = replayPage({ identity: ALICE, csrf: "x", mayView: true }, shell!).body;
+  const terminal = /<pre class="terminal">([\s\S]*?)<\/pre>/.exec(page)?.[1] ?? "";
+  assert.match(terminal, /<span data-t-ms="\d+">[^<]*recorded-5/);
+  assert.not.match(terminal, /\u001b/);
 });
 
 test.run();

@@ -15,7 +15,26 @@
   var current = 0;
   var timer = null;
 
-  function show(n) {
+  // A step with a terminal plays it too: its output chunks appear at their recorded times (each gap
+  // at most 1 s). Any other way of reaching a step shows its terminal whole.
+  var terminalTimer = null;
+  function showTerminal(step, animate) {
+    if (terminalTimer !== null) clearTimeout(terminalTimer);
+    terminalTimer = null;
+    var chunks = Array.prototype.slice.call(step.querySelectorAll("pre.terminal span[data-t-ms]"));
+    chunks.forEach(function (c) { c.hidden = animate; });
+    var i = 0;
+    function reveal() {
+      if (i >= chunks.length) return;
+      chunks[i].hidden = false;
+      var gap = i + 1 < chunks.length ? Number(chunks[i + 1].getAttribute("data-t-ms")) - Number(chunks[i].getAttribute("data-t-ms")) : 0;
+      i += 1;
+      terminalTimer = setTimeout(reveal, Math.min(1000, Math.max(0, gap)));
+    }
+    if (animate) reveal();
+  }
+
+  function show(n, animate) {
     current = Math.max(1, Math.min(steps.length, n));
     steps.forEach(function (step, i) {
       step.classList.toggle("later", i >= current);
@@ -25,6 +44,7 @@
     buttons.first.disabled = buttons.prev.disabled = current === 1;
     buttons.next.disabled = current === steps.length;
     steps[current - 1].scrollIntoView({ block: "nearest" });
+    showTerminal(steps[current - 1], animate === true);
   }
 
   function offset(i) {
@@ -41,7 +61,7 @@
     if (current >= steps.length) return stop();
     var wait = Math.min(2000, Math.max(300, offset(current) - offset(current - 1)));
     timer = setTimeout(function () {
-      show(current + 1);
+      show(current + 1, true);
       playNext();
     }, wait);
   }

@@ -1,5 +1,6 @@
 import { effectOf } from "../../../engine/policy/types.js";
-import type { Recording, RequestLine } from "../../../engine/recording/types.js";
+import type { Recording, RequestLine, TerminalLine } from "../../../engine/recording/types.js";
+import { terminalView } from "../terminal-view.js";
 import { requestCode } from "../request-code.js";
 import { describeResult } from "../../../engine/actions/request-text.js";
 import { badge, duration, html, time, type Html } from "../html.js";
@@ -33,12 +34,12 @@ ${steps.length === 0
 <span class="replay-status" aria-live="polite">Step <span data-replay-current>0</span> of ${steps.length}</span>
 </div>
 <ol class="replay" data-steps="${steps.length}">
-${steps.map(step)}
+${steps.map((line, index) => step(line, index, recording.terminal.filter((t) => t.request_seq === line.seq)))}
 </ol>`}`;
   return { status: 200, body: layout({ title: `Session ${session.id}`, kind: "replay", viewer, section: "sessions" }, body) };
 }
 
-function step(line: RequestLine, index: number): Html {
+function step(line: RequestLine, index: number, terminal: TerminalLine[]): Html {
   const effect = effectOf(line.decision);
   const result = line.result;
   const masked = result && "kind" in result ? describeResult(result).masked : [];
@@ -54,6 +55,7 @@ ${line.approval ? html`<dt>Approval</dt><dd>${line.approval.id} by ${line.approv
 <dt>Timing</dt><dd>decided in ${duration(line.decide_us)}${line.duration_us ? `, answered in ${duration(line.duration_us)}` : ""}${line.audit_seq !== undefined ? html` · <a href="/console/audit?type=decision#seq-${line.audit_seq}">audit seq ${line.audit_seq}</a>` : ""}</dd>
 </dl>
 ${masked.length > 0 ? html`<p class="masked">Masked in the result: ${masked.join(", ")}</p>` : ""}
+${terminalView(terminal)}
 </li>`;
 }
 
