@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -138,6 +139,20 @@ test("portcullis conformance run replays the SSH session recordings against the 
   assert.is(report.failed, 0);
   assert.ok(report.passed >= 10, `${report.passed} cases`);
   assert.ok(report.results.every((r) => /\.jsonl:\d+$/.test(r.origin)), report.results[0]?.origin);
+});
+
+test("canary: the target's key never reaches the audit log, a recording or the gateway's log, even when a terminal prints it", async () => {
+  // The test's target runs on this machine, so a command can print the gateway's own key file: the
+  // terminal recording must still hold it scrubbed.
+  await g.ssh(["cat", join(g.dir, "web.key")], { extra: ["-tt"] });
+  await new Promise((r) => setTimeout(r, 300));
+  const keyLines = g.sshd.privateKey.split("\n").filter((l) => l.length >= 16 && !l.startsWith("-----"));
+  assert.ok(keyLines.length > 0);
+  const recordings = readdirSync(join(g.dir, "recordings")).map((f) => readFileSync(join(g.dir, "recordings", f), "utf8"));
+  const places: Array<[string, string]> = [["audit log", readFileSync(join(g.dir, "audit.log"), "utf8")], ["gateway log", g.logs.join("\n")], ...recordings.map((r, i): [string, string] => [`recording ${i}`, r])];
+  for (const [where, text] of places) {
+    for (const line of keyLines) assert.not.ok(text.includes(line) || text.includes(Buffer.from(line).toString("base64")), `a key line in the ${where}`);
+  }
 });
 
 test.run();
