@@ -121,6 +121,7 @@ function sshTarget(t: SshTargetFile, baseDir: string, env: NodeJS.ProcessEnv): S
     user: t.user,
     privateKey: resolveSecret(t.private_key, baseDir, `target ${t.name} private_key`, env),
     hostKeys: t.host_key === undefined ? [] : typeof t.host_key === "string" ? [t.host_key] : t.host_key,
+    interactive: t.interactive ?? "raw",
   };
   if (t.connect_timeout_ms !== undefined) target.connectTimeoutMs = t.connect_timeout_ms;
   return target;

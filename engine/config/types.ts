@@ -58,6 +58,8 @@ export interface SshTargetFile {
   /** The target's host public key(s) (`ssh-ed25519 AAAA…`, as in known_hosts without the host name); without it any host key is accepted. */
   host_key?: string | string[];
   connect_timeout_ms?: number;
+  /** What `ssh -t` opens: `raw` (default), the target's shell decided as a whole; `command`, the gateway's prompt, which decides each line. */
+  interactive?: "raw" | "command";
 }
 
 /** A target as written in the config file, tagged by its protocol. */
@@ -132,6 +134,8 @@ export interface SshTarget {
   /** Host public keys the target must present (`TYPE BASE64`); empty: not checked. */
   hostKeys: string[];
   connectTimeoutMs?: number;
+  /** `raw`: an interactive shell is the target's, decided as a whole; `command`: the gateway's prompt decides each line. */
+  interactive: "raw" | "command";
 }
 
 /** A configured target of any protocol, tagged by `type`; `policyTarget` makes the policy's view of one. */

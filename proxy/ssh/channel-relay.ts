@@ -15,6 +15,8 @@ export interface ChannelSession {
   log(line: string): void;
   /** Aborted when the client's connection goes (a killed ssh never closes its channels). */
   closed: AbortSignal;
+  /** What `ssh -t` opens on this target: the target's shell decided whole, or the gateway's command mode. */
+  interactive: "raw" | "command";
 }
 
 /** What the client asked for on a session channel before its exec or shell: a terminal, variables. */
@@ -148,7 +150,7 @@ function drained(stream: Writable): Promise<void> {
 }
 
 /** A request held for approval tells the client on stderr; closing the channel or the connection (Ctrl-C) withdraws it. */
-function holdOn(channel: ServerChannel, closed: AbortSignal): () => HoldControl {
+export function holdOn(channel: ServerChannel, closed: AbortSignal): () => HoldControl {
   return () => {
     const abort = new AbortController();
     channel.once("close", () => abort.abort());
@@ -156,7 +158,7 @@ function holdOn(channel: ServerChannel, closed: AbortSignal): () => HoldControl 
   };
 }
 
-function resultEvent(session: ChannelSession, requestId: number, result: ShellResult | { error: { code: string; message: string } }, started: bigint): SessionEvent {
+export function resultEvent(session: ChannelSession, requestId: number, result: ShellResult | { error: { code: string; message: string } }, started: bigint): SessionEvent {
   const duration_us = Number((process.hrtime.bigint() - started) / 1000n);
   return { type: "result", session_id: session.gate.caller.session.id, request_id: requestId, result, duration_us };
 }

@@ -4,6 +4,7 @@ import { messageOf } from "../../engine/errors.js";
 import { visibleName } from "../postgres/login-name.js";
 import { finish, gateAndRelay, type ChannelSession, type ChannelState } from "./channel-relay.js";
 import { REFUSED_EXIT_STATUS, unsupportedMessage } from "./refusal-messages.js";
+import { runCommandMode } from "./command-mode.js";
 import { proxySftp } from "./sftp-proxy.js";
 
 /** At most this many variables per channel, each a portable name with a value of at most 4 KiB. */
@@ -69,6 +70,18 @@ export function serveSessionChannel(session: ChannelSession, channel: Session, s
     );
   });
   channel.on("shell", (accept) => {
+    if (session.interactive === "command") {
+      const stream = accept();
+      if (!stream || ran) return;
+      ran = true;
+      started
+        .then((ok) => (ok ? runCommandMode(session, stream, state) : stream.destroy()))
+        .catch((error: unknown) => {
+          session.log(`session ${session.gate.caller.session.id}: ${messageOf(error)}`);
+          stream.destroy();
+        });
+      return;
+    }
     const pty = state.pty;
     const env = { ...state.env };
     run(accept(), { kind: "shell", text: "", interactive: true, ...withEnv(env) }, (client) =>

@@ -81,6 +81,7 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
   const closed = new AbortController();
   const exec = {
     closed: closed.signal,
+    interactive: target.interactive,
     gate,
     upstream: () => (upstream ??= connectUpstream(target).catch((error: unknown) => {
       upstream = undefined;

@@ -38,7 +38,7 @@ export interface SshGatewayUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startSshGateway(options: { tags?: Record<string, string>; policyDir?: string; loginGraceSeconds?: number } = {}): Promise<SshGatewayUnderTest> {
+export async function startSshGateway(options: { tags?: Record<string, string>; policyDir?: string; loginGraceSeconds?: number; interactive?: "raw" | "command" } = {}): Promise<SshGatewayUnderTest> {
   const sshd = await startSshd();
   const dir = mkdtempSync(join(tmpdir(), "portcullis-ssh-gateway-"));
   // The key is read from a file, as an operator would keep it; only the gateway reads it.
@@ -49,7 +49,7 @@ export async function startSshGateway(options: { tags?: Record<string, string>; 
       listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0", ssh: "127.0.0.1:0" },
       policy: { watch: false, ...(options.policyDir ? { dir: options.policyDir } : {}) },
       ...(options.loginGraceSeconds ? { ssh: { login_grace_seconds: options.loginGraceSeconds } } : {}),
-      targets: [{ name: "web", type: "ssh", tags: options.tags ?? { env: "dev" }, host: sshd.host, port: sshd.port, user: sshd.user, private_key: { file: "web.key" }, host_key: sshd.hostKey }],
+      targets: [{ name: "web", type: "ssh", tags: options.tags ?? { env: "dev" }, host: sshd.host, port: sshd.port, user: sshd.user, private_key: { file: "web.key" }, host_key: sshd.hostKey, ...(options.interactive ? { interactive: options.interactive } : {}) }],
     },
     dir,
   );
