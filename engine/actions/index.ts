@@ -1,9 +1,10 @@
+import { normalizeKubernetes, unreadable } from "./kubernetes/index.js";
 import { loadShellParser, normalizeShell } from "./shell/index.js";
 import { loadSqlParser, normalizeSql } from "./sql/index.js";
 import type { CatalogIndex } from "./sql/catalog.js";
 import type { Action, RawRequest } from "./types.js";
 
-export type { Action, RawRequest, RefusedResult, RequestKind, RequestResult, ShellRequest, ShellResult, SqlRequest, SqlResult } from "./types.js";
+export type { Action, KubernetesRequest, KubernetesResult, RawRequest, RefusedResult, RequestKind, RequestResult, ShellRequest, ShellResult, SqlRequest, SqlResult } from "./types.js";
 export { describeRequest, requestSize, requestText, type RequestDisplay } from "./request-text.js";
 export { readStoredRequest } from "./stored-request.js";
 
@@ -26,6 +27,8 @@ export function normalizeRequest(request: RawRequest, facts: TargetFacts = {}): 
       return normalizeSql(request.text, { ...(facts.catalog ? { catalog: facts.catalog } : {}), ...(facts.serverMajor !== undefined ? { serverMajor: facts.serverMajor } : {}) });
     case "shell":
       return normalizeShell(request.text, { interactive: request.interactive === true });
+    case "kubernetes":
+      return normalizeKubernetes(request.text);
   }
 }
 
@@ -36,5 +39,10 @@ export function unanalysedAction(request: RawRequest, message: string): Action {
       return { kind: "sql", statements: [], parse_error: { message, position: 0 } };
     case "shell":
       return { kind: "shell", text: request.text, interactive: request.interactive === true, commands: [], dynamic: true, dynamic_reasons: [message], parse_error: { message, position: 0 } };
+    case "kubernetes": {
+      const line = request.text.split("\n", 1)[0] ?? "";
+      const space = line.indexOf(" ");
+      return unreadable(space < 0 ? line : line.slice(0, space), space < 0 ? "" : line.slice(space + 1).split("?")[0]!, message, 0);
+    }
   }
 }

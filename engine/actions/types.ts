@@ -4,6 +4,7 @@
  * (`RequestResult`). Type-only, so every part of the engine and every proxy can name them without
  * importing a normalizer.
  */
+import type { KubernetesAction } from "./kubernetes/types.js";
 import type { ShellAction } from "./shell/types.js";
 import type { SqlAction } from "./sql/types.js";
 
@@ -20,13 +21,22 @@ export interface ShellRequest {
   interactive?: boolean;
 }
 
+/**
+ * One Kubernetes API request as one text shaped like an HTTP/1.1 request message: `METHOD TARGET`, the
+ * headers policy reads (Content-Type, Impersonate-*), a blank line, the body (see kubernetes/request-text.ts).
+ */
+export interface KubernetesRequest {
+  kind: "kubernetes";
+  text: string;
+}
+
 /** The raw request as it crossed the wire; `kind` names the normalizer that reads it. */
-export type RawRequest = SqlRequest | ShellRequest;
+export type RawRequest = SqlRequest | ShellRequest | KubernetesRequest;
 
 export type RequestKind = RawRequest["kind"];
 
 /** The action document: what the request does, one schema per kind (schemas/action.<kind>.json). */
-export type Action = SqlAction | ShellAction;
+export type Action = SqlAction | ShellAction | KubernetesAction;
 
 /** What the target answered to a SQL request: metadata only, never row values. */
 export interface SqlResult {
@@ -48,8 +58,20 @@ export interface ShellResult {
   stderr_bytes: number;
 }
 
+/** What the apiserver answered a Kubernetes request: its status, how much went each way, what was masked (never the bodies). */
+export interface KubernetesResult {
+  kind: "kubernetes";
+  /** The HTTP status (101 for an upgraded stream). */
+  status: number;
+  /** Bytes sent to the client, and for a stream also from it. */
+  response_bytes: number;
+  request_bytes: number;
+  /** JSON paths masked in the response (`data.*` of Secrets), without repeats. */
+  masked_paths: string[];
+}
+
 /** What came back for a request, per kind, for recordings and the audit log. */
-export type RequestResult = SqlResult | ShellResult;
+export type RequestResult = SqlResult | ShellResult | KubernetesResult;
 
 /** A request the client got an error for instead of a result: the error in its protocol's terms (PostgreSQL's error code, an exit status, an HTTP status). */
 export interface RefusedResult {
