@@ -1,20 +1,21 @@
 # The single entrypoint of the default policy: portcullis/decision (schemas/decision.json).
 #
 # Each action kind has its rule set (package portcullis.sql for SQL, portcullis.shell for shell
-# commands) made of partial sets:
+# commands, portcullis.kubernetes for Kubernetes API requests) made of partial sets:
 #   deny     reasons to refuse the request;
 #   approval reasons the request needs a human approval first;
 #   mask     columns to mask in the response ({"column", "strategy", "keep"?}).
 # Precedence: deny > approval > mask > allow. The decision is always defined.
 package portcullis
 
+import data.portcullis.kubernetes
 import data.portcullis.lib.settings
 import data.portcullis.lib.sql as sqllib
 import data.portcullis.shell
 import data.portcullis.sql
 
 # Action kinds this policy has rules for. Any other kind is denied.
-known_kinds := {"sql", "shell"}
+known_kinds := {"sql", "shell", "kubernetes"}
 
 known_kind if action_kind in known_kinds
 
@@ -33,6 +34,11 @@ deny contains reason if {
 }
 
 deny contains reason if {
+	input.action.kind == "kubernetes"
+	some reason in kubernetes.deny
+}
+
+deny contains reason if {
 	not known_kind
 	reason := sprintf("no policy for action kind %v", [action_kind])
 }
@@ -45,6 +51,11 @@ approval_reasons contains reason if {
 approval_reasons contains reason if {
 	input.action.kind == "shell"
 	some reason in shell.approval
+}
+
+approval_reasons contains reason if {
+	input.action.kind == "kubernetes"
+	some reason in kubernetes.approval
 }
 
 masks contains entry if {

@@ -5,10 +5,12 @@ import { PortcullisError, messageOf } from "../errors.js";
 import { defaultPolicyDir } from "../paths.js";
 import { check } from "../schemas.js";
 import { resolveSecret } from "../credentials/secret-source.js";
+import { kubernetesSection, kubernetesTarget } from "./kubernetes.js";
 import type { ConfigFile, GatewayConfig, ListenAddress, PostgresTarget, PostgresTargetFile, TargetConfig, TargetFile } from "./types.js";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:7480";
 export const DEFAULT_POSTGRES_LISTEN = "127.0.0.1:6432";
+export const DEFAULT_KUBERNETES_LISTEN = "127.0.0.1:7443";
 
 /** Reads, validates and resolves a config file (YAML or JSON). Errors name the file and the problem. */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -42,7 +44,9 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     listen: {
       http: address(file.listen?.http ?? DEFAULT_HTTP_LISTEN),
       postgres: address(file.listen?.postgres ?? DEFAULT_POSTGRES_LISTEN),
+      kubernetes: address(file.listen?.kubernetes ?? DEFAULT_KUBERNETES_LISTEN),
     },
+    kubernetes: kubernetesSection(file, baseDir, source),
     policy: { dir: file.policy?.dir ? path(file.policy.dir) : defaultPolicyDir, watch: file.policy?.watch ?? true, runTests: file.policy?.run_tests ?? false },
     identity: file.identity ?? { issuers: [] },
     postgres: {
@@ -84,6 +88,8 @@ function readTargets(file: ConfigFile, baseDir: string, env: NodeJS.ProcessEnv, 
     switch (t.type) {
       case "postgres":
         return postgresTarget(t, baseDir, env);
+      case "kubernetes":
+        return kubernetesTarget(t, baseDir, env, source);
     }
   });
 }

@@ -4,7 +4,8 @@ import type { SecretSource } from "../credentials/secret-source.js";
 /** The config file as written (schemas/config.json). */
 export interface ConfigFile {
   state_dir?: string;
-  listen?: { http?: string; postgres?: string };
+  listen?: { http?: string; postgres?: string; kubernetes?: string };
+  kubernetes?: { tls?: { cert_file?: string; key_file?: string } };
   policy?: { dir?: string; watch?: boolean; run_tests?: boolean };
   identity?: IdentityConfig;
   postgres?: {
@@ -43,8 +44,20 @@ export interface PostgresTargetFile {
   connect_timeout_ms?: number;
 }
 
+export interface KubernetesTargetFile {
+  name: string;
+  type: "kubernetes";
+  tags?: Record<string, string>;
+  server: string;
+  ca_file?: string;
+  token?: SecretSource;
+  client_cert_file?: string;
+  client_key_file?: string;
+  impersonate_extra?: Record<string, string>;
+}
+
 /** A target as written in the config file, tagged by its protocol. */
-export type TargetFile = PostgresTargetFile;
+export type TargetFile = PostgresTargetFile | KubernetesTargetFile;
 
 export interface ListenAddress {
   host: string;
@@ -54,7 +67,9 @@ export interface ListenAddress {
 /** The config after defaults, with paths absolute and secrets resolved. */
 export interface GatewayConfig {
   stateDir: string;
-  listen: { http: ListenAddress; postgres: ListenAddress };
+  listen: { http: ListenAddress; postgres: ListenAddress; kubernetes: ListenAddress };
+  /** The Kubernetes listener's certificate files; without them the gateway's self-signed certificate. */
+  kubernetes: { tls: { certFile?: string; keyFile?: string } };
   policy: { dir: string; watch: boolean; runTests: boolean };
   identity: IdentityConfig;
   postgres: {
@@ -100,8 +115,26 @@ export interface PostgresTarget {
   connectTimeoutMs?: number;
 }
 
+/** A Kubernetes apiserver as the gateway reaches it: as itself, with credentials only it holds. */
+export interface KubernetesTarget {
+  type: "kubernetes";
+  name: string;
+  tags: Record<string, string>;
+  /** The apiserver's URL, https, perhaps with a path prefix. */
+  server: string;
+  /** PEM CA bundle for the apiserver's certificate. */
+  ca?: string;
+  /** The gateway's bearer token upstream (resolved at load; never from the client). */
+  token?: string;
+  /** The gateway's client certificate and key upstream (PEM). */
+  clientCert?: string;
+  clientKey?: string;
+  /** Identity claims sent as Impersonate-Extra-KEY: claim name → extra key. */
+  impersonateExtra: Record<string, string>;
+}
+
 /** A configured target of any protocol, tagged by `type`; `policyTarget` makes the policy's view of one. */
-export type TargetConfig = PostgresTarget;
+export type TargetConfig = PostgresTarget | KubernetesTarget;
 
 /** The configured targets one protocol's listener serves. */
 export function targetsOfType<T extends TargetConfig["type"]>(targets: TargetConfig[], type: T): Array<Extract<TargetConfig, { type: T }>> {

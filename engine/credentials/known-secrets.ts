@@ -5,6 +5,8 @@ export function targetSecrets(target: TargetConfig): string[] {
   switch (target.type) {
     case "postgres":
       return [target.password];
+    case "kubernetes":
+      return [target.token ?? "", target.clientKey ?? ""];
   }
 }
 
