@@ -25,7 +25,7 @@ export async function decideRequest(session: KubeSession, message: IncomingMessa
     const outcome = await session.gate.refuseUnread(request, body.reason, unanalysedAction(request, body.reason));
     return refused(request, outcome.ok ? undefined : outcome.refusal, outcome.requestId);
   }
-  const request: KubernetesRequest = { kind: "kubernetes", text: kubernetesRequestText({ method, target: rest, headers, body: body.text }) };
+  const request: KubernetesRequest = { kind: "kubernetes", text: kubernetesRequestText({ method, target: rest, headers, body: body.text, ...(body.binary ? { binary: true } : {}) }) };
   const outcome = await session.gate.decide(request, { hold });
   if (!outcome.ok) return refused(request, outcome.refusal, outcome.requestId, outcome.verdict?.action as KubernetesAction | undefined);
   const action = outcome.verdict.action;

@@ -1,12 +1,13 @@
 import type { IncomingMessage } from "node:http";
 import { MAX_BODY_BYTES } from "../../engine/actions/kubernetes/index.js";
 
-export type RequestBody = { ok: true; bytes: Buffer; text: string } | { ok: false; reason: string };
+/** `text` is the body as UTF-8 text, or base64 when `binary` (protobuf, CBOR: bytes that are not UTF-8). */
+export type RequestBody = { ok: true; bytes: Buffer; text: string; binary: boolean } | { ok: false; reason: string };
 
 /**
  * Reads a request's body whole, at most the apiserver's own limit: the decision is about these exact
- * bytes, and these bytes are what is forwarded. A body over the limit, or one that is not UTF-8 text
- * (what was decided would not be what is sent), is refused unread.
+ * bytes, and these bytes are what is forwarded. A body over the limit is refused unread; one that is
+ * not UTF-8 text is carried as base64, so the decision still binds its exact bytes.
  */
 export async function readRequestBody(request: IncomingMessage): Promise<RequestBody> {
   const declared = Number(request.headers["content-length"] ?? 0);
@@ -23,8 +24,8 @@ export async function readRequestBody(request: IncomingMessage): Promise<Request
   }
   const bytes = Buffer.concat(chunks, size);
   const text = bytes.toString("utf8");
-  if (!Buffer.from(text, "utf8").equals(bytes)) return { ok: false, reason: "the request body is not UTF-8 text (protobuf and CBOR bodies are not read; send JSON)" };
-  return { ok: true, bytes, text };
+  if (!Buffer.from(text, "utf8").equals(bytes)) return { ok: true, bytes, text: bytes.toString("base64"), binary: true };
+  return { ok: true, bytes, text, binary: false };
 }
 
 /** The raw header list as name/value pairs. */

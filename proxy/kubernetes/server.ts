@@ -82,7 +82,7 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
     if (!caller.ok) return sendStatusOnSocket(socket, caller.status);
     const controller = new AbortController();
     socket.once("close", () => controller.abort());
-    const decided = await decideRequest(caller.session, request, caller.rest, { ok: true, bytes: Buffer.alloc(0), text: "" }, () => ({ notify: (line) => context.log(line), signal: controller.signal }));
+    const decided = await decideRequest(caller.session, request, caller.rest, { ok: true, bytes: Buffer.alloc(0), text: "", binary: false }, () => ({ notify: (line) => context.log(line), signal: controller.signal }));
     if (!decided.ok) {
       sendStatusOnSocket(socket, decided.status);
       return recordRefusal(caller.session, decided, started);

@@ -7,6 +7,7 @@ import type { Identity } from "../../engine/policy/types.js";
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
 import { startKubeCluster, type KubeClusterOptions, type RunningKubeCluster } from "./kube-cluster.js";
 import { kubeconfig } from "./kube/kubeconfig.js";
+import type { test } from "uvu";
 import { start, type Running, type RunResult } from "./run.js";
 
 /** alice as the test cluster's RBAC knows her (user alice, group dev), as a person with a gateway token. */
@@ -37,6 +38,8 @@ export interface KubeGatewayOptions extends KubeClusterOptions {
   policyDir?: string;
   /** Point the target at this URL instead of the cluster (an apiserver that is down). */
   server?: string;
+  /** A pod of this name to create in alice's namespace and wait for (Running on the fake node). */
+  pod?: string;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function startKubeGateway(options: KubeGatewayOptions = {}): Promis
       dir,
     );
     gateway = await startGateway(config, () => undefined);
+    if (options.pod) await runningPod(cluster, options.pod);
   } catch (error) {
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -92,4 +96,35 @@ export async function startKubeGateway(options: KubeGatewayOptions = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates a pod in alice's namespace on the fake node, as the admin, and waits until it runs. */
+async function runningPod(cluster: RunningKubeCluster, name: string): Promise<void> {
+  const res = await cluster.api("admin", "POST", `/api/v1/namespaces/${cluster.namespace}/pods`, {
+    apiVersion: "v1", kind: "Pod", metadata: { name, namespace: cluster.namespace },
+    spec: { nodeName: cluster.nodeName, containers: [{ name: "app", image: "registry.invalid/app:1" }] },
+  });
+  if (res.status !== 201) throw new Error(`pod ${name} not created: ${res.body}`);
+  const ready = await cluster.kubectl("admin", ["wait", "-n", cluster.namespace, `pod/${name}`, "--for=jsonpath={.status.phase}=Running", "--timeout=30s"]);
+  if (ready.code !== 0) throw new Error(`pod ${name} not running: ${ready.stderr}`);
+}
+
+/**
+ * Starts a cluster and gateway before the suite's tests and stops them after; answers the running
+ * one. A start that fails is printed (uvu reports a failing hook only as failed tests).
+ */
+export function kubeGatewayForSuite(suite: typeof test, options: KubeGatewayOptions = {}): () => KubeGateway {
+  let running: KubeGateway | undefined;
+  suite.before(async () => {
+    try {
+      running = await startKubeGateway(options);
+    } catch (error) {
+      console.error("the gateway or cluster did not start:", error);
+      throw error;
+    }
+  });
+  suite.after(async () => {
+    await running?.stop();
+  });
+  return () => running!;
 }

@@ -24,6 +24,17 @@ const PATCH_TYPES: Record<string, PatchType> = {
   "application/apply-patch+yaml": "apply",
 };
 
+/**
+ * Resources whose bodies hold no pod spec and nothing else policy reads: kubectl 1.37 sends these as
+ * protobuf (create configmap, create token, auth can-i, auth whoami), which the gateway accepts
+ * unread because the apiserver decodes a body as the type of the resource in the URL. Any other
+ * resource (pods, workloads, custom resources) must send JSON or YAML.
+ */
+const OPAQUE_BODY_RESOURCES = new Set(["configmaps", "secrets", "serviceaccounts", "services", "namespaces", "events", "selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews", "localsubjectaccessreviews", "subjectaccessreviews", "tokenreviews", "leases"]);
+
+/** Media types the gateway does not read, accepted only for OPAQUE_BODY_RESOURCES. */
+const BINARY_TYPES = new Set(["application/vnd.kubernetes.protobuf", "application/cbor"]);
+
 export type ReadBody = { ok: true; fields: KubernetesObjectFields; patch_type?: PatchType } | { ok: false; message: string };
 
 function emptyFields(): KubernetesObjectFields {
@@ -36,10 +47,15 @@ export function mediaType(contentType: string): string {
 }
 
 /** Reads a write's body by its content type; what cannot be read (protobuf, CBOR, broken JSON) is an error the policy denies. */
-export function readBody(method: string, contentType: string, body: string): ReadBody {
+export function readBody(method: string, contentType: string, body: string, resource: string, subresource: string): ReadBody {
   if (Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) return { ok: false, message: `the body is larger than ${MAX_BODY_BYTES} bytes` };
   if (body.trim() === "") return { ok: false, message: "the request has no body" };
   const type = mediaType(contentType || "application/json");
+  if (BINARY_TYPES.has(type)) {
+    // serviceaccounts/token is a TokenRequest; any other subresource of these is read as its resource.
+    if (method !== "PATCH" && OPAQUE_BODY_RESOURCES.has(resource) && (subresource === "" || subresource === "token" || subresource === "status")) return { ok: true, fields: emptyFields() };
+    return { ok: false, message: `request bodies of type ${JSON.stringify(type)} are read only for resources that hold no pod spec; send JSON (kubectl apply does)` };
+  }
   const patchType = method === "PATCH" ? PATCH_TYPES[type] : undefined;
   if (method === "PATCH" && !patchType) return { ok: false, message: `a PATCH with content type ${JSON.stringify(type)} is not a patch the gateway can read` };
   const parsed = patchType === "apply" || type === "application/yaml" ? parseYaml(body) : parseJson(body, type);

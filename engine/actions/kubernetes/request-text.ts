@@ -12,20 +12,29 @@ export function isPolicyHeader(name: string): boolean {
   return lower === "content-type" || lower.startsWith("impersonate-");
 }
 
+/**
+ * Marks a body that is not UTF-8 text (protobuf, CBOR) and is kept base64-encoded in the text, so the
+ * text still binds the exact bytes sent.
+ */
+export const BINARY_BODY_HEADER = "x-portcullis-body-encoding";
+
 export interface KubernetesHttpRequest {
   method: string;
   /** The request target as sent: path and query, still percent-encoded. */
   target: string;
   /** Header names lower-cased, in the order sent; a header sent twice appears twice. */
   headers: Array<[string, string]>;
-  /** The body as text (UTF-8); "" when there is none. */
+  /** The body as text (UTF-8), or base64 when `binary`; "" when there is none. */
   body: string;
+  /** The body is base64 of bytes that are not UTF-8 text. */
+  binary?: boolean;
 }
 
 /** The request as one text; headers that policy does not read are left out. */
 export function kubernetesRequestText(request: KubernetesHttpRequest): string {
   const head = [`${request.method} ${request.target}`];
   for (const [name, value] of request.headers) if (isPolicyHeader(name)) head.push(`${name.toLowerCase()}: ${value}`);
+  if (request.binary) head.push(`${BINARY_BODY_HEADER}: base64`);
   return `${head.join("\n")}\n\n${request.body}`;
 }
 
@@ -56,5 +65,6 @@ export function readKubernetesRequestText(text: string): ReadRequest {
     headers.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
     offset += line.length + 1;
   }
-  return { ok: true, request: { method, target, headers, body } };
+  const binary = headers.some(([name, value]) => name === BINARY_BODY_HEADER && value === "base64");
+  return { ok: true, request: { method, target, headers: headers.filter(([name]) => name !== BINARY_BODY_HEADER), body, ...(binary ? { binary } : {}) } };
 }
