@@ -134,6 +134,24 @@ test("protobuf bodies (kubectl create configmap, auth can-i) pass unread only fo
   assert.ok(back.ok && back.request.binary === true && Buffer.from(back.request.body, "base64")[4] === 0xff);
 });
 
+/** A protobuf length-delimited field. */
+function field(number: number, value: Buffer | string): Buffer {
+  const bytes = typeof value === "string" ? Buffer.from(value) : value;
+  return Buffer.concat([Buffer.from([(number << 3) | 2, bytes.length]), bytes]);
+}
+
+test("a protobuf body's envelope gives the object's kind, name and namespace", () => {
+  const typeMeta = field(1, Buffer.concat([field(1, "v1"), field(2, "ConfigMap")]));
+  const raw = field(2, field(1, Buffer.concat([field(1, "settings"), field(3, "x")])));
+  const body = Buffer.concat([Buffer.from("k8s\u0000"), typeMeta, raw, field(4, "")]);
+  const text = kubernetesRequestText({ method: "POST", target: "/api/v1/namespaces/x/configmaps", headers: [["content-type", "application/vnd.kubernetes.protobuf"]], body: body.toString("base64"), binary: true });
+  const object = normalize(text).object!;
+  assert.equal([object.kind, object.api_version, object.name, object.namespace], ["ConfigMap", "v1", "settings", "x"]);
+  // a broken envelope reads as nothing, not as an error: the resource alone decides what protobuf may carry
+  const broken = kubernetesRequestText({ method: "POST", target: "/api/v1/namespaces/x/configmaps", headers: [["content-type", "application/vnd.kubernetes.protobuf"]], body: Buffer.from([0x6b, 0x38, 0x73, 0, 0x0a, 0x7f]).toString("base64"), binary: true });
+  assert.is(normalize(broken).object!.name, undefined);
+});
+
 test("impersonation asked for by the client is in the document", () => {
   const text = kubernetesRequestText({ method: "GET", target: "/api/v1/pods", headers: [["Impersonate-User", "bob"], ["Impersonate-Group", "system:masters"], ["Impersonate-Group", "dev"], ["Impersonate-Extra-Scopes%2Fa", "x"], ["Accept", "application/json"]], body: "" });
   assert.equal(normalize(text).impersonate, { user: "bob", groups: ["system:masters", "dev"], extra: { "scopes/a": ["x"] } });

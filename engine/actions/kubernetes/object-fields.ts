@@ -8,6 +8,7 @@
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/
  */
 import { parseDocument } from "yaml";
+import { readProtobufEnvelope } from "./protobuf-envelope.js";
 import type { KubernetesAction, KubernetesObjectFields } from "./types.js";
 
 /** The apiserver's own limit on a request body (3 MiB); the gateway reads no more. */
@@ -47,15 +48,14 @@ export function mediaType(contentType: string): string {
 }
 
 /** Reads a write's body by its content type; what cannot be read (protobuf, CBOR, broken JSON) is an error the policy denies. */
-export function readBody(method: string, contentType: string, body: string, resource: string, subresource: string): ReadBody {
-  if (Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) return { ok: false, message: `the body is larger than ${MAX_BODY_BYTES} bytes` };
-  if (body.trim() === "") return { ok: false, message: "the request has no body" };
+/** `body` is the UTF-8 text, or the bytes of a body that is not UTF-8 text. */
+export function readBody(method: string, contentType: string, body: string | Buffer, resource: string, subresource: string): ReadBody {
+  if (body.length > MAX_BODY_BYTES) return { ok: false, message: `the body is larger than ${MAX_BODY_BYTES} bytes` };
+  if (body.length === 0) return { ok: false, message: "the request has no body" };
   const type = mediaType(contentType || "application/json");
-  if (BINARY_TYPES.has(type)) {
-    // serviceaccounts/token is a TokenRequest; any other subresource of these is read as its resource.
-    if (method !== "PATCH" && OPAQUE_BODY_RESOURCES.has(resource) && (subresource === "" || subresource === "token" || subresource === "status")) return { ok: true, fields: emptyFields() };
-    return { ok: false, message: `request bodies of type ${JSON.stringify(type)} are read only for resources that hold no pod spec; send JSON (kubectl apply does)` };
-  }
+  if (BINARY_TYPES.has(type)) return readBinaryBody(method, type, typeof body === "string" ? Buffer.from(body, "utf8") : body, resource, subresource);
+  if (typeof body !== "string") return { ok: false, message: `the body is not UTF-8 text, as ${JSON.stringify(type)} must be` };
+  if (body.trim() === "") return { ok: false, message: "the request has no body" };
   const patchType = method === "PATCH" ? PATCH_TYPES[type] : undefined;
   if (method === "PATCH" && !patchType) return { ok: false, message: `a PATCH with content type ${JSON.stringify(type)} is not a patch the gateway can read` };
   const parsed = patchType === "apply" || type === "application/yaml" ? parseYaml(body) : parseJson(body, type);
@@ -69,6 +69,19 @@ export function readBody(method: string, contentType: string, body: string, reso
     readObject(parsed.value as Record<string, unknown>, fields);
   }
   return patchType ? { ok: true, fields, patch_type: patchType } : { ok: true, fields };
+}
+
+function readBinaryBody(method: string, type: string, body: Buffer, resource: string, subresource: string): ReadBody {
+  // serviceaccounts/token is a TokenRequest; any other subresource of these is read as its resource.
+  const opaque = method !== "PATCH" && OPAQUE_BODY_RESOURCES.has(resource) && (subresource === "" || subresource === "token" || subresource === "status");
+  if (!opaque) return { ok: false, message: `request bodies of type ${JSON.stringify(type)} are read only for resources that hold no pod spec; send JSON (kubectl apply does)` };
+  const fields = emptyFields();
+  const envelope = type === "application/vnd.kubernetes.protobuf" ? readProtobufEnvelope(body) : undefined;
+  if (envelope?.kind) fields.kind = envelope.kind;
+  if (envelope?.api_version) fields.api_version = envelope.api_version;
+  if (envelope?.name) fields.name = envelope.name;
+  if (envelope?.namespace) fields.namespace = envelope.namespace;
+  return { ok: true, fields };
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
