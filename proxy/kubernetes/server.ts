@@ -51,7 +51,11 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
       response.destroy();
     });
   });
+  // Upgraded connections leave the server's bookkeeping: closing the listener ends them here.
+  const upgraded = new Set<Duplex>();
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     handleUpgrade(request, socket, head).catch((error: unknown) => {
       context.log(`kubernetes: upgrade failed: ${messageOf(error)}`);
       socket.destroy();
@@ -124,6 +128,7 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
         for (const upstream of upstreams.values()) upstream.agent.destroy();
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       }),
   };
 }

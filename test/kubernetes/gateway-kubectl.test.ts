@@ -1,12 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { freePort } from "../support/free-port.js";
 import { KUBE_ALICE, kubeGatewayForSuite } from "../support/kube-gateway.js";
 
 // Unchanged kubectl against the gateway in front of a real apiserver: what alice sees.
 
 const POD = "web-1";
-const gateway = kubeGatewayForSuite(test, { pod: POD });
+// Nothing listens here: the `down` target's apiserver is down.
+const downPort = await freePort();
+const gateway = kubeGatewayForSuite(test, { pod: POD, downServer: `https://127.0.0.1:${downPort}` });
 
 test("kubectl get pods through the gateway is authorized as alice", async () => {
   const got = await gateway().kubectl(["get", "pods", "-n", gateway().cluster.namespace, "-o", "name"]);
@@ -66,10 +69,31 @@ test("a request without a token, or with a bad one, is 401 and never reaches the
   assert.is(good.status, 200);
 });
 
+test("an apiserver that is down is a 503 Status kubectl prints, and the gateway goes on serving", async () => {
+  const down = await gateway().kubectl(["get", "pods", "-n", "team-a"], { target: "down" });
+  assert.is(down.code, 1);
+  // kubectl's discovery prints 503 in its own words; the Status's message is there for a plain request
+  assert.match(down.stderr, "Error from server (ServiceUnavailable)");
+  const raw = await gateway().kubectl(["get", "--raw", "/api/v1/namespaces/team-a/pods"], { target: "down" });
+  assert.is(raw.code, 1);
+  assert.match(raw.stderr, "Portcullis could not reach the target down", raw.stderr);
+  assert.match(raw.stderr, "ECONNREFUSED");
+  const up = await gateway().kubectl(["get", "pods", "-n", gateway().cluster.namespace, "-o", "name"]);
+  assert.equal([up.code, up.stdout.trim()], [0, `pod/${POD}`], up.stderr);
+});
+
+test("a URL naming no target is 404, with the gateway's URL scheme in the message", async () => {
+  const res = await fetchGateway(`${gateway().gateway.kubernetes!.url}/targets/nothing/api/v1/pods`, await gateway().token(KUBE_ALICE));
+  assert.is(res.status, 404);
+  assert.match(String(res.body.message), "https://GATEWAY/targets/NAME");
+});
+
+/** One GET to the gateway without kubectl: `path` under the `kind` target, or a whole URL. */
 async function fetchGateway(path: string, token: string | undefined): Promise<{ status: number; body: Record<string, unknown> }> {
   const { request } = await import("node:https");
+  const url = path.startsWith("https:") ? path : `${gateway().url}${path}`;
   return new Promise((resolve, reject) => {
-    const req = request(`${gateway().url}${path}`, { ca: gateway().caPem, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+    const req = request(url, { ca: gateway().caPem, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (d: string) => (text += d)).on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
     });

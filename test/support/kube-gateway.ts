@@ -25,19 +25,27 @@ export interface KubeGateway {
   /** The gateway's state directory (audit.log, approvals, recordings). */
   dir: string;
   token(who?: Identity): Promise<string>;
-  /** A kubeconfig file for `who` pointing at the gateway. */
-  kubeconfigFor(who?: Identity): Promise<string>;
-  kubectl(args: string[], options?: { who?: Identity; input?: string; timeoutMs?: number }): Promise<RunResult>;
-  startKubectl(args: string[], options?: { who?: Identity; input?: string; timeoutMs?: number }): Promise<Running>;
+  /** A kubeconfig file for `who` pointing at the gateway's target (default `kind`). */
+  kubeconfigFor(who?: Identity, target?: string): Promise<string>;
+  kubectl(args: string[], options?: KubectlOptions): Promise<RunResult>;
+  startKubectl(args: string[], options?: KubectlOptions): Promise<Running>;
   stop(): Promise<void>;
+}
+
+export interface KubectlOptions {
+  who?: Identity;
+  input?: string;
+  timeoutMs?: number;
+  /** The gateway target kubectl talks to (default `kind`). */
+  target?: string;
 }
 
 export interface KubeGatewayOptions extends KubeClusterOptions {
   /** The target's tags (default env: dev). */
   tags?: Record<string, string>;
   policyDir?: string;
-  /** Point the target at this URL instead of the cluster (an apiserver that is down). */
-  server?: string;
+  /** A second target, `down`, whose server is this URL (an apiserver that is down or slow). */
+  downServer?: string;
   /** A pod of this name to create in alice's namespace and wait for (Running on the fake node). */
   pod?: string;
 }
@@ -56,7 +64,10 @@ export async function startKubeGateway(options: KubeGatewayOptions = {}): Promis
         state_dir: dir,
         listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0", kubernetes: "127.0.0.1:0" },
         policy: { watch: false, dir: options.policyDir ?? defaultPolicyDir },
-        targets: [{ name: "kind", type: "kubernetes", tags: options.tags ?? { env: "dev" }, server: options.server ?? cluster.url, ca_file: cluster.caCertFile, token: cluster.tokens.gateway }],
+        targets: [
+          { name: "kind", type: "kubernetes", tags: options.tags ?? { env: "dev" }, server: cluster.url, ca_file: cluster.caCertFile, token: cluster.tokens.gateway },
+          ...(options.downServer ? [{ name: "down", type: "kubernetes", server: options.downServer, ca_file: cluster.caCertFile, token: cluster.tokens.gateway }] : []),
+        ],
       },
       dir,
     );
@@ -71,13 +82,13 @@ export async function startKubeGateway(options: KubeGatewayOptions = {}): Promis
   const caPem = readFileSync(join(dir, "tls-cert.pem"), "utf8");
   const token = async (who: Identity = KUBE_ALICE): Promise<string> => (await gateway.identity.tokens.issue(who)).token;
   let configs = 0;
-  const kubeconfigFor = async (who: Identity = KUBE_ALICE): Promise<string> => {
+  const kubeconfigFor = async (who: Identity = KUBE_ALICE, target = "kind"): Promise<string> => {
     const path = join(dir, `kubeconfig-${++configs}.json`);
-    writeFileSync(path, kubeconfig(url, caPem, who.subject, await token(who)), { mode: 0o600 });
+    writeFileSync(path, kubeconfig(`${gateway.kubernetes!.url}/targets/${target}`, caPem, who.subject, await token(who)), { mode: 0o600 });
     return path;
   };
-  const startKubectl = async (args: string[], o: { who?: Identity; input?: string; timeoutMs?: number } = {}): Promise<Running> => {
-    const env = { ...process.env, KUBECONFIG: await kubeconfigFor(o.who), KUBECACHEDIR: join(dir, "kubectl-cache") };
+  const startKubectl = async (args: string[], o: KubectlOptions = {}): Promise<Running> => {
+    const env = { ...process.env, KUBECONFIG: await kubeconfigFor(o.who, o.target), KUBECACHEDIR: join(dir, "kubectl-cache") };
     return start(cluster.tools.kubectl, args, env, o.input, o.timeoutMs ?? 60_000);
   };
   return {
