@@ -63,6 +63,11 @@ masks contains entry if {
 	some entry in sql.mask
 }
 
+masks contains entry if {
+	input.action.kind == "kubernetes"
+	some entry in kubernetes.mask
+}
+
 # effect applies the precedence: deny > approval > mask > allow.
 effect := "deny" if {
 	count(deny) > 0
@@ -113,8 +118,12 @@ with_limit(result) := object.union(result, {"max_rows_affected": limit}) if {
 
 mask_reasons := [reason |
 	some entry in masks
-	reason := sprintf("column %s is masked for you (%s)", [entry.column, entry.strategy])
+	reason := mask_reason(entry)
 ]
+
+mask_reason(entry) := sprintf("column %s is masked for you (%s)", [entry.column, entry.strategy]) if {
+	entry.column
+} else := sprintf("%s is masked for you (%s)", [entry.json_path, entry.strategy])
 
 # masked_columns answers, once per session, which columns are masked for the caller (input: identity,
 # session, target; no action). The gateway needs it where it cannot trace a value to its column: a

@@ -110,3 +110,23 @@ test_cluster_role_binding_denied if {
 	d := portcullis.decision with input as fx.request(crb, admin, cluster_dev)
 	d == {"allow": false, "reasons": ["creating or changing ClusterRoleBindings is not allowed through the gateway"]}
 }
+
+get_secret := object.union(base, {"resource": "secrets", "verb": "get", "name": "db"})
+
+test_secrets_are_masked_outside_secret_readers if {
+	d := portcullis.decision with input as fx.request(get_secret, fx.alice, cluster_dev)
+	d.allow == true
+	d.mask == [{"json_path": "data.*", "strategy": "redact"}, {"json_path": "stringData.*", "strategy": "redact"}]
+	d.reasons == ["data.* is masked for you (redact)", "stringData.* is masked for you (redact)"]
+}
+
+test_secret_readers_see_secrets if {
+	reader := object.union(fx.alice, {"groups": ["secret-readers"]})
+	d := portcullis.decision with input as fx.request(object.union(get_secret, {"verb": "watch", "name": ""}), reader, cluster_dev)
+	d == {"allow": true, "reasons": []}
+}
+
+test_configmaps_are_not_masked if {
+	d := portcullis.decision with input as fx.request(object.union(get_secret, {"resource": "configmaps"}), fx.alice, cluster_dev)
+	d == {"allow": true, "reasons": []}
+}

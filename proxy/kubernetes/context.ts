@@ -11,5 +11,5 @@ export interface KubernetesGatewayContext extends GatePorts {
   target(name: string): KubernetesTarget | undefined;
   authenticate(token: string, target: string): Promise<Authentication>;
   /** Masks one value by a decision's rule. Throws on an unknown strategy (the response is then cut off). */
-  mask(rule: MaskRule, value: string | null): string | null;
+  mask(rule: Pick<MaskRule, "strategy" | "keep">, value: string | null): string | null;
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { messageOf } from "../../engine/errors.js";
 import type { KubernetesResult, RefusedResult } from "../../engine/actions/types.js";
+import type { JsonMaskRule } from "../../engine/policy/types.js";
 import type { HoldControl } from "../gate/types.js";
 import { callerOf } from "./caller.js";
 import type { KubernetesGatewayContext } from "./context.js";
@@ -12,6 +13,8 @@ import { forward } from "./forward.js";
 import { readRequestBody } from "./request-body.js";
 import { sendStatus, sendStatusOnSocket } from "./respond.js";
 import { ConnectionSessions, type KubeSession } from "./sessions.js";
+import { jsonAccept, jsonMaskRules, maskingTransform } from "./masking.js";
+import { status } from "./status.js";
 import { splice } from "./upgrade.js";
 import { impersonationHeaders, upstreamHeaders, upstreamOf, type Upstream } from "./upstream.js";
 
@@ -74,9 +77,14 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
       return recordRefusal(caller.session, decided, started);
     }
     const upstream = upstreams.get(caller.session.target.name)!;
-    const headers = upstreamHeaders(request.headers, upstream, impersonationHeaders(caller.session.identity, caller.session.target, decided.action.impersonate));
-    const result = await forward(response, { upstream, path: caller.rest, method: request.method ?? "GET", headers, body: body.ok ? body.bytes : Buffer.alloc(0) });
-    const outcome: KubernetesResult = { kind: "kubernetes", status: result.status, response_bytes: result.responseBytes, request_bytes: body.ok ? body.bytes.length : 0, masked_paths: [] };
+    const rules = jsonMaskRules(decided.verdict.decision);
+    // Masked responses must be JSON the gateway can read: no protobuf, no compression.
+    const masking = rules.length > 0 ? { accept: jsonAccept(request.headers.accept), "accept-encoding": "identity" } : {};
+    const headers = upstreamHeaders(request.headers, upstream, impersonationHeaders(caller.session.identity, caller.session.target, decided.action.impersonate), masking);
+    const mask = (rule: JsonMaskRule, value: string | null): string | null => context.mask(rule, value);
+    const rewrite = rules.length > 0 ? (answer: IncomingMessage) => maskingTransform(answer, rules, mask, decided.action.verb === "watch") : undefined;
+    const result = await forward(response, { upstream, path: caller.rest, method: request.method ?? "GET", headers, body: body.ok ? body.bytes : Buffer.alloc(0), ...(rewrite ? { rewrite } : {}) });
+    const outcome: KubernetesResult = { kind: "kubernetes", status: result.status, response_bytes: result.responseBytes, request_bytes: body.ok ? body.bytes.length : 0, masked_paths: rules.map((r) => r.json_path) };
     await recordResult(caller.session, decided.requestId, result.error ? { error: { code: String(result.status), message: result.error } } : outcome, started);
   }
 
@@ -90,6 +98,12 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
     if (!decided.ok) {
       sendStatusOnSocket(socket, decided.status);
       return recordRefusal(caller.session, decided, started);
+    }
+    if (jsonMaskRules(decided.verdict.decision).length > 0) {
+      // A stream's bytes cannot be masked by JSON path: refused rather than passed unmasked.
+      const refused = status(403, "Forbidden", "Portcullis: the policy masks values in this request's response, which a stream cannot be masked in");
+      sendStatusOnSocket(socket, refused);
+      return recordResult(caller.session, decided.requestId, { error: { code: "403", message: refused.message } }, started);
     }
     const upstream: Upstream = upstreams.get(caller.session.target.name)!;
     const headers = upstreamHeaders(request.headers, upstream, impersonationHeaders(caller.session.identity, caller.session.target, decided.action.impersonate));
