@@ -48,6 +48,8 @@ export interface KubeGatewayOptions extends KubeClusterOptions {
   downServer?: string;
   /** A pod of this name to create in alice's namespace and wait for (Running on the fake node). */
   pod?: string;
+  /** The gateway's `identity` section (trusted issuers); default none (gateway tokens only). */
+  identity?: unknown;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function startKubeGateway(options: KubeGatewayOptions = {}): Promis
         state_dir: dir,
         listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0", kubernetes: "127.0.0.1:0" },
         policy: { watch: false, dir: options.policyDir ?? defaultPolicyDir },
+        ...(options.identity ? { identity: options.identity } : {}),
         targets: [
           { name: "kind", type: "kubernetes", tags: options.tags ?? { env: "dev" }, server: cluster.url, ca_file: cluster.caCertFile, token: cluster.tokens.gateway },
           ...(options.downServer ? [{ name: "down", type: "kubernetes", server: options.downServer, ca_file: cluster.caCertFile, token: cluster.tokens.gateway }] : []),
