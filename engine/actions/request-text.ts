@@ -36,7 +36,7 @@ export function describeResult(result: RequestResult): { summary: string; masked
     case "sql":
       return { summary: [result.command_tag, `${result.rows} row${result.rows === 1 ? "" : "s"}`].filter(Boolean).join(" · "), masked: result.masked_columns };
     case "kubernetes":
-      return { summary: `HTTP ${result.status} · ${result.response_bytes} bytes out, ${result.request_bytes} bytes in`, masked: result.masked_paths };
+      return { summary: [`HTTP ${result.status}`, result.exit_status === undefined ? "" : `exit ${result.exit_status ?? "?"}`, `${result.response_bytes} bytes out, ${result.request_bytes} bytes in`].filter(Boolean).join(" · "), masked: result.masked_paths };
     case "shell":
       return { summary: `${result.signal ? `killed by SIG${result.signal}` : `exit ${result.exit_status ?? "?"}`} · ${result.stdout_bytes} bytes out, ${result.stderr_bytes} bytes err`, masked: [] };
   }

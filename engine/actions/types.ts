@@ -68,6 +68,8 @@ export interface KubernetesResult {
   request_bytes: number;
   /** JSON paths masked in the response (`data.*` of Secrets), without repeats. */
   masked_paths: string[];
+  /** exec over WebSocket: the command's exit status from the stream's Status (null: failed without one). */
+  exit_status?: number | null;
 }
 
 /** What came back for a request, per kind, for recordings and the audit log. */

@@ -108,7 +108,7 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
     const upstream: Upstream = upstreams.get(caller.session.target.name)!;
     const headers = upstreamHeaders(request.headers, upstream, impersonationHeaders(caller.session.identity, caller.session.target, decided.action.impersonate));
     const result = await splice(socket, head, request, upstream, caller.rest, headers);
-    const outcome: KubernetesResult = { kind: "kubernetes", status: result.status, response_bytes: result.responseBytes, request_bytes: result.requestBytes, masked_paths: [] };
+    const outcome: KubernetesResult = { kind: "kubernetes", status: result.status, response_bytes: result.responseBytes, request_bytes: result.requestBytes, masked_paths: [], ...(result.exitStatus !== undefined ? { exit_status: result.exitStatus } : {}) };
     await recordResult(caller.session, decided.requestId, result.error ? { error: { code: String(result.status), message: result.error } } : outcome, started);
   }
 

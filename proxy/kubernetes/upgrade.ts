@@ -1,6 +1,7 @@
 import { request as httpsRequest } from "node:https";
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
+import { ExecStatusReader } from "./exec-status.js";
 import { CONNECT_TIMEOUT_MS } from "./forward.js";
 import { isHopByHop, sendStatusOnSocket } from "./respond.js";
 import { status } from "./status.js";
@@ -11,6 +12,8 @@ export interface Spliced {
   /** Bytes from the apiserver to the client, and from the client to the apiserver. */
   responseBytes: number;
   requestBytes: number;
+  /** exec: how the command ended, when the stream said. */
+  exitStatus?: number | null;
   error?: string;
 }
 
@@ -78,14 +81,20 @@ export function splice(client: Duplex, head: Buffer, upgrade: IncomingMessage, u
       if (upstreamHead.length > 0) client.write(upstreamHead);
       if (head.length > 0) socket.write(head);
       socket.setNoDelay(true);
-      socket.on("data", (chunk: Buffer) => (responseBytes += chunk.length));
+      // What an exec ended with is read off the apiserver's frames as they pass (WebSocket only).
+      const status = /websocket/i.test(String(response.headers.upgrade ?? "")) && /\/exec(\?|$)/.test(path) ? new ExecStatusReader() : undefined;
+      socket.on("data", (chunk: Buffer) => {
+        responseBytes += chunk.length;
+        status?.push(chunk);
+      });
       client.on("data", (chunk: Buffer) => (requestBytes += chunk.length));
       socket.pipe(client);
       client.pipe(socket);
       const close = (): void => {
         socket.destroy();
         client.destroy();
-        done({ status: response.statusCode ?? 101, responseBytes, requestBytes });
+        const exitStatus = status?.exitStatus();
+        done({ status: response.statusCode ?? 101, responseBytes, requestBytes, ...(exitStatus !== undefined ? { exitStatus } : {}) });
       };
       socket.once("close", close);
       client.once("close", close);

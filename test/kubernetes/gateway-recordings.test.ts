@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -18,6 +19,10 @@ test("recorded kubectl requests replay against the policy, and a new policy's ch
   // Recordings are complete once their sessions end: the gateway closes them on close.
   await gateway().gateway.close();
   const recordings = join(gateway().dir, "recordings");
+  // The exec's result in its recording: the command's exit status, read from the stream.
+  const lines = readdirSync(recordings).flatMap((file) => readFileSync(join(recordings, file), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { request?: { text?: string }; result?: { exit_status?: number } }));
+  const exec = lines.find((line) => line.request?.text?.includes("/exec?"));
+  assert.is(exec?.result?.exit_status, 0, JSON.stringify(exec));
   const same = await portcullis(["conformance", "run", recordings]);
   assert.is(same.code, 0, same.stdout + same.stderr);
   assert.match(same.stdout, /all passed/);
