@@ -20,6 +20,7 @@ export const COMMANDS: CommandEntry[] = [
   { words: ["login"], summary: "sign in with your identity provider (device flow) and keep the tokens for `portcullis token`", load: async () => (await import("./commands/login.js")).loginCommand },
   { words: ["token"], summary: "print a short-lived gateway token (for PGPASSWORD, ssh or kubectl)", load: async () => (await import("./commands/token.js")).tokenCommand },
   { words: ["ssh", "login"], summary: "get a short-lived SSH certificate and an ssh_config so plain ssh reaches targets with no prompt", load: async () => (await import("./commands/ssh-login.js")).sshLoginCommand },
+  { words: ["kubeconfig"], summary: "write a kubeconfig for a Kubernetes target behind the gateway (kubectl with no extra flags)", load: async () => (await import("./commands/kubeconfig.js")).kubeconfigCommand },
   { words: ["whoami"], summary: "show who the gateway sees you as: subject, issuer, groups, expiry", load: async () => (await import("./commands/whoami.js")).whoamiCommand },
   { words: ["logout"], summary: "forget your stored sign-in (and revoke its refresh token at the identity provider)", load: async () => (await import("./commands/logout.js")).logoutCommand },
   { words: ["approvals", "list"], summary: "list approval requests you may decide (and your own), newest first", load: async () => (await import("./commands/approvals-list.js")).approvalsListCommand },

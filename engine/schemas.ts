@@ -7,7 +7,7 @@ import { schemasDir } from "./paths.js";
  * JSON Schema validators for the contracts in schemas/. One Ajv instance holds every schema so that
  * `$ref`s between them (input.json → action.sql.json) resolve by `$id`.
  */
-const SCHEMA_FILES = ["action.sql.json", "action.shell.json", "action.file.json", "request.json", "input.json", "decision.json", "masked-columns.json", "session-limits.json", "conformance-case.json", "recording.json", "config.json"] as const;
+const SCHEMA_FILES = ["action.sql.json", "action.shell.json", "action.file.json", "action.kubernetes.json", "request.json", "input.json", "decision.json", "masked-columns.json", "session-limits.json", "conformance-case.json", "recording.json", "config.json"] as const;
 export type SchemaName = (typeof SCHEMA_FILES)[number];
 
 let ajv: Ajv2020 | undefined;

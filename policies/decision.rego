@@ -1,7 +1,8 @@
 # The single entrypoint of the default policy: portcullis/decision (schemas/decision.json).
 #
 # Each action kind has its rule set (package portcullis.sql for SQL, portcullis.shell for shell
-# commands, portcullis.file for SFTP file operations) made of partial sets:
+# commands, portcullis.file for SFTP file operations, portcullis.kubernetes for Kubernetes API
+# requests) made of partial sets:
 #   deny     reasons to refuse the request;
 #   approval reasons the request needs a human approval first;
 #   mask     columns to mask in the response ({"column", "strategy", "keep"?}).
@@ -9,13 +10,14 @@
 package portcullis
 
 import data.portcullis.file
+import data.portcullis.kubernetes
 import data.portcullis.lib.settings
 import data.portcullis.lib.sql as sqllib
 import data.portcullis.shell
 import data.portcullis.sql
 
 # Action kinds this policy has rules for. Any other kind is denied.
-known_kinds := {"sql", "shell", "file"}
+known_kinds := {"sql", "shell", "file", "kubernetes"}
 
 known_kind if action_kind in known_kinds
 
@@ -39,6 +41,11 @@ deny contains reason if {
 }
 
 deny contains reason if {
+	input.action.kind == "kubernetes"
+	some reason in kubernetes.deny
+}
+
+deny contains reason if {
 	not known_kind
 	reason := sprintf("no policy for action kind %v", [action_kind])
 }
@@ -58,9 +65,19 @@ approval_reasons contains reason if {
 	some reason in file.approval
 }
 
+approval_reasons contains reason if {
+	input.action.kind == "kubernetes"
+	some reason in kubernetes.approval
+}
+
 masks contains entry if {
 	input.action.kind == "sql"
 	some entry in sql.mask
+}
+
+masks contains entry if {
+	input.action.kind == "kubernetes"
+	some entry in kubernetes.mask
 }
 
 # effect applies the precedence: deny > approval > mask > allow.
@@ -113,8 +130,12 @@ with_limit(result) := object.union(result, {"max_rows_affected": limit}) if {
 
 mask_reasons := [reason |
 	some entry in masks
-	reason := sprintf("column %s is masked for you (%s)", [entry.column, entry.strategy])
+	reason := mask_reason(entry)
 ]
+
+mask_reason(entry) := sprintf("column %s is masked for you (%s)", [entry.column, entry.strategy]) if {
+	entry.column
+} else := sprintf("%s is masked for you (%s)", [entry.json_path, entry.strategy])
 
 # masked_columns answers, once per session, which columns are masked for the caller (input: identity,
 # session, target; no action). The gateway needs it where it cannot trace a value to its column: a

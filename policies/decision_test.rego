@@ -22,8 +22,8 @@ test_deny_lists_every_reason if {
 }
 
 test_unknown_action_kind_is_denied if {
-	d := portcullis.decision with input as fx.request({"kind": "kubernetes"}, fx.dba, fx.prod)
-	d == {"allow": false, "reasons": ["no policy for action kind kubernetes"]}
+	d := portcullis.decision with input as fx.request({"kind": "ftp"}, fx.dba, fx.prod)
+	d == {"allow": false, "reasons": ["no policy for action kind ftp"]}
 }
 
 test_missing_action_kind_is_denied if {

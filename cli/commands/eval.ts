@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { buildBundle, decide, loadNormalizers, PolicyEvaluator, type DecisionRequest, type PolicyInput, type Protocol, type RawRequest } from "../../engine/index.js";
+import { kubernetesRequestText } from "../../engine/actions/kubernetes/index.js";
 import { sqlRequest } from "../../engine/actions/sql/request.js";
 import { readStoredRequest } from "../../engine/actions/stored-request.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
@@ -9,9 +10,10 @@ import { identityFrom, requestOptions, requestOptionsHelp, targetFrom } from "..
 
 export const evalCommand: Command = {
   words: ["eval"],
-  options: { ...requestOptions, sql: { type: "string" }, shell: { type: "string" }, input: { type: "string" }, policy: { type: "string" } },
+  options: { ...requestOptions, sql: { type: "string" }, shell: { type: "string" }, kube: { type: "string" }, body: { type: "string" }, "content-type": { type: "string" }, input: { type: "string" }, policy: { type: "string" } },
   help: `Usage: portcullis eval --sql TEXT [identity and target options] [--policy DIR]
        portcullis eval --shell TEXT [identity and target options] [--policy DIR]
+       portcullis eval --kube "METHOD URL" [--body FILE] [--content-type TYPE] [identity and target options]
        portcullis eval --input FILE [--policy DIR]
 
 Builds the policy, normalizes the request exactly as the gateway does, evaluates it, and prints one
@@ -20,6 +22,10 @@ JSON object: the effect (allow, mask, approval or deny), the decision, the actio
 Options:
   --sql TEXT          the SQL text, as a client would send it (to a postgres target)
   --shell TEXT        a shell command line, as an SSH client would send it (to an ssh target)
+  --kube "METHOD URL" a Kubernetes API request as kubectl would send it (to a kubernetes target),
+                      e.g. "DELETE /apis/apps/v1/namespaces/demo/deployments/web"
+  --body FILE         with --kube: the request body (JSON or YAML); - for stdin
+  --content-type T    with --kube: the body's media type (default application/json)
   --input FILE        a JSON file: a full policy input ({identity, session, target, action}), or a
                       request ({identity, target, request: {kind: "sql"|"shell", text}}, or the
                       short {request: {sql: TEXT}}) to normalize first; - for stdin
@@ -31,12 +37,14 @@ Exit status: 0 when evaluated (whatever the decision), 1 on error, 2 on bad usag
 
 Example:
   portcullis eval --sql "DELETE FROM orders" --groups engineering --tag env=prod
-  portcullis eval --shell "sudo systemctl restart nginx" --target web-1 --tag env=prod`,
+  portcullis eval --shell "sudo systemctl restart nginx" --target web-1 --tag env=prod
+  portcullis eval --kube "GET /api/v1/namespaces/demo/pods/web-1/exec?command=ls" --tag env=prod`,
   async run(args) {
     const sql = stringOption(args, "sql");
     const shell = stringOption(args, "shell");
+    const kube = stringOption(args, "kube");
     const inputFile = stringOption(args, "input");
-    if ([sql, shell, inputFile].filter((v) => v !== undefined).length !== 1) throw new UsageError("give exactly one of --sql, --shell or --input");
+    if ([sql, shell, kube, inputFile].filter((v) => v !== undefined).length !== 1) throw new UsageError("give exactly one of --sql, --shell, --kube or --input");
     await loadNormalizers();
     const evaluator = await PolicyEvaluator.load(await buildBundle(resolve(stringOption(args, "policy") ?? defaultPolicyDir)));
     if (inputFile !== undefined) {
@@ -50,8 +58,8 @@ Example:
       print(decide(evaluator, requestFromDocument(document, args)));
       return 0;
     }
-    const request: RawRequest = shell !== undefined ? { kind: "shell", text: shell } : sqlRequest(sql!);
-    const protocol = request.kind === "shell" ? "ssh" : "postgres";
+    const request: RawRequest = kube !== undefined ? await kubeRequest(kube, args) : shell !== undefined ? { kind: "shell", text: shell } : sqlRequest(sql!);
+    const protocol = protocolOf(request.kind);
     print(decide(evaluator, { identity: identityFrom(args), session: cliSession(protocol), target: targetFrom(args, protocol), request }));
     return 0;
   },
@@ -64,12 +72,40 @@ function requestFromDocument(document: unknown, args: ParsedArgs): DecisionReque
   }
   const request: DecisionRequest = {
     identity: (document.identity as DecisionRequest["identity"] | undefined) ?? identityFrom(args),
-    session: (document.session as DecisionRequest["session"] | undefined) ?? cliSession(raw.kind === "shell" ? "ssh" : "postgres"),
-    target: (document.target as DecisionRequest["target"] | undefined) ?? targetFrom(args, raw.kind === "shell" ? "ssh" : "postgres"),
-    request: raw.kind === "shell" ? { kind: "shell", text: raw.text, ...(raw.interactive === true ? { interactive: true } : {}) } : { kind: "sql", text: raw.text },
+    session: (document.session as DecisionRequest["session"] | undefined) ?? cliSession(protocolOf(raw.kind)),
+    target: (document.target as DecisionRequest["target"] | undefined) ?? targetFrom(args, protocolOf(raw.kind)),
+    request: storedRaw(raw),
   };
   if (isObject(document.approval)) request.approval = document.approval as unknown as NonNullable<DecisionRequest["approval"]>;
   return request;
+}
+
+/** The request of a stored document, without what storing added (a cut text's length and hash). */
+function storedRaw(raw: RawRequest): RawRequest {
+  switch (raw.kind) {
+    case "shell":
+      return { kind: "shell", text: raw.text, ...(raw.interactive === true ? { interactive: true } : {}), ...(raw.env ? { env: raw.env } : {}) };
+    case "file":
+      return { kind: "file", text: raw.text, operation: raw.operation, path: raw.path, ...(raw.to !== undefined ? { to: raw.to } : {}), ...(raw.mode ? { mode: raw.mode } : {}) };
+    case "sql":
+    case "kubernetes":
+      return { kind: raw.kind, text: raw.text };
+  }
+}
+
+/** The protocol whose gateway sends a request of this kind. */
+function protocolOf(kind: RawRequest["kind"]): Protocol {
+  return kind === "shell" || kind === "file" ? "ssh" : kind === "kubernetes" ? "kubernetes" : "postgres";
+}
+
+/** `--kube "METHOD URL"` with its body, as the gateway would have written the request. */
+async function kubeRequest(line: string, args: ParsedArgs): Promise<RawRequest> {
+  const [method, target, extra] = line.trim().split(/\s+/);
+  if (!method || !target || extra !== undefined) throw new UsageError(`--kube takes "METHOD URL" (got "${line}")`);
+  const bodyFile = stringOption(args, "body");
+  const body = bodyFile === undefined ? "" : bodyFile === "-" ? await readStdin() : await readFile(bodyFile, "utf8");
+  const contentType = stringOption(args, "content-type") ?? (body === "" ? undefined : "application/json");
+  return { kind: "kubernetes", text: kubernetesRequestText({ method: method.toUpperCase(), target, headers: contentType ? [["content-type", contentType]] : [], body }) };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

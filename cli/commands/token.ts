@@ -1,6 +1,7 @@
 import { visibleJson, visibleLine } from "../../engine/text/visible-text.js";
 import { choice, listOption, stringOption, UsageError, type Command } from "../command.js";
 import { GatewayError, gatewayJson, isObject, resolveGateway } from "../gateway-client.js";
+import { execCredential } from "../kube-credentials.js";
 import { freshCredentials, LOGIN_AGAIN, requireCredentials } from "../session.js";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -13,8 +14,9 @@ export const tokenCommand: Command = {
     ttl: { type: "string" },
     gateway: { type: "string" },
     format: { type: "string" },
+    kube: { type: "boolean" },
   },
-  help: `Usage: portcullis token [--target NAME]... [--ttl SECONDS] [--gateway URL] [--format token|json]
+  help: `Usage: portcullis token [--target NAME]... [--ttl SECONDS] [--gateway URL] [--format token|json] [--kube]
 
 Exchanges your sign-in (see \`portcullis login\`) for a short-lived gateway token (RFC 8693 token
 exchange at POST <gateway>/v1/token) and prints only the token, so it can be used inline:
@@ -28,6 +30,8 @@ Options:
   --ttl SECONDS       ask for a shorter lifetime (the gateway caps it)
   --gateway URL       the gateway (default: $PORTCULLIS_GATEWAY, else the one used at login)
   --format F          token (default: just the token) or json (the gateway's whole answer)
+  --kube              print a client-go ExecCredential (the kubeconfig from \`portcullis kubeconfig\`
+                      runs this), with the token's expiry
   -h, --help          show this help
 
 Exit status: 0 with a token on stdout, 1 on failure (not logged in, sign-in expired, refused,
@@ -56,6 +60,10 @@ gateway unreachable), 2 on bad usage.`,
       throw error;
     }
     if (!isObject(answer) || typeof answer.access_token !== "string") throw new Error(`the gateway at ${gateway} answered without an access_token`);
+    if (args.values.kube === true) {
+      process.stdout.write(`${execCredential(answer.access_token, typeof answer.expires_in === "number" ? answer.expires_in : undefined)}\n`);
+      return 0;
+    }
     process.stdout.write(format === "json" ? `${visibleJson(JSON.stringify(answer, null, 2))}\n` : `${visibleLine(answer.access_token)}\n`);
     return 0;
   },

@@ -28,7 +28,7 @@ export function compare(expect: Expectation, actual: CaseResult["actual"]): stri
     for (const r of after) if (!before.includes(r)) differences.push(`+ reason "${r}"`);
   }
   if (expect.mask) {
-    const key = (m: { column: string; strategy: string }): string => `${m.column} (${m.strategy})`;
+    const key = (m: { column?: string; json_path?: string; strategy: string }): string => `${m.column ?? m.json_path} (${m.strategy})`;
     const wanted = new Set(expect.mask.map(key));
     const got = new Set(actual.mask.map(key));
     for (const m of wanted) if (!got.has(m)) differences.push(`- mask ${m}`);

@@ -45,7 +45,7 @@ export async function loadRecording(file: string): Promise<ConformanceCase[]> {
       request,
       expect: {
         decision: effectOf(recorded),
-        mask: (recorded.mask ?? []).map((m) => ({ column: m.column, strategy: m.strategy })),
+        mask: (recorded.mask ?? []).map((m) => ("column" in m ? { column: m.column, strategy: m.strategy } : { json_path: m.json_path, strategy: m.strategy })),
         recorded: { reasons: recorded.reasons },
       },
     });

@@ -1,10 +1,11 @@
 import { normalizeFile } from "./file/index.js";
+import { normalizeKubernetes, unreadable } from "./kubernetes/index.js";
 import { loadShellParser, normalizeShell } from "./shell/index.js";
 import { loadSqlParser, normalizeSql } from "./sql/index.js";
 import type { CatalogIndex } from "./sql/catalog.js";
 import type { Action, RawRequest } from "./types.js";
 
-export type { Action, FileRequest, FileResult, RawRequest, RefusedResult, RequestKind, RequestResult, ShellRequest, ShellResult, SqlRequest, SqlResult } from "./types.js";
+export type { Action, FileRequest, FileResult, KubernetesRequest, KubernetesResult, RawRequest, RefusedResult, RequestKind, RequestResult, ShellRequest, ShellResult, SqlRequest, SqlResult } from "./types.js";
 export { describeRequest, requestSize, requestText, type RequestDisplay } from "./request-text.js";
 export { readStoredRequest } from "./stored-request.js";
 
@@ -34,6 +35,8 @@ export function normalizeRequest(request: RawRequest, facts: TargetFacts = {}): 
     }
     case "file":
       return normalizeFile(request, facts.paths);
+    case "kubernetes":
+      return normalizeKubernetes(request.text);
   }
 }
 
@@ -47,5 +50,10 @@ export function unanalysedAction(request: RawRequest, message: string): Action {
     case "file":
       // A file operation is never too large to read; its path is kept, unresolved, for the record.
       return normalizeFile(request);
+    case "kubernetes": {
+      const line = request.text.split("\n", 1)[0] ?? "";
+      const space = line.indexOf(" ");
+      return unreadable(space < 0 ? line : line.slice(0, space), space < 0 ? "" : line.slice(space + 1).split("?")[0]!, message, 0);
+    }
   }
 }

@@ -6,7 +6,7 @@ import type { RawRequest, RequestResult } from "./types.js";
  * approvals show requests through this, never by reading a kind's fields.
  */
 export interface RequestDisplay {
-  /** The language the text is written in, for highlighting: `sql` (PostgreSQL), `shell` (bash) or `file` (an SFTP operation). */
+  /** The language the text is written in, for highlighting: `sql` (PostgreSQL), `shell` (bash), `file` (an SFTP operation) or `kubernetes` (an HTTP request). */
   language: RawRequest["kind"];
   text: string;
 }
@@ -35,6 +35,8 @@ export function describeResult(result: RequestResult): { summary: string; masked
   switch (result.kind) {
     case "sql":
       return { summary: [result.command_tag, `${result.rows} row${result.rows === 1 ? "" : "s"}`].filter(Boolean).join(" · "), masked: result.masked_columns };
+    case "kubernetes":
+      return { summary: [`HTTP ${result.status}`, result.exit_status === undefined ? "" : `exit ${result.exit_status ?? "?"}`, `${result.response_bytes} bytes out, ${result.request_bytes} bytes in`].filter(Boolean).join(" · "), masked: result.masked_paths };
     case "shell":
       return { summary: `${result.signal ? `killed by SIG${result.signal}` : `exit ${result.exit_status ?? "?"}`} · ${result.stdout_bytes} bytes out, ${result.stderr_bytes} bytes err`, masked: [] };
     case "file":

@@ -1,7 +1,7 @@
 import { shorthandSqlRequest } from "./sql/request.js";
 import type { RawRequest } from "./types.js";
 
-const KINDS: ReadonlySet<string> = new Set<RawRequest["kind"]>(["sql", "shell", "file"]);
+const KINDS: ReadonlySet<string> = new Set<RawRequest["kind"]>(["sql", "shell", "file", "kubernetes"]);
 
 /**
  * Reads a request from a document written by a person or an earlier Portcullis: the tagged form

@@ -5,6 +5,7 @@
  * importing a normalizer.
  */
 import type { FileAction, FileOperation } from "./file/types.js";
+import type { KubernetesAction } from "./kubernetes/types.js";
 import type { ShellAction } from "./shell/types.js";
 import type { SqlAction } from "./sql/types.js";
 
@@ -36,13 +37,22 @@ export interface FileRequest {
   mode?: "create" | "truncate" | "append" | "update";
 }
 
+/**
+ * One Kubernetes API request as one text shaped like an HTTP/1.1 request message: `METHOD TARGET`, the
+ * headers policy reads (Content-Type, Impersonate-*), a blank line, the body (see kubernetes/request-text.ts).
+ */
+export interface KubernetesRequest {
+  kind: "kubernetes";
+  text: string;
+}
+
 /** The raw request as it crossed the wire; `kind` names the normalizer that reads it. */
-export type RawRequest = SqlRequest | ShellRequest | FileRequest;
+export type RawRequest = SqlRequest | ShellRequest | FileRequest | KubernetesRequest;
 
 export type RequestKind = RawRequest["kind"];
 
 /** The action document: what the request does, one schema per kind (schemas/action.<kind>.json). */
-export type Action = SqlAction | ShellAction | FileAction;
+export type Action = SqlAction | ShellAction | FileAction | KubernetesAction;
 
 /** What the target answered to a SQL request: metadata only, never row values. */
 export interface SqlResult {
@@ -71,8 +81,23 @@ export interface FileResult {
   bytes: number;
 }
 
+
+/** What the apiserver answered a Kubernetes request: its status, how much went each way, what was masked (never the bodies). */
+export interface KubernetesResult {
+  kind: "kubernetes";
+  /** The HTTP status (101 for an upgraded stream). */
+  status: number;
+  /** Bytes sent to the client, and for a stream also from it. */
+  response_bytes: number;
+  request_bytes: number;
+  /** JSON paths masked in the response (`data.*` of Secrets), without repeats. */
+  masked_paths: string[];
+  /** exec over WebSocket: the command's exit status from the stream's Status (null: failed without one). */
+  exit_status?: number | null;
+}
+
 /** What came back for a request, per kind, for recordings and the audit log. */
-export type RequestResult = SqlResult | ShellResult | FileResult;
+export type RequestResult = SqlResult | ShellResult | FileResult | KubernetesResult;
 
 /** A request the client got an error for instead of a result: the error in its protocol's terms (PostgreSQL's error code, an exit status, an HTTP status). */
 export interface RefusedResult {

@@ -5,11 +5,13 @@ import { PortcullisError, messageOf } from "../errors.js";
 import { defaultPolicyDir } from "../paths.js";
 import { check } from "../schemas.js";
 import { resolveSecret } from "../credentials/secret-source.js";
+import { kubernetesSection, kubernetesTarget } from "./kubernetes.js";
 import type { ConfigFile, GatewayConfig, ListenAddress, PostgresTarget, PostgresTargetFile, SshTarget, SshTargetFile, TargetConfig, TargetFile } from "./types.js";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:7480";
 export const DEFAULT_POSTGRES_LISTEN = "127.0.0.1:6432";
 export const DEFAULT_SSH_LISTEN = "127.0.0.1:2222";
+export const DEFAULT_KUBERNETES_LISTEN = "127.0.0.1:7443";
 
 /** Reads, validates and resolves a config file (YAML or JSON). Errors name the file and the problem. */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -45,7 +47,9 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
       postgres: address(file.listen?.postgres ?? DEFAULT_POSTGRES_LISTEN),
       // The SSH listener runs only when asked for or when there is an SSH target to serve.
       ...(file.listen?.ssh !== undefined || targets.some((t) => t.type === "ssh") ? { ssh: address(file.listen?.ssh ?? DEFAULT_SSH_LISTEN) } : {}),
+      kubernetes: address(file.listen?.kubernetes ?? DEFAULT_KUBERNETES_LISTEN),
     },
+    kubernetes: kubernetesSection(file, baseDir, source),
     policy: { dir: file.policy?.dir ? path(file.policy.dir) : defaultPolicyDir, watch: file.policy?.watch ?? true, runTests: file.policy?.run_tests ?? false },
     identity: file.identity ?? { issuers: [] },
     postgres: {
@@ -90,6 +94,8 @@ function readTargets(file: ConfigFile, baseDir: string, env: NodeJS.ProcessEnv, 
         return postgresTarget(t, baseDir, env);
       case "ssh":
         return sshTarget(t, baseDir, env);
+      case "kubernetes":
+        return kubernetesTarget(t, baseDir, env, source);
     }
   });
 }

@@ -4,7 +4,8 @@ import type { SecretSource } from "../credentials/secret-source.js";
 /** The config file as written (schemas/config.json). */
 export interface ConfigFile {
   state_dir?: string;
-  listen?: { http?: string; postgres?: string; ssh?: string };
+  listen?: { http?: string; postgres?: string; ssh?: string; kubernetes?: string };
+  kubernetes?: { tls?: { cert_file?: string; key_file?: string } };
   policy?: { dir?: string; watch?: boolean; run_tests?: boolean };
   identity?: IdentityConfig;
   postgres?: {
@@ -62,8 +63,20 @@ export interface SshTargetFile {
   interactive?: "raw" | "command";
 }
 
+export interface KubernetesTargetFile {
+  name: string;
+  type: "kubernetes";
+  tags?: Record<string, string>;
+  server: string;
+  ca_file?: string;
+  token?: SecretSource;
+  client_cert_file?: string;
+  client_key_file?: string;
+  impersonate_extra?: Record<string, string>;
+}
+
 /** A target as written in the config file, tagged by its protocol. */
-export type TargetFile = PostgresTargetFile | SshTargetFile;
+export type TargetFile = PostgresTargetFile | SshTargetFile | KubernetesTargetFile;
 
 export interface ListenAddress {
   host: string;
@@ -73,7 +86,9 @@ export interface ListenAddress {
 /** The config after defaults, with paths absolute and secrets resolved. */
 export interface GatewayConfig {
   stateDir: string;
-  listen: { http: ListenAddress; postgres: ListenAddress; /** Undefined when neither configured nor needed (no SSH target). */ ssh?: ListenAddress };
+  listen: { http: ListenAddress; postgres: ListenAddress; /** Undefined when neither configured nor needed (no SSH target). */ ssh?: ListenAddress; kubernetes: ListenAddress };
+  /** The Kubernetes listener's certificate files; without them the gateway's self-signed certificate. */
+  kubernetes: { tls: { certFile?: string; keyFile?: string } };
   policy: { dir: string; watch: boolean; runTests: boolean };
   identity: IdentityConfig;
   postgres: {
@@ -138,8 +153,26 @@ export interface SshTarget {
   interactive: "raw" | "command";
 }
 
+/** A Kubernetes apiserver as the gateway reaches it: as itself, with credentials only it holds. */
+export interface KubernetesTarget {
+  type: "kubernetes";
+  name: string;
+  tags: Record<string, string>;
+  /** The apiserver's URL, https, perhaps with a path prefix. */
+  server: string;
+  /** PEM CA bundle for the apiserver's certificate. */
+  ca?: string;
+  /** The gateway's bearer token upstream (resolved at load; never from the client). */
+  token?: string;
+  /** The gateway's client certificate and key upstream (PEM). */
+  clientCert?: string;
+  clientKey?: string;
+  /** Identity claims sent as Impersonate-Extra-KEY: claim name → extra key. */
+  impersonateExtra: Record<string, string>;
+}
+
 /** A configured target of any protocol, tagged by `type`; `policyTarget` makes the policy's view of one. */
-export type TargetConfig = PostgresTarget | SshTarget;
+export type TargetConfig = PostgresTarget | SshTarget | KubernetesTarget;
 
 /** The configured targets one protocol's listener serves. */
 export function targetsOfType<T extends TargetConfig["type"]>(targets: TargetConfig[], type: T): Array<Extract<TargetConfig, { type: T }>> {

@@ -8,6 +8,8 @@ export function targetSecrets(target: TargetConfig): string[] {
     case "ssh":
       // The whole key as written, and each of its lines: a fragment of a PEM body is as secret as the whole.
       return [target.privateKey, ...target.privateKey.split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----"))];
+    case "kubernetes":
+      return [target.token ?? "", target.clientKey ?? ""];
   }
 }
 

@@ -46,11 +46,26 @@ export interface PolicyInput {
   approval?: ApprovalGrant;
 }
 
-/** Mirrors schemas/decision.json. */
+/** Mirrors schemas/decision.json: a result column to mask (SQL). */
 export interface MaskRule {
   column: string;
   strategy: "redact" | "hash" | "partial" | "null";
   keep?: number;
+}
+
+/**
+ * Values to mask in a JSON response (Kubernetes), addressed by a path of object keys from the object's
+ * root: `data.*` is every value of `data`; `metadata.annotations.secret` one annotation.
+ */
+export interface JsonMaskRule {
+  json_path: string;
+  strategy: MaskRule["strategy"];
+  keep?: number;
+}
+
+/** What a mask rule addresses, for people: the column, or the JSON path. */
+export function maskAddress(rule: MaskRule | JsonMaskRule): string {
+  return "column" in rule ? rule.column : rule.json_path;
 }
 
 export interface ApprovalRequirement {
@@ -64,7 +79,7 @@ export interface ApprovalRequirement {
 export interface Decision {
   allow: boolean;
   reasons: string[];
-  mask?: MaskRule[];
+  mask?: Array<MaskRule | JsonMaskRule>;
   approval?: ApprovalRequirement;
   /** The most existing rows one statement may change (see schemas/decision.json). */
   max_rows_affected?: number;

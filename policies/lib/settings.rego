@@ -39,6 +39,11 @@
 #       "interactive_denied_kinds": ["service"], identity kinds that may not open an interactive shell
 #       "admin_groups": ["sre"]                 groups that may read /etc/shadow and private SSH keys
 #     },
+#     "kubernetes": {
+#       "admin_groups": ["cluster-admins"],     groups that may run privileged pods, hostPath, host namespaces, added capabilities
+#       "secret_readers": ["secret-readers"],   groups that see Secret values in clear
+#       "prod_namespaces": []                   namespaces treated as prod on any target (besides targets tagged prod)
+#     },
 #     "session": {
 #       "locked_settings": ["role", "session_authorization"],   settings nobody may SET (RESET is fine)
 #       "setting_functions": ["set_config"]    functions that set any setting by name (denied)

@@ -15,12 +15,14 @@ import { createMasker } from "../../engine/masking/index.js";
 import type { ReloadResult } from "../../engine/policy/policy-service.js";
 import { policyTarget, type Protocol, type Target } from "../../engine/policy/types.js";
 import { startHttpServer, type RunningHttpServer } from "../http/server.js";
+import type { KubernetesListener } from "../kubernetes/server.js";
 import { listenPostgres, type PostgresListener } from "../postgres/server.js";
 import type { SshListener } from "../ssh/server.js";
 import type { SessionEvent } from "../gate/types.js";
 import { binaryToText } from "../postgres/value-text.js";
 import { approvalDesk } from "./approval-desk.js";
 import { auditEventOf } from "./audit-events.js";
+import { startKubernetesListener } from "./kubernetes-context.js";
 import { createPostgresContext } from "./postgres-context.js";
 import { startSshSide } from "./ssh-side.js";
 import { SessionRecordings } from "./session-recordings.js";
@@ -36,6 +38,8 @@ export interface RunningGateway {
   postgres: PostgresListener;
   /** Running when there are SSH targets or listen.ssh is set. */
   ssh?: SshListener;
+  /** Started when a kubernetes target is configured. */
+  kubernetes?: KubernetesListener;
   close(): Promise<void>;
 }
 
@@ -86,10 +90,11 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     closers.push(() => approvals.close());
 
     const tls = await postgresTls(config);
+    const masker = createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") });
     const context = createPostgresContext({
       engine,
       identity,
-      masker: createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") }),
+      masker,
       targets: targetsOfType(config.targets, "postgres"),
       queryLimits: config.postgres.queryLimits,
       record,
@@ -122,7 +127,9 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     }
     const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes, sessionLimits: config.postgres.sessions });
     closers.push(() => postgres.close());
-    return { config, engine, identity, audit, approvals, http, postgres, ...(ssh ? { ssh } : {}), close: closeAll };
+    const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), log });
+    if (kubernetes) closers.push(() => kubernetes.close());
+    return { config, engine, identity, audit, approvals, http, postgres, ...(ssh ? { ssh } : {}), ...(kubernetes ? { kubernetes } : {}), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -15,8 +15,17 @@ export async function postgresTls(config: GatewayConfig): Promise<{ context: Sec
     return { context: createSecureContext({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }), required: tls.required };
   }
   if (!tls.selfSigned) return undefined;
-  const certPath = join(config.stateDir, "tls-cert.pem");
-  const keyPath = join(config.stateDir, "tls-key.pem");
+  const pems = await selfSignedPems(config.stateDir);
+  return { context: createSecureContext(pems), required: tls.required };
+}
+
+/**
+ * The gateway's self-signed certificate and key (PEM), generated once into the state directory for
+ * localhost and 127.0.0.1, so clients that pin it (a kubeconfig's CA) keep working across restarts.
+ */
+export async function selfSignedPems(stateDir: string): Promise<{ cert: string; key: string }> {
+  const certPath = join(stateDir, "tls-cert.pem");
+  const keyPath = join(stateDir, "tls-key.pem");
   if (!existsSync(certPath) || !existsSync(keyPath)) {
     const pems = await generate([{ name: "commonName", value: "portcullis" }], {
       keySize: 2048,
@@ -26,5 +35,5 @@ export async function postgresTls(config: GatewayConfig): Promise<{ context: Sec
     writeFileSync(keyPath, pems.private, { mode: 0o600 });
     writeFileSync(certPath, pems.cert);
   }
-  return { context: createSecureContext({ cert: readFileSync(certPath), key: readFileSync(keyPath) }), required: tls.required };
+  return { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8") };
 }

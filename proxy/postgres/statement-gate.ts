@@ -96,7 +96,11 @@ function onlyPrepares(action: Action): boolean {
  * unknown strategy) throws now, not halfway through the rows.
  */
 async function resolveMasks(context: PostgresGatewayContext, who: GateSession, verdict: Verdict, sensitive: boolean): Promise<ResolvedMask[]> {
-  const named = verdict.decision.mask ?? [];
+  const named = (verdict.decision.mask ?? []).map((rule) => {
+    // A JSON path addresses a Kubernetes object, nothing in a result set: a policy that names one here cannot be carried out.
+    if (!("column" in rule)) throw new Error(`mask of ${rule.json_path} addresses JSON, not a result column`);
+    return rule;
+  });
   const net = sensitive ? callerMasks(context, who, verdict.revision).rules : [];
   if (named.length === 0 && net.length === 0) return [];
   const catalog = context.catalog(who.target);

@@ -35,7 +35,7 @@ test("eval --shell reads the command as bash would, against an ssh target, and t
   assert.equal(out.decision.reasons, ["sudo on web-1 (env prod) requires approval"], "rm -rf under /tmp needs none");
   const both = await portcullis(["eval", "--shell", "ls", "--sql", "SELECT 1"]);
   assert.is(both.code, 2);
-  assert.match(both.stderr, /exactly one of --sql, --shell or --input/);
+  assert.match(both.stderr, /exactly one of --sql, --shell, --kube or --input/);
 });
 
 test("eval --input takes a request to normalize, or a full policy input as recorded", async () => {
@@ -54,7 +54,7 @@ test("eval --input takes a request to normalize, or a full policy input as recor
 test("eval needs exactly one of --sql and --input, and a policy that builds", async () => {
   const neither = await portcullis(["eval", "--policy", policy.dir]);
   assert.is(neither.code, 2);
-  assert.match(neither.stderr, /exactly one of --sql, --shell or --input/);
+  assert.match(neither.stderr, /exactly one of --sql, --shell, --kube or --input/);
   const badTag = await portcullis(["eval", "--policy", policy.dir, "--sql", "SELECT 1", "--tag", "prod"]);
   assert.is(badTag.code, 2);
   const broken = policyDir({ "p.rego": "package portcullis\n\ndecision := {\n" });

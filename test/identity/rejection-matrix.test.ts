@@ -72,7 +72,8 @@ function assertPolicyIdentity(identity: unknown): void {
     identity,
     session: { id: "s-1", protocol: "postgres", client_addr: "127.0.0.1", started_at: new Date().toISOString() },
     target: { name: "prod-db", type: "postgres", tags: {} },
-    action: { kind: "kubernetes" },
+    // The smallest complete action document (a non-resource GET): only the identity is under test.
+    action: { kind: "kubernetes", method: "GET", path: "/version", resource_request: false, verb: "get", api_prefix: "", group: "", version: "", resource: "", subresource: "", namespace: "", name: "", label_selector: "", field_selector: "", dry_run: false },
   });
   assert.is(problem, null, `input.identity does not match schemas/input.json: ${problem}`);
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { connect } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startKubeCluster, waitForAuditEvents, type RunningKubeCluster } from "../support/kube-cluster.js";
 import type { Running } from "../support/run.js";
+import { echoThroughPortForward, marker, until } from "../support/kube/streams.js";
 
 // The test cluster itself, checked against the real programs: what the Kubernetes gateway's tests
 // will rely on (kwok running pods, impersonation as RBAC sees it, exec/logs/port-forward streams
@@ -41,18 +41,6 @@ function pod(name: string, namespace: string, nodeName: string): unknown {
     metadata: { name, namespace },
     spec: { nodeName, containers: [{ name: "app", image: "registry.invalid/app:1" }] },
   };
-}
-
-function marker(): string {
-  return `m-${randomBytes(6).toString("hex")}`;
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 test("kubectl as admin creates a namespace and a pod that kwok brings to Running on the fake node", async () => {
@@ -179,30 +167,8 @@ test("a WebSocket exec is authorized as create on pods/exec: get alone is refuse
 test("kubectl port-forward reaches the pod's stand-in (an echo server) through the apiserver", async () => {
   const forward = cluster.startKubectl("gateway", [...asAlice, "port-forward", "-n", cluster.namespace, `pod/${POD}`, ":8080"]);
   try {
-    await until("port-forward to listen", () => /Forwarding from 127\.0\.0\.1:\d+/.test(forward.stdout()));
-    const port = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(forward.stdout())![1]);
-    const payload = marker();
-    const echoed = await new Promise<string>((resolve, reject) => {
-      const socket = connect({ host: "127.0.0.1", port }, () => socket.write(payload));
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`no echo; kubectl said: ${forward.stderr()}`));
-      }, 10_000);
-      let got = "";
-      socket.setEncoding("utf8").on("data", (d: string) => {
-        got += d;
-        if (got.length >= payload.length) {
-          clearTimeout(timer);
-          socket.destroy();
-          resolve(got);
-        }
-      });
-      socket.on("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
-    assert.is(echoed, payload);
+    const { sent, echoed } = await echoThroughPortForward(forward);
+    assert.is(echoed, sent);
   } finally {
     forward.kill("SIGTERM");
     await forward.done;

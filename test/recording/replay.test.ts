@@ -28,7 +28,7 @@ test.before(async () => {
     const record = await log.append(decisionEvent(request, verdict));
     recorder.record(
       { request: request.request, decision: record.event.type === "decision" ? record.event.decision : verdict.decision, audit_seq: record.seq, decide_us: verdict.timings.normalize_us + verdict.timings.evaluate_us },
-      verdict.effect === "deny" ? { error: { code: "42501", message: verdict.decision.reasons.join("; ") } } : { kind: "sql", command_tag: "SELECT 1", rows: 1, masked_columns: (verdict.decision.mask ?? []).map((m) => m.column) },
+      verdict.effect === "deny" ? { error: { code: "42501", message: verdict.decision.reasons.join("; ") } } : { kind: "sql", command_tag: "SELECT 1", rows: 1, masked_columns: (verdict.decision.mask ?? []).map((m) => ("column" in m ? m.column : m.json_path)) },
     );
   }
   await recorder.end("client closed");

@@ -77,6 +77,7 @@ ${request.status === "pending" ? decisionBlock(request, viewer) : ""}
 /** The commands of an action, as a title: "TRUNCATE", "CREATE TABLE + INSERT". */
 function summaryOf(action: Action): string {
   if (action.kind === "file") return `File ${action.operation}`;
+  if (action.kind === "kubernetes") return action.parse_error ? "Unparsed Kubernetes request" : [action.verb, [action.resource, action.subresource].filter(Boolean).join("/") || action.path].join(" ");
   const commands = action.kind === "sql" ? action.statements.map((s) => s.command) : action.commands.map((c) => c.program);
   const distinct = [...new Set(commands)];
   if (distinct.length > 0) return distinct.join(" + ");
@@ -84,10 +85,11 @@ function summaryOf(action: Action): string {
   return action.parse_error ? `Unparsed ${language}` : language;
 }
 
-/** What the request touches: a SQL statement's tables, a shell command's programs and the files it writes. */
+/** What the request touches: a SQL statement's tables, a shell command's programs and the files it writes, a Kubernetes object. */
 function touches(action: Action): Html {
   if (action.kind === "file") return html`<p class="touches">Touches: ${[action.resolved, ...(action.to_resolved ? [action.to_resolved] : [])].join(", ")} (${action.operation})</p>`;
   if (action.parse_error) return html`<p class="warn">Could not be parsed: ${action.parse_error.message}</p>`;
+  if (action.kind === "kubernetes") return html`<p class="touches">Touches: ${[action.namespace && `namespace ${action.namespace}`, action.resource && `${action.resource}${action.name ? ` ${action.name}` : ""}`, ...(action.shell?.commands.map((c) => c.path ?? c.program) ?? [])].filter(Boolean).join(", ") || action.path}</p>`;
   const touched =
     action.kind === "sql"
       ? action.statements.flatMap((s) => s.tables.map((t) => `${t.schema ? `${t.schema}.` : ""}${t.name} (${t.access})`))

@@ -1,4 +1,4 @@
-import { effectOf } from "../../../engine/policy/types.js";
+import { effectOf, maskAddress } from "../../../engine/policy/types.js";
 import type { Recording, RequestLine, TerminalLine } from "../../../engine/recording/types.js";
 import { terminalView } from "../terminal-view.js";
 import { requestCode } from "../request-code.js";
@@ -43,7 +43,7 @@ function step(line: RequestLine, index: number, terminal: TerminalLine[]): Html 
   const effect = effectOf(line.decision);
   const result = line.result;
   const masked = result && "kind" in result ? describeResult(result).masked : [];
-  const masking = new Set([...(line.decision.mask ?? []).map((m) => `${m.column} (${m.strategy})`)]);
+  const masking = new Set([...(line.decision.mask ?? []).map((m) => `${maskAddress(m)} (${m.strategy})`)]);
   return html`<li class="step" data-step="${index + 1}" data-offset-ms="${line.offset_ms ?? 0}" data-effect="${effect}">
 <div class="step-head"><span class="step-no">#${line.seq}</span> <span class="offset">+${((line.offset_ms ?? 0) / 1000).toFixed(3)} s</span> ${time(line.at)} ${badge(effect)}</div>
 ${requestCode(line.request)}

@@ -1,0 +1,43 @@
+# What the Kubernetes rules share: where a request goes, who is an admin, what the object is called.
+package portcullis.kubernetes
+
+import data.portcullis.lib.settings
+
+default kubernetes_settings := {}
+
+kubernetes_settings := data.settings.kubernetes
+
+default prod_namespaces := []
+
+prod_namespaces := kubernetes_settings.prod_namespaces
+
+default admin_groups := []
+
+admin_groups := kubernetes_settings.admin_groups
+
+default secret_readers := []
+
+secret_readers := kubernetes_settings.secret_readers
+
+is_admin if {
+	some group in input.identity.groups
+	group in admin_groups
+}
+
+in_prod if input.target.tags.env in settings.approval_environments
+
+in_prod if input.action.namespace in prod_namespaces
+
+place := sprintf("namespace %s on %s", [input.action.namespace, input.target.name]) if {
+	input.action.namespace != ""
+} else := input.target.name
+
+stream if {
+	input.action.resource == "pods"
+	input.action.group == ""
+	input.action.subresource in {"exec", "attach", "portforward"}
+}
+
+object_name := sprintf("%s %s", [input.action.resource, input.action.name]) if {
+	input.action.name != ""
+} else := input.action.resource
