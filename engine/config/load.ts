@@ -118,6 +118,11 @@ function postgresTarget(t: PostgresTargetFile, baseDir: string, env: NodeJS.Proc
 }
 
 function sshTarget(t: SshTargetFile, baseDir: string, env: NodeJS.ProcessEnv): SshTarget {
+  // A target whose host key is not pinned could be anyone on the path, and would get the commands
+  // (and the gateway's login): accepting any key is an explicit, visible choice.
+  if (t.host_key === undefined && t.accept_any_host_key !== true) {
+    throw new PortcullisError("CONFIG_INVALID", `target ${t.name}: host_key is required (the target sshd's host public key, e.g. from ssh-keyscan), or set accept_any_host_key: true`);
+  }
   const target: SshTarget = {
     type: "ssh",
     name: t.name,

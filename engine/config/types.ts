@@ -56,8 +56,10 @@ export interface SshTargetFile {
   user: string;
   /** The private key (OpenSSH or PEM) the gateway logs in upstream with. */
   private_key: SecretSource;
-  /** The target's host public key(s) (`ssh-ed25519 AAAA…`, as in known_hosts without the host name); without it any host key is accepted. */
+  /** The target's host public key(s) (`ssh-ed25519 AAAA…`, as in known_hosts without the host name); required unless accept_any_host_key. */
   host_key?: string | string[];
+  /** Log in to whatever host key the target presents (no host_key): only for throwaway targets. */
+  accept_any_host_key?: boolean;
   connect_timeout_ms?: number;
   /** What `ssh -t` opens: `raw` (default), the target's shell decided as a whole; `command`, the gateway's prompt, which decides each line. */
   interactive?: "raw" | "command";

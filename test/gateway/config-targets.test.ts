@@ -47,4 +47,20 @@ test("every credential the gateway holds is known to the redactor", () => {
   assert.equal(knownSecrets(config).sort(), ["hook-secret-42", "mask-key-0123456789", "pw-shop-7"]);
 });
 
+test("an SSH target must pin its host key, unless it says it accepts any", () => {
+  const web = { name: "web", type: "ssh", host: "127.0.0.1", user: "deploy", private_key: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----" };
+  let message = "";
+  try {
+    resolveConfig({ targets: [web] }, "/tmp", {});
+  } catch (error) {
+    assert.ok(error instanceof PortcullisError && error.code === "CONFIG_INVALID");
+    message = error.message;
+  }
+  assert.match(message, /target web: host_key is required/);
+  const pinned = resolveConfig({ targets: [{ ...web, host_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA" }] }, "/tmp", {});
+  assert.equal(pinned.targets[0]!.type === "ssh" && pinned.targets[0]!.hostKeys, ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA"]);
+  const open = resolveConfig({ targets: [{ ...web, accept_any_host_key: true }] }, "/tmp", {});
+  assert.equal(open.targets[0]!.type === "ssh" && open.targets[0]!.hostKeys, []);
+});
+
 test.run();
