@@ -135,15 +135,22 @@ function readToEnd(stream: Readable): Promise<void> {
   });
 }
 
-/** Resolves once what was written to `stream` has left its buffer (or the stream is gone). */
-function drained(stream: Writable): Promise<void> {
+/**
+ * Resolves once what was written to `stream` has left its buffer (or the stream is gone), or after
+ * `maxMs`: ssh2's channel can keep counting bytes as buffered after the client has read them all
+ * (no window adjust comes once the reader is done), and a 'drain' that never comes must not hold
+ * the exit status back. Output still buffered is not lost: end() is queued after it.
+ */
+function drained(stream: Writable, maxMs = 1000): Promise<void> {
   if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
+      clearTimeout(timer);
       stream.off("drain", done);
       stream.off("close", done);
       resolve();
     };
+    const timer = setTimeout(done, maxMs);
     stream.once("drain", done);
     stream.once("close", done);
   });
