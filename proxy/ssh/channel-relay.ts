@@ -1,6 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import type { Client as SshClient, ClientChannel, PseudoTtyOptions, ServerChannel } from "ssh2";
-import type { RawRequest, ShellResult } from "../../engine/actions/types.js";
+import type { FileResult, RawRequest, ShellResult } from "../../engine/actions/types.js";
 import { messageOf } from "../../engine/errors.js";
 import type { RequestGate } from "../gate/request-gate.js";
 import type { GateOutcome, HoldControl, SessionEvent } from "../gate/types.js";
@@ -165,7 +165,8 @@ export function holdOn(channel: ServerChannel, closed: AbortSignal): () => HoldC
   };
 }
 
-export function resultEvent(session: ChannelSession, requestId: number, result: ShellResult | { error: { code: string; message: string } }, started: bigint): SessionEvent {
+/** What a request of this session ended with, timed from `started` (when it arrived). */
+export function resultEvent(session: ChannelSession, requestId: number, result: ShellResult | FileResult | { error: { code: string; message: string } }, started: bigint): SessionEvent {
   const duration_us = Number((process.hrtime.bigint() - started) / 1000n);
   return { type: "result", session_id: session.gate.caller.session.id, request_id: requestId, result, duration_us };
 }

@@ -5,7 +5,7 @@ import type { FileOperation } from "../../engine/actions/file/types.js";
 import { fileRequestText, lexical } from "../../engine/actions/file/index.js";
 import type { FileRequest, FileResult } from "../../engine/actions/types.js";
 import { messageOf } from "../../engine/errors.js";
-import type { ChannelSession } from "./channel-relay.js";
+import { resultEvent, type ChannelSession } from "./channel-relay.js";
 import { refusalMessage } from "./refusal-messages.js";
 
 const { STATUS_CODE, OPEN_MODE } = ssh2.utils.sftp;
@@ -56,7 +56,6 @@ export function proxySftp(session: ChannelSession, client: SFTPWrapper, opening:
     ready.then(handler, () => client.status(reqid, STATUS_CODE.FAILURE, "Portcullis could not reach the target"));
   };
   const handles = new Map<string, OpenHandle>();
-  const sessionId = session.gate.caller.session.id;
   const failed = (reqid: number, error: unknown): void => {
     const code = (error as { code?: unknown }).code;
     client.status(reqid, typeof code === "number" ? code : STATUS_CODE.FAILURE, messageOf(error));
@@ -76,6 +75,7 @@ export function proxySftp(session: ChannelSession, client: SFTPWrapper, opening:
 
   /** Decides one file operation; resolves with its request number when allowed, or answers the refusal and resolves undefined. */
   const decide = async (reqid: number, operation: FileOperation, path: string, extra: { to?: string; mode?: FileRequest["mode"] } = {}): Promise<number | undefined> => {
+    const started = process.hrtime.bigint();
     const resolved = await resolve(path, FOLLOWS_LINK.has(operation));
     const toResolved = operation === "rename" && extra.to !== undefined ? await resolve(extra.to, false) : undefined;
     if (resolved === undefined || (operation === "rename" && toResolved === undefined)) {
@@ -95,13 +95,13 @@ export function proxySftp(session: ChannelSession, client: SFTPWrapper, opening:
     if (outcome.ok) return outcome.requestId;
     const message = refusalMessage(outcome.refusal).trim();
     client.status(reqid, STATUS_CODE.PERMISSION_DENIED, message);
-    if (outcome.requestId !== undefined) session.record({ type: "result", session_id: sessionId, request_id: outcome.requestId, result: { error: { code: "PERMISSION_DENIED", message } }, duration_us: 0 });
+    if (outcome.requestId !== undefined) session.record(resultEvent(session, outcome.requestId, { error: { code: "PERMISSION_DENIED", message } }, started));
     return undefined;
   };
 
   /** Records how a decided operation ended. */
   const finished = (requestId: number, status: FileResult["status"], bytes: number, started: bigint): void => {
-    session.record({ type: "result", session_id: sessionId, request_id: requestId, result: { kind: "file", status, bytes }, duration_us: Number((process.hrtime.bigint() - started) / 1000n) });
+    session.record(resultEvent(session, requestId, { kind: "file", status, bytes }, started));
   };
 
   /** Runs a decided path operation upstream and answers with its status. */
