@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { KUBE_ALICE, kubeGatewayForSuite } from "../support/kube-gateway.js";
-import { marker, until } from "../support/kube/streams.js";
+import { marker, until } from "../support/kube-streams.js";
 import type { Running } from "../support/run.js";
 
 // Secret values are masked for alice (not a secret-reader) in every output kubectl has: the values,

@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { kubeGatewayForSuite } from "../support/kube-gateway.js";
 import type { Running } from "../support/run.js";
-import { echoThroughPortForward, marker, until } from "../support/kube/streams.js";
+import { echoThroughPortForward, marker, until } from "../support/kube-streams.js";
 
 // The long-lived requests through the gateway: logs -f, watch, exec with a tty, attach, port-forward.
 // Each is decided once, at the request or the upgrade, and then streamed as it happens.

@@ -6,7 +6,7 @@ import { defaultPolicyDir } from "../../engine/paths.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
 import { startKubeCluster, type KubeClusterOptions, type RunningKubeCluster } from "./kube-cluster.js";
-import { kubeconfig } from "./kube/kubeconfig.js";
+import { kubeconfig } from "../../proxy/demo/kube/kubeconfig.js";
 import type { test } from "uvu";
 import { start, type Running, type RunResult } from "./run.js";
 
