@@ -8,6 +8,7 @@ import { checkAlgorithm, rejectionOf, verifyJwt } from "./jwt-check.js";
 import { reject, type Rejection } from "./rejection.js";
 import type { Revocations } from "./revocations.js";
 import { TrustedIssuer } from "./trusted-issuer.js";
+import { VerifiedTokens } from "./verified-tokens.js";
 import { messageOf } from "../errors.js";
 
 export interface VerifiedIdentity {
@@ -47,6 +48,7 @@ export class IdentityVerifier {
   private readonly issuers = new Map<string, TrustedIssuer>();
   private readonly gateway: GatewayTokens;
   private readonly revocations: Revocations;
+  private readonly verified = new VerifiedTokens();
 
   constructor(config: IdentityConfig, gateway: GatewayTokens, revocations: Revocations) {
     const byUrl = new Map<string, IssuerConfig[]>();
@@ -57,13 +59,17 @@ export class IdentityVerifier {
   }
 
   async verify(token: string, options: { target?: string } = {}): Promise<VerifyResult> {
-    let result: VerifyResult;
-    try {
-      result = await this.verifyToken(token.trim());
-    } catch (error) {
-      result = rejectionOf(error); // not expected; a verifier that throws must still refuse
+    const text = token.trim();
+    let result: VerifyResult | undefined = this.verified.get(text);
+    if (!result) {
+      try {
+        result = await this.verifyToken(text);
+      } catch (error) {
+        result = rejectionOf(error); // not expected; a verifier that throws must still refuse
+      }
+      if (!result.ok) return result;
+      if (text.split(".").length === 3) this.verified.set(text, result);
     }
-    if (!result.ok) return result;
     const revoked = this.revocations.check(result.identity, result.tokenId, result.issuedAt);
     if (revoked) return reject("revoked", revoked);
     if (options.target !== undefined && result.targets && !result.targets.includes(options.target)) {
