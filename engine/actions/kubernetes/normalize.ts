@@ -35,7 +35,7 @@ export function normalizeKubernetes(text: string): KubernetesAction {
 function withBody(action: KubernetesAction, request: KubernetesHttpRequest, info: RequestInfo): KubernetesAction {
   const contentType = header(request, "content-type") ?? "";
   if (contentType) action.content_type = mediaType(contentType);
-  const body = readBody(request.method, contentType, request.binary ? Buffer.from(request.body, "base64") : request.body, info.resource, info.subresource);
+  const body = readBody(request.method, contentType, request.binary ? Buffer.from(request.body, "base64") : request.body, info);
   if (!body.ok) return { ...action, parse_error: { message: `${info.verb} of ${info.resource}: ${body.message}`, position: 0 } };
   action.object = body.fields;
   if (body.patch_type) action.patch_type = body.patch_type;
