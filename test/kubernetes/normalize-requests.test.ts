@@ -120,6 +120,20 @@ test("bodies that cannot be read are parse errors: broken JSON, protobuf, no bod
   assert.is(normalize(`POST ${EXEC}?command=ls`).parse_error, undefined);
 });
 
+test("a key named twice in any object of a JSON body is a parse error; the same key in sibling objects is not", () => {
+  const pods = "POST /api/v1/namespaces/x/pods";
+  unreadable(withBody(pods, '{"spec":{},"spec":{}}'), /names "spec" twice/);
+  unreadable(withBody(pods, '{"spec":{"containers":[{"name":"a","securityContext":{"privileged":false,"privileged":true}}]}}'), /names "privileged" twice/);
+  // escapes decode before keys compare
+  unreadable(withBody(pods, '{"spec":{"hostNetwork":false,"h\\u006fstNetwork":true}}'), /names "hostNetwork" twice/);
+  unreadable(withBody("PATCH /api/v1/namespaces/x/pods/p", '{"spec":{"a":1},"spec":{"b":2}}', "application/merge-patch+json"), /names "spec" twice/);
+  // strings that look like structure are only strings
+  const tricky = '{"metadata":{"name":"p","annotations":{"a":"{\\"spec\\":1,","b":"\\",\\"spec\\":"}},"spec":{"containers":[{"name":"a","image":"x"},{"name":"b","image":"y"}]}}';
+  const read = normalize(withBody(pods, tricky));
+  assert.is(read.parse_error, undefined, JSON.stringify(read.parse_error));
+  assert.equal(read.object!.images, ["x", "y"]);
+});
+
 test("protobuf bodies pass unread only for resources without a pod spec; the built-in pod-spec kinds' must decode", () => {
   const proto = (line: string): string => kubernetesRequestText({ method: "POST", target: line, headers: [["Content-Type", "application/vnd.kubernetes.protobuf"]], body: Buffer.from([0x6b, 0x38, 0x73, 0, 0xff, 0xfe, 0x0a]).toString("base64"), binary: true });
   const cm = normalize(proto("/api/v1/namespaces/x/configmaps"));

@@ -8,6 +8,7 @@
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/
  */
 import { parseDocument } from "yaml";
+import { duplicateKey } from "./duplicate-keys.js";
 import { readProtobufEnvelope } from "./protobuf-envelope.js";
 import { decodeProtobufObject, decodesProtobuf, type ResourceType } from "./protobuf-object.js";
 import type { KubernetesAction, KubernetesObjectFields } from "./types.js";
@@ -111,11 +112,15 @@ type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
 function parseJson(body: string, type: string): Parsed {
   if (type !== "application/json" && !type.endsWith("+json")) return { ok: false, message: `request bodies of type ${JSON.stringify(type)} are not read by the gateway; send JSON` };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(body) };
+    value = JSON.parse(body);
   } catch (error) {
     return { ok: false, message: `the body is not valid JSON: ${(error as Error).message}` };
   }
+  const twice = duplicateKey(body);
+  if (twice !== undefined) return { ok: false, message: `the body names ${JSON.stringify(twice)} twice in one object, which the apiserver would merge and the gateway does not` };
+  return { ok: true, value };
 }
 
 function parseYaml(body: string): Parsed {

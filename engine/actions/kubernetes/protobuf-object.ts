@@ -81,10 +81,44 @@ export function decodeProtobufObject(body: Buffer, type: ResourceType): DecodedO
     if (encoding !== "") return { ok: false, message: `the protobuf body has content encoding ${JSON.stringify(encoding)}, which the gateway does not read` };
     if (!raw) return { ok: false, message: "the protobuf envelope holds no object" };
     const message = schema().lookupType(name);
+    const twice = singularTwice(message, raw);
+    if (twice) return { ok: false, message: `the protobuf body sets ${twice} more than once, which the apiserver would merge and the gateway does not` };
     const decoded = message.decode(raw);
     const object = message.toObject(decoded, { longs: Number, enums: String, bytes: String, defaults: false, arrays: false }) as Record<string, unknown>;
     return { ok: true, object: { ...(apiVersion ? { apiVersion } : {}), ...(kind ? { kind } : {}), ...object } };
   } catch (error) {
     return { ok: false, message: `the protobuf body does not decode as ${name.split(".").pop()}: ${(error as Error).message}` };
   }
+}
+
+/**
+ * The first singular field (a path like `spec.template`) that a message sets more than once, at any
+ * depth. Go's protobuf decoding merges a repeated embedded message into the one before it (the
+ * containers of both `spec`s end up in the pod), while protobufjs keeps the last: a body the two read
+ * differently is refused rather than decided on the gateway's reading.
+ */
+function singularTwice(type: protobuf.Type, bytes: Uint8Array, path = ""): string | undefined {
+  const reader = protobuf.Reader.create(bytes);
+  const seen = new Set<number>();
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    const id = tag >>> 3;
+    const wire = tag & 7;
+    const field = type.fieldsById[id];
+    if (!field || field.map || wire !== 2) {
+      reader.skipType(wire);
+      if (field && !field.repeated && !field.map && seen.has(id)) return `${path}${field.name}`;
+      if (field) seen.add(id);
+      continue;
+    }
+    if (!field.repeated && seen.has(id)) return `${path}${field.name}`;
+    seen.add(id);
+    const value = reader.bytes();
+    const inner = field.resolve().resolvedType;
+    if (inner instanceof protobuf.Type) {
+      const found = singularTwice(inner, value, `${path}${field.name}.`);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

@@ -7,9 +7,10 @@ import { readBody } from "../../engine/actions/kubernetes/object-fields.js";
 import type { KubernetesAction } from "../../engine/actions/kubernetes/index.js";
 import { kubeGatewayForSuite } from "../support/kube-gateway.js";
 
-// Protobuf bodies of the kinds that hold a pod spec are read with the API's own schema, and the real
-// apiserver is the oracle: it encodes each object as protobuf and as JSON, and the gateway must find
-// the same pod-security fields in both. Then kubectl's own protobuf writes go through the gateway.
+// Write bodies as the apiserver reads them, with the real apiserver as the oracle: it encodes each
+// pod-spec kind as protobuf and as JSON and the gateway must find the same pod-security fields in
+// both; bodies it would read differently from a plain parse (a member or field sent twice, which Go
+// merges) are refused. Then kubectl's own protobuf writes go through the gateway.
 
 const gateway = kubeGatewayForSuite(test);
 const PROTOBUF = "application/vnd.kubernetes.protobuf";
@@ -79,6 +80,83 @@ test("every pod-spec kind: the apiserver's protobuf and JSON encodings of one ob
     assert.equal([f.kind, f.name, f.privileged, f.allow_privilege_escalation, f.host_paths, f.host_network, f.host_pid, f.host_ipc, f.added_capabilities, f.service_accounts, f.run_as_root], ["CronJob", "nightly", true, true, ["/var/run/docker.sock"], true, true, true, ["NET_ADMIN", "SYS_TIME"], ["builder"], true]);
     assert.equal(f.images, ["registry.invalid/app:1", "registry.invalid/init:2", "registry.invalid/side:3"]);
   }
+});
+
+test("a JSON pod naming spec twice is refused: the apiserver merges the two into a privileged pod on the host network", async () => {
+  const ns = gateway().cluster.namespace;
+  const body = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"twice"},"spec":{"hostNetwork":true,"containers":[{"name":"a","image":"x","securityContext":{"privileged":true}}]},"spec":{"containers":[{"name":"b","image":"y"}]}}';
+  const merged = await new Promise<string>((resolve, reject) => {
+    const { cluster } = gateway();
+    const req = request(new URL(`/api/v1/namespaces/${ns}/pods?dryRun=All`, cluster.url), { method: "POST", ca: cluster.caPem, headers: { authorization: `Bearer ${cluster.tokens.admin}`, accept: "application/json", "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => (text += d));
+      res.on("end", () => resolve(text));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+  const spec = (JSON.parse(merged) as { spec: { hostNetwork?: boolean; containers: Array<{ name: string; securityContext?: { privileged?: boolean } }> } }).spec;
+  assert.equal([spec.hostNetwork, spec.containers.map((c) => [c.name, c.securityContext?.privileged])], [true, [["b", true]]], merged);
+  // What a plain JSON.parse sees: neither.
+  assert.equal((JSON.parse(body) as { spec: unknown }).spec, { containers: [{ name: "b", image: "y" }] });
+  assert.equal(readBody("POST", "application/json", body, { group: "", version: "v1", resource: "pods", subresource: "" }), { ok: false, message: 'the body names "spec" twice in one object, which the apiserver would merge and the gateway does not' });
+});
+
+/** Reads a protobuf varint at `at`: its value and where the next byte is. */
+function varint(bytes: Buffer, at: number): [number, number] {
+  let value = 0;
+  for (let shift = 0; ; shift += 7) {
+    const byte = bytes[at++]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return [value, at];
+  }
+}
+
+/** The envelope's raw object bytes (runtime.Unknown field 2) and everything around them. */
+function splitEnvelope(body: Buffer): { before: Buffer; raw: Buffer; after: Buffer } {
+  let at = 4;
+  for (;;) {
+    const [tag, afterTag] = varint(body, at);
+    const [length, start] = varint(body, afterTag);
+    if (tag >>> 3 === 2) return { before: body.subarray(0, at), raw: body.subarray(start, start + length), after: body.subarray(start + length) };
+    at = start + length;
+  }
+}
+
+function lengthDelimited(field: number, bytes: Buffer): Buffer {
+  const out: number[] = [(field << 3) | 2];
+  for (let n = bytes.length; ; n = Math.floor(n / 128)) {
+    if (n < 128) {
+      out.push(n);
+      break;
+    }
+    out.push((n & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from(out), bytes]);
+}
+
+test("a pod whose spec is sent twice is refused: the apiserver merges the two, a last-wins reader would see only the second", async () => {
+  const ns = gateway().cluster.namespace;
+  const encode = async (name: string, securityContext: unknown) => (await admin("POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, { apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { containers: [{ name, image: `registry.invalid/${name}:1`, securityContext }] } }, PROTOBUF)).body;
+  const evil = splitEnvelope(await encode("evil", { privileged: true }));
+  const benign = splitEnvelope(await encode("benign", {}));
+  // The evil pod's raw bytes followed by the benign one's: every field of the object twice.
+  const smuggled = Buffer.concat([evil.before, lengthDelimited(2, Buffer.concat([evil.raw, benign.raw])), evil.after]);
+  // The oracle: the apiserver reads both specs into one pod, privileged container included.
+  const merged = await new Promise<string>((resolve, reject) => {
+    const { cluster } = gateway();
+    const req = request(new URL(`/api/v1/namespaces/${ns}/pods?dryRun=All`, cluster.url), { method: "POST", ca: cluster.caPem, headers: { authorization: `Bearer ${cluster.tokens.admin}`, accept: "application/json", "content-type": PROTOBUF, "content-length": smuggled.length } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => (text += d));
+      res.on("end", () => resolve(text));
+    });
+    req.on("error", reject);
+    req.end(smuggled);
+  });
+  const containers = (JSON.parse(merged) as { spec: { containers: Array<{ name: string; securityContext?: { privileged?: boolean } }> } }).spec.containers;
+  assert.equal(containers.map((c) => [c.name, c.securityContext?.privileged ?? false]), [["evil", true], ["benign", false]]);
+  const read = readBody("POST", PROTOBUF, smuggled, { group: "", version: "v1", resource: "pods", subresource: "" });
+  assert.equal(read, { ok: false, message: "the protobuf body sets metadata more than once, which the apiserver would merge and the gateway does not" });
 });
 
 /** The gateway's decided actions for writes, from its audit log. */
