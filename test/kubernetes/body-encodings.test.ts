@@ -102,6 +102,49 @@ test("a JSON pod naming spec twice is refused: the apiserver merges the two into
   assert.equal(readBody("POST", "application/json", body, { group: "", version: "v1", resource: "pods", subresource: "" }), { ok: false, message: 'the body names "spec" twice in one object, which the apiserver would merge and the gateway does not' });
 });
 
+/** POSTs a YAML pod as a dry run, as the admin: the pod the apiserver would store, or undefined when it refuses the body. */
+async function yamlDryRun(yaml: string): Promise<{ hostNetwork?: boolean; securityContext?: { runAsUser?: number } } | undefined> {
+  const { cluster } = gateway();
+  const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(new URL(`/api/v1/namespaces/${cluster.namespace}/pods?dryRun=All`, cluster.url), { method: "POST", ca: cluster.caPem, headers: { authorization: `Bearer ${cluster.tokens.admin}`, accept: "application/json", "content-type": "application/yaml", "content-length": Buffer.byteLength(yaml) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+    req.end(yaml);
+  });
+  return answer.status === 201 ? (JSON.parse(answer.text) as { spec: { hostNetwork?: boolean; securityContext?: { runAsUser?: number } } }).spec : undefined;
+}
+
+test("YAML scalars are read as the apiserver reads them (yes/on/y are true, 0o0 and 0X0 are 0, << merges) or refused", async () => {
+  let n = 0;
+  const pod = (spec: string): string => `apiVersion: v1\nkind: Pod\nmetadata: {name: yaml-${n++}}\nspec:\n${spec}  containers:\n  - {name: a, image: x}\n`;
+  const asPod = { group: "", version: "v1", resource: "pods", subresource: "" };
+  // Where the apiserver stores the pod, the gateway reads the same value or refuses the body (a
+  // refusal is decided as a parse error: denied). These must be read, not refused:
+  const plainForms = new Set(["y", "yes", "on", "ON", "true", "True", "n", "no", "off", "false", "0", "00", "0x0", "0o0", "0O0", "0B0", "0X0", "-0o0", "+0x0", "0_0", "0.0", "1000"]);
+  for (const value of ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE", "tRue", "n", "no", "off", "false", "1", "'yes'", '"on"', "!!bool yes", "!!str true", "~"]) {
+    const yaml = pod(`  hostNetwork: ${value}\n`);
+    const stored = await yamlDryRun(yaml);
+    if (stored === undefined) continue; // the apiserver refuses it: nothing to agree on
+    const read = readBody("POST", "application/yaml", yaml, asPod);
+    if (plainForms.has(value)) assert.ok(read.ok, `${value}: ${JSON.stringify(read)}`);
+    if (read.ok) assert.is(read.fields.host_network, stored.hostNetwork === true, `hostNetwork: ${value}`);
+  }
+  for (const value of ["0", "00", "0x0", "0X0", "0o0", "0O0", "-0o0", "0o_0", "0x_0", "-0", "+0", "0b0", "0B0", "0_0", "1_0", "0e0", "0.0", ".0", "-.0", "0.", "!!int 0", "!!float 0", "'0'", "1000", "0:0", "~"]) {
+    const yaml = pod(`  securityContext: {runAsUser: ${value}}\n`);
+    const stored = await yamlDryRun(yaml);
+    if (stored === undefined) continue;
+    const read = readBody("POST", "application/yaml", yaml, asPod);
+    if (plainForms.has(value)) assert.ok(read.ok, `${value}: ${JSON.stringify(read)}`);
+    if (read.ok) assert.is(read.fields.run_as_root, stored.securityContext?.runAsUser === 0, `runAsUser: ${value}`);
+  }
+  const merged = `apiVersion: v1\nkind: Pod\nmetadata: {name: yaml-merge}\nspec:\n  containers:\n  - &base {name: a, image: x, securityContext: {privileged: on}}\n  - <<: *base\n    name: b\n`;
+  const read = readBody("POST", "application/yaml", merged, asPod);
+  assert.ok(read.ok && read.fields.privileged && read.fields.images.length === 2, JSON.stringify(read));
+});
+
 /** Reads a protobuf varint at `at`: its value and where the next byte is. */
 function varint(bytes: Buffer, at: number): [number, number] {
   let value = 0;

@@ -120,6 +120,12 @@ test("bodies that cannot be read are parse errors: broken JSON, protobuf, no bod
   assert.is(normalize(`POST ${EXEC}?command=ls`).parse_error, undefined);
 });
 
+test("a compressed body is a parse error", () => {
+  const text = `POST /api/v1/namespaces/x/pods\ncontent-type: application/json\ncontent-encoding: gzip\n\n{}`;
+  assert.match(normalize(text).parse_error?.message ?? "", /Content-Encoding "gzip" are not read/);
+  assert.is(normalize(`POST /api/v1/namespaces/x/configmaps\ncontent-type: application/json\ncontent-encoding: identity\n\n{"data":{}}`).parse_error, undefined);
+});
+
 test("a key named twice in any object of a JSON body is a parse error; the same key in sibling objects is not", () => {
   const pods = "POST /api/v1/namespaces/x/pods";
   unreadable(withBody(pods, '{"spec":{},"spec":{}}'), /names "spec" twice/);

@@ -7,8 +7,8 @@
  * field found where it means something else only makes the policy stricter.
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/
  */
-import { parseDocument } from "yaml";
 import { duplicateKey } from "./duplicate-keys.js";
+import { parseYamlBody } from "./yaml-body.js";
 import { readProtobufEnvelope } from "./protobuf-envelope.js";
 import { decodeProtobufObject, decodesProtobuf, type ResourceType } from "./protobuf-object.js";
 import type { KubernetesAction, KubernetesObjectFields } from "./types.js";
@@ -63,7 +63,7 @@ export function readBody(method: string, contentType: string, body: string | Buf
   if (body.trim() === "") return { ok: false, message: "the request has no body" };
   const patchType = method === "PATCH" ? PATCH_TYPES[media] : undefined;
   if (method === "PATCH" && !patchType) return { ok: false, message: `a PATCH with content type ${JSON.stringify(media)} is not a patch the gateway can read` };
-  const parsed = patchType === "apply" || media === "application/yaml" ? parseYaml(body) : parseJson(body, media);
+  const parsed = patchType === "apply" || media === "application/yaml" ? parseYamlBody(body) : parseJson(body, media);
   if (!parsed.ok) return parsed;
   const fields = emptyFields();
   if (patchType === "json") {
@@ -123,16 +123,6 @@ function parseJson(body: string, type: string): Parsed {
   return { ok: true, value };
 }
 
-function parseYaml(body: string): Parsed {
-  // One document, no alias bombs: what the apiserver would accept, read no further than it would.
-  const document = parseDocument(body, { uniqueKeys: true });
-  if (document.errors.length > 0) return { ok: false, message: `the body is not valid YAML: ${document.errors[0]!.message.split("\n")[0]}` };
-  try {
-    return { ok: true, value: document.toJS({ maxAliasCount: 100 }) };
-  } catch (error) {
-    return { ok: false, message: `the body is not valid YAML: ${(error as Error).message}` };
-  }
-}
 
 function readObject(object: Record<string, unknown>, fields: KubernetesObjectFields): void {
   if (typeof object.kind === "string") fields.kind = object.kind;
