@@ -116,8 +116,15 @@ get_secret := object.union(base, {"resource": "secrets", "verb": "get", "name": 
 test_secrets_are_masked_outside_secret_readers if {
 	d := portcullis.decision with input as fx.request(get_secret, fx.alice, cluster_dev)
 	d.allow == true
-	d.mask == [{"json_path": "data.*", "strategy": "redact"}, {"json_path": "stringData.*", "strategy": "redact"}]
-	d.reasons == ["data.* is masked for you (redact)", "stringData.* is masked for you (redact)"]
+	{m.json_path | some m in d.mask} == {"data.*", "stringData.*", `metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration`}
+	"data.* is masked for you (redact)" in d.reasons
+}
+
+test_a_change_to_a_secret_answers_masked if {
+	every verb in ["create", "update", "patch", "delete", "deletecollection"] {
+		d := portcullis.decision with input as fx.request(object.union(get_secret, {"verb": verb}), fx.alice, cluster_dev)
+		count(d.mask) == 3
+	}
 }
 
 test_secret_readers_see_secrets if {
