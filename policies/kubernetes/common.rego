@@ -46,7 +46,16 @@ stream if {
 	proxied
 }
 
-# What a stream is called in reasons: exec, attach, portforward or proxy.
+# What a stream is called in reasons: exec, attach, portforward, proxy or ephemeralcontainers.
+# An ephemeral container added to a running pod (kubectl debug) runs a command of the caller's choice
+# beside the pod's own: as good as an exec.
+stream if {
+	input.action.resource == "pods"
+	input.action.group == ""
+	input.action.subresource == "ephemeralcontainers"
+	input.action.verb in {"update", "patch"}
+}
+
 stream_kind := "proxy" if proxied
 
 else := input.action.subresource

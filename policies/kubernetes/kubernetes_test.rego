@@ -175,3 +175,12 @@ test_proxy_to_the_apiserver_itself_is_denied if {
 	d.allow == false
 	d.reasons == ["proxying to the apiserver's own service (default/kubernetes) is not allowed through the gateway"]
 }
+
+test_a_debug_container_is_a_stream if {
+	debug := object.union(base, {"method": "PATCH", "verb": "patch", "subresource": "ephemeralcontainers", "name": "web-1", "patch_type": "strategic", "object": pod_fields})
+	d := portcullis.decision with input as fx.request(debug, fx.alice, cluster_prod)
+	d.approval.required == true
+	"ephemeralcontainers into namespace demo on cluster-prod requires approval" in d.reasons
+	ci := portcullis.decision with input as fx.request(debug, fx.ci, cluster_prod)
+	ci.allow == false
+}
