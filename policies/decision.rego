@@ -149,11 +149,25 @@ masked_columns := [sql.mask_entry(sensitive) |
 # session_limits answers, at each login, the caller's session limits on the target (input: identity,
 # session, target; no action), by identity kind (settings.sessions). Each lowers the gateway's
 # configured limit; a kind with no entry keeps the configured ones.
-session_limits := object.union(max_sessions_limit, idle_timeout_limit)
+session_limits := object.union(object.union(max_sessions_limit, idle_timeout_limit), database_role_choice)
 
 max_sessions_limit := {"max_sessions": n} if {
 	n := settings.sessions_max_per_identity[input.identity.kind]
 } else := {}
+
+# The group role a per-session database role joins (settings.sessions.database_roles): an agent acting
+# for a person gets the delegated role whatever the person's groups; otherwise the first rule whose
+# group the caller is in, else the default; none configured leaves the target's first group role.
+database_role_choice := {"database_role": role} if {
+	role := chosen_database_role
+} else := {}
+
+chosen_database_role := settings.database_roles.delegated if {
+	count(object.get(input.identity, "actors", [])) > 0
+} else := role if {
+	roles := [rule.role | some rule in object.get(settings.database_roles, "rules", []); rule.group in input.identity.groups]
+	role := roles[0]
+} else := settings.database_roles["default"]
 
 idle_timeout_limit := {"idle_timeout_seconds": s} if {
 	s := settings.sessions_idle_timeout_seconds[input.identity.kind]

@@ -145,3 +145,19 @@ test_session_limits_follow_the_settings if {
 		with data.settings.sessions as {"max_per_identity": {"human": 3}}
 	s == {"max_sessions": 3}
 }
+
+test_database_role_by_group_then_default_and_delegated if {
+	roles := {"rules": [{"group": "dba", "role": "db_admin"}, {"group": "engineering", "role": "db_writer"}], "default": "db_reader", "delegated": "db_agent"}
+	caller := {"session": {}, "target": {"name": "demo", "type": "postgres", "tags": {}}}
+	dba := object.union(caller, {"identity": {"subject": "dana", "issuer": "i", "groups": ["engineering", "dba"], "kind": "human", "claims": {}}})
+	s1 := portcullis.session_limits with input as dba with data.settings.sessions.database_roles as roles
+	s1.database_role == "db_admin"
+	other := object.union(caller, {"identity": {"subject": "x", "issuer": "i", "groups": ["sales"], "kind": "human", "claims": {}}})
+	s2 := portcullis.session_limits with input as other with data.settings.sessions.database_roles as roles
+	s2.database_role == "db_reader"
+	agent := object.union(dba, {"identity": object.union(dba.identity, {"actors": [{"subject": "review-agent", "issuer": "i", "kind": "service", "claims": {}}]})})
+	s3 := portcullis.session_limits with input as agent with data.settings.sessions.database_roles as roles
+	s3.database_role == "db_agent"
+	s4 := portcullis.session_limits with input as dba with data.settings.sessions.database_roles as {}
+	not s4.database_role
+}

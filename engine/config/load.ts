@@ -114,6 +114,7 @@ function postgresTarget(t: PostgresTargetFile, baseDir: string, env: NodeJS.Proc
   };
   if (t.ca_file) target.ca = readFileSync(resolve(baseDir, t.ca_file), "utf8");
   if (t.connect_timeout_ms !== undefined) target.connectTimeoutMs = t.connect_timeout_ms;
+  if (t.ephemeral_roles) target.ephemeralRoles = { groups: t.ephemeral_roles.group_roles, prefix: t.ephemeral_roles.prefix ?? "pc_" };
   return target;
 }
 

@@ -44,6 +44,7 @@ export interface PostgresTargetFile {
   tls?: "disable" | "prefer" | "require" | "verify-full";
   ca_file?: string;
   connect_timeout_ms?: number;
+  ephemeral_roles?: { group_roles: string[]; prefix?: string };
 }
 
 export interface SshTargetFile {
@@ -135,6 +136,8 @@ export interface PostgresTarget {
   ca?: string;
   /** Upstream connect timeout in milliseconds. */
   connectTimeoutMs?: number;
+  /** Log in as a role made for each session, member of one of `groups` (the first unless the policy names another). */
+  ephemeralRoles?: { groups: string[]; prefix: string };
 }
 
 /** An SSH target as the gateway uses it: where sshd listens, the login user, and the key only the gateway holds. */

@@ -13,7 +13,7 @@ export interface CallerInput {
 
 /** The columns masked for a caller, or why the policy could not say (then every column counts as masked). */
 /** The policy's session limits for a caller on a target; each absent one leaves the configured limit alone. */
-export type CallerSessionLimits = { known: true; max_sessions?: number; idle_timeout_seconds?: number } | { known: false; reason: string };
+export type CallerSessionLimits = { known: true; max_sessions?: number; idle_timeout_seconds?: number; database_role?: string } | { known: false; reason: string };
 
 export type CallerMasks = { known: true; rules: MaskRule[] } | { known: false; reason: string };
 
@@ -84,7 +84,7 @@ export class PolicyEvaluator {
     const answer = this.askAboutCaller(SESSION_LIMITS_ENTRYPOINT, "session-limits.json", input);
     if (answer.kind === "failed") return { known: false, reason: answer.reason };
     if (answer.kind === "undefined") return { known: true };
-    return { known: true, ...(answer.result as { max_sessions?: number; idle_timeout_seconds?: number }) };
+    return { known: true, ...(answer.result as { max_sessions?: number; idle_timeout_seconds?: number; database_role?: string }) };
   }
 
   /** Evaluates a per-caller entrypoint and validates its answer against `schema`; never throws. */

@@ -75,6 +75,13 @@ default sessions_idle_timeout_seconds := {}
 
 sessions_idle_timeout_seconds := data.settings.sessions.idle_timeout_seconds
 
+# settings.sessions.database_roles: which group role a session's own database role joins on a
+# PostgreSQL target with ephemeral_roles: [{"group": G, "role": R}, ...] (the first rule whose group
+# the caller is in), "delegated": R for an agent acting for a person, "default": R otherwise.
+default database_roles := {}
+
+database_roles := data.settings.sessions.database_roles
+
 default approval_environments := []
 
 approval_environments := data.settings.approvals.environments

@@ -35,7 +35,7 @@ export type SessionEvent =
   | { type: "terminal"; session_id: string; request_id: number; event: "resize"; size: { cols: number; rows: number } }
   | { type: "session_end"; session_id: string; reason: string };
 
-export type Authentication = { ok: true; identity: Identity } | { ok: false; code: string; detail: string };
+export type Authentication = { ok: true; identity: Identity; /** The token's expiry, epoch seconds. */ expiresAt?: number } | { ok: false; code: string; detail: string };
 
 /** Where a request the policy holds for approval waits (the gateway's approval service, seen from a proxy). */
 export interface ApprovalDesk {

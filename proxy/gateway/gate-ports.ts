@@ -17,6 +17,6 @@ export function enginePorts(engine: Engine, record: (event: SessionEvent) => Pro
 /** A token (a password, an SSH keyboard-interactive answer) checked for a target, in the proxies' terms. */
 export async function authenticateToken(identity: IdentityService, secret: string, target: string): Promise<Authentication> {
   const result = await identity.verify(secret, { target });
-  if (result.ok) return { ok: true, identity: result.identity };
+  if (result.ok) return { ok: true, identity: result.identity, expiresAt: result.expiresAt };
   return { ok: false, code: result.code, detail: result.detail };
 }

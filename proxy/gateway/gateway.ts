@@ -1,3 +1,4 @@
+import { cleanLeftoverRoles, sessionRoleInstance } from "./session-roles.js";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -91,7 +92,11 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
 
     const tls = await postgresTls(config);
     const masker = createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") });
+    const roleInstance = sessionRoleInstance(config.stateDir);
+    // Before the first session: a role left by a crash must not outlive it by a whole run.
+    await cleanLeftoverRoles(targetsOfType(config.targets, "postgres"), roleInstance, log);
     const context = createPostgresContext({
+      sessionRoleInstance: roleInstance,
       engine,
       identity,
       masker,

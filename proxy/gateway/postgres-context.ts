@@ -22,6 +22,8 @@ export interface PostgresContextOptions {
   /** How much SQL one message may carry. */
   queryLimits?: QueryLimits;
   approvals?: ApprovalDesk;
+  /** This instance's id in the names of per-session database roles. */
+  sessionRoleInstance?: string;
   log: (line: string) => void;
 }
 
@@ -36,6 +38,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
     decide: (request) => options.engine.decide(request),
     maskedColumns: (caller) => options.engine.maskedColumns(caller),
     sessionLimits: (caller) => options.engine.sessionLimits(caller),
+    ...(options.sessionRoleInstance ? { sessionRoleInstance: options.sessionRoleInstance } : {}),
     mask: (rule, value) => options.masker.mask(rule, value),
     catalog(target) {
       let catalog = catalogs.get(target.name);

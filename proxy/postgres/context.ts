@@ -44,4 +44,6 @@ export interface PostgresGatewayContext extends GatePorts {
    * network the operator trusts). Without it only loopback clients may send a token in clear text.
    */
   allowCleartextTokens?: boolean;
+  /** This gateway instance's id, in the names of the per-session roles it makes (targets with ephemeral_roles). */
+  sessionRoleInstance?: string;
 }

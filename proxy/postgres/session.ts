@@ -24,6 +24,8 @@ import { acceptedUserNames, isLoopbackAddress, unsafeName, userNameMatches, visi
 import { Relay } from "./relay.js";
 import type { BinaryDecoder } from "./row-masker.js";
 import { connectUpstream, UpstreamError } from "./upstream/connect.js";
+import type { SessionRole } from "./upstream/session-role.js";
+import { applicationName, sessionRole } from "./session-login-role.js";
 import { decideStartupSettings, finalSettings, startupSettings } from "./upstream/startup-settings.js";
 import type { PostgresTarget } from "./upstream/target.js";
 import { SessionLimits } from "./session-limits.js";
@@ -154,8 +156,11 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       return;
     }
     let upstream;
+    let role: SessionRole | undefined;
     try {
-      upstream = await connectUpstream(target, forwarded);
+      role = target.ephemeralRoles ? await sessionRole(context, target, auth, sessionId, byPolicy.database_role) : undefined;
+      if (role) raw.once("close", () => void role!.drop().catch((error: unknown) => context.log(`session ${sessionId}: its database role ${role!.user} was not dropped: ${messageOf(error)}`)));
+      upstream = await connectUpstream(role ? { ...target, user: role.user, password: role.password } : target, role ? { ...forwarded, application_name: applicationName(auth.identity, forwarded.application_name) } : forwarded);
     } catch (error) {
       const message = error instanceof UpstreamError ? error.message : "could not reach the target";
       context.log(`session ${sessionId}: ${message}`);
