@@ -13,6 +13,8 @@ export interface AuditIdentity {
   issuer: string;
   groups: string[];
   kind: "human" | "service";
+  /** The delegation chain, agent acting now last: who acted for the subject. */
+  actors?: Array<{ subject: string; issuer: string; kind: "human" | "service" }>;
 }
 
 interface EventBase {

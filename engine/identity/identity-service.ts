@@ -4,7 +4,8 @@ import { GatewayTokens, type IssuedToken } from "./gateway-tokens.js";
 import { reject, type Rejection } from "./rejection.js";
 import { Revocations } from "./revocations.js";
 import { validateIdentityConfig } from "./validate-config.js";
-import { IdentityVerifier, type VerifiedIdentity, type VerifyResult } from "./verifier.js";
+import { delegate } from "./delegate.js";
+import { IdentityVerifier, revocationOf, type VerifiedIdentity, type VerifyResult } from "./verifier.js";
 
 export interface IdentityServiceOptions {
   /** Where the gateway keeps its signing keys and revocations; in memory only when absent. */
@@ -16,6 +17,11 @@ export interface ExchangeOptions {
   targets?: string[];
   /** A shorter lifetime than the configured default; capped by max_ttl_seconds. */
   ttlSeconds?: number;
+  /**
+   * RFC 8693 delegation: the workload token of an agent that will act for the subject. The gateway token
+   * then names the subject and, in its `act` claim, this agent after any agents already acting for it.
+   */
+  actorToken?: string;
 }
 
 export type ExchangeResult = { ok: true; issued: IssuedToken; verified: VerifiedIdentity } | Rejection;
@@ -62,18 +68,41 @@ export class IdentityService {
   }
 
   /**
-   * Exchanges a token from a trusted issuer for a gateway token. A gateway token cannot be exchanged
-   * for another (that would let a token outlive its own expiry or widen its target scope).
+   * Exchanges a token from a trusted issuer for a gateway token. Without an actor token a gateway token
+   * cannot be exchanged for another (that would let a token outlive its own expiry or widen its target
+   * scope); with one it can, and the new token is delegated (see delegate.ts).
    */
   async exchange(subjectToken: string, options: ExchangeOptions = {}): Promise<ExchangeResult> {
     const verified = await this.verify(subjectToken);
     if (!verified.ok) return verified;
+    const requested = options.targets && options.targets.length > 0 ? [...new Set(options.targets)] : undefined;
+    if (options.actorToken !== undefined) {
+      const actor = await this.verify(options.actorToken);
+      const plan = delegate(verified, actor, { maxDepth: this.verifier.maxDelegationDepth, ...(requested ? { targets: requested } : {}) });
+      if (!plan.ok) return plan;
+      const ttl = Math.min(options.ttlSeconds ?? this.tokens.ttlSeconds, plan.remainingSeconds);
+      const issued = await this.tokens.issue(plan.identity, { ttlSeconds: ttl, actors: plan.actors, derivedFrom: plan.derivedFrom, ...(plan.targets ? { targets: plan.targets } : {}) });
+      return { ok: true, issued, verified };
+    }
     if (verified.via === "gateway") return reject("not_exchangeable", "a gateway token cannot be exchanged for another");
-    const issueOptions: { ttlSeconds?: number; targets?: string[] } = {};
-    if (options.ttlSeconds !== undefined) issueOptions.ttlSeconds = options.ttlSeconds;
-    if (options.targets && options.targets.length > 0) issueOptions.targets = [...new Set(options.targets)];
-    const issued = await this.tokens.issue(verified.identity, issueOptions);
+    const issued = await this.tokens.issue(verified.identity, {
+      ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+      ...(requested ? { targets: requested } : {}),
+      ...(verified.tokenId !== undefined ? { derivedFrom: [verified.tokenId] } : {}),
+    });
     return { ok: true, issued, verified };
+  }
+
+  /**
+   * Why an identity verified earlier (an open session's) no longer stands, or null: a token in its chain
+   * expired, or its subject, a token it rests on or an agent in its chain was revoked since.
+   */
+  recheck(verified: VerifiedIdentity, now = Date.now()): string | null {
+    if (verified.expiresAt * 1000 <= now) return `the token of ${verified.identity.subject} expired at ${new Date(verified.expiresAt * 1000).toISOString()}`;
+    for (const link of verified.actorTokens) {
+      if (link.expiresAt * 1000 <= now) return `the token of agent ${link.actor.subject} expired at ${new Date(link.expiresAt * 1000).toISOString()}`;
+    }
+    return revocationOf(this.revocations, verified);
   }
 
   /** Ends every token `subject` holds now, from `issuer` or (absent) from any issuer, gateway tokens included. */

@@ -48,9 +48,15 @@ export class Revocations {
     this.save();
   }
 
+  /** Why the token with this id is revoked, or null. */
+  checkTokenId(jti: string): string | null {
+    return this.state.tokens[jti] !== undefined ? `token ${jti} is revoked` : null;
+  }
+
   /** Why a token is revoked, or null. `issuedAt` is the token's iat (epoch seconds); a token without one is revoked with its subject. */
   check(identity: { subject: string; issuer: string }, jti: string | undefined, issuedAt: number | undefined): string | null {
-    if (jti !== undefined && this.state.tokens[jti] !== undefined) return `token ${jti} is revoked`;
+    const byId = jti === undefined ? null : this.checkTokenId(jti);
+    if (byId) return byId;
     for (const issuer of [identity.issuer, ANY_ISSUER]) {
       const since = this.state.subjects[subjectKey(issuer, identity.subject)];
       if (since !== undefined && (issuedAt === undefined || issuedAt <= since)) return `subject ${identity.subject} is revoked (tokens issued until ${new Date(since * 1000).toISOString()})`;

@@ -9,6 +9,20 @@ export interface Identity {
   groups: string[];
   kind: "human" | "service";
   claims: Record<string, unknown>;
+  /**
+   * Agents acting for the subject (RFC 8693 delegation), the one the person delegated to first and the
+   * one acting now last. Absent when the subject acts in person.
+   */
+  actors?: Actor[];
+}
+
+/** One agent in a delegation chain, as the policy sees it (`input.identity.actors[i]`). */
+export interface Actor {
+  subject: string;
+  issuer: string;
+  groups: string[];
+  kind: "human" | "service";
+  claims: Record<string, unknown>;
 }
 
 export type Protocol = "postgres" | "ssh" | "kubernetes";

@@ -1,3 +1,4 @@
+import { actingFor } from "../../../engine/identity/acting-for.js";
 import type { AuditEvent, AuditRecord } from "../../../engine/audit/types.js";
 import type { VerifyResult } from "../../../engine/audit/verify.js";
 import { EFFECTS, EVENT_TYPES, type AuditQuery, type AuditResults } from "../audit-search.js";
@@ -84,7 +85,7 @@ function row(record: AuditRecord): Html {
 }
 
 function subjectOf(event: AuditEvent): string {
-  if ("identity" in event) return event.identity.subject;
+  if ("identity" in event) return actingFor(event.identity);
   if (event.type === "auth_failure") return event.claimed_subject ?? "—";
   if (event.type === "approval_decided") return event.by ?? "—";
   return "—";
