@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { DEFAULT_LOGIN_SCOPES, type IdentityConfig, type IssuerConfig } from "./config.js";
 import { GatewayTokens, type IssuedToken } from "./gateway-tokens.js";
 import { reject, type Rejection } from "./rejection.js";
+import type { SharedRevocationStore } from "./revocation-store.js";
 import { Revocations } from "./revocations.js";
 import { validateIdentityConfig } from "./validate-config.js";
 import { delegate } from "./delegate.js";
@@ -10,7 +11,12 @@ import { IdentityVerifier, revocationOf, type VerifiedIdentity, type VerifyResul
 export interface IdentityServiceOptions {
   /** Where the gateway keeps its signing keys and revocations; in memory only when absent. */
   stateDir?: string;
+  /** Revocations shared with other gateway instances (PostgreSQL), read every `pollMs` (default 1000). */
+  sharedRevocations?: { store: SharedRevocationStore; pollMs?: number; log?: (line: string) => void };
 }
+
+/** How often shared revocations are read when the caller names no interval: well inside the 5 s promise. */
+export const DEFAULT_REVOCATION_POLL_MS = 1000;
 
 export interface ExchangeOptions {
   /** Scope the gateway token to these targets only (none: usable for any target policy allows). */
@@ -59,6 +65,10 @@ export class IdentityService {
     validateIdentityConfig(config);
     const tokens = await GatewayTokens.create(config.gateway_tokens, options.stateDir ? join(options.stateDir, "gateway-keys.json") : undefined);
     const revocations = new Revocations(options.stateDir ? join(options.stateDir, "revocations.json") : undefined);
+    const shared = options.sharedRevocations;
+    if (shared) {
+      await revocations.share(shared.store, { pollMs: shared.pollMs ?? DEFAULT_REVOCATION_POLL_MS, log: shared.log ?? ((line) => process.stderr.write(`${line}\n`)) });
+    }
     return new IdentityService(config, tokens, revocations);
   }
 
@@ -105,14 +115,28 @@ export class IdentityService {
     return revocationOf(this.revocations, verified);
   }
 
-  /** Ends every token `subject` holds now, from `issuer` or (absent) from any issuer, gateway tokens included. */
-  revokeSubject(subject: string, issuer?: string): void {
-    this.revocations.revokeSubject(subject, issuer === undefined ? {} : { issuer });
+  /**
+   * Ends every token `subject` holds now, from `issuer` or (absent) from any issuer, gateway tokens and
+   * tokens of agents acting for them included. Takes effect here at once; resolves once shared.
+   */
+  revokeSubject(subject: string, issuer?: string): Promise<void> {
+    return this.revocations.revokeSubject(subject, issuer === undefined ? {} : { issuer });
   }
 
-  /** Ends one token, by its `jti`, at once. */
-  revokeToken(jti: string, expiresAt?: number): void {
-    this.revocations.revokeToken(jti, expiresAt);
+  /** Ends one token, by its `jti`, at once (and every gateway token exchanged from it); resolves once shared. */
+  revokeToken(jti: string, expiresAt?: number): Promise<void> {
+    return this.revocations.revokeToken(jti, expiresAt);
+  }
+
+  /** Whether `identity` may revoke: a member of identity.admin_groups, in person (an agent acting for an admin may not). */
+  isAdmin(identity: { groups: string[]; actors?: unknown[] }): boolean {
+    const admins = this.config.admin_groups ?? [];
+    return (identity.actors?.length ?? 0) === 0 && identity.groups.some((g) => admins.includes(g));
+  }
+
+  /** Stops reading shared revocations. */
+  close(): void {
+    this.revocations.close();
   }
 
   /** Starts signing gateway tokens with a new key; the old key stays published while its tokens live. */

@@ -35,7 +35,9 @@ export type RejectionCode =
   /** A delegation chain (the `act` claim, or one exchange extending it) longer than identity.delegation.max_depth. */
   | "delegation_too_deep"
   /** An actor token that cannot name an agent: a gateway token, or one that carries a chain of its own. */
-  | "invalid_actor";
+  | "invalid_actor"
+  /** The revocations shared by gateway instances could not be read lately: no token is accepted until they are. */
+  | "revocations_unknown";
 
 export interface Rejection {
   ok: false;

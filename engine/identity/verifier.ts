@@ -71,6 +71,9 @@ export class IdentityVerifier {
       result = rejectionOf(error); // not expected; a verifier that throws must still refuse
     }
     if (!result.ok) return result;
+    // Fail closed: a token cannot be accepted while the instances' shared revocations are unknown.
+    const unknown = this.revocations.unknownReason();
+    if (unknown) return reject("revocations_unknown", unknown);
     const revoked = revocationOf(this.revocations, result);
     if (revoked) return reject("revoked", revoked);
     if (options.target !== undefined && result.targets && !result.targets.includes(options.target)) {

@@ -10,6 +10,7 @@ import { targetsOfType, type GatewayConfig } from "../../engine/config/types.js"
 import { knownSecrets } from "../../engine/credentials/index.js";
 import { Engine } from "../../engine/engine.js";
 import { IdentityService } from "../../engine/identity/identity-service.js";
+import { PostgresRevocationStore } from "../../engine/identity/postgres-revocations.js";
 import { ApprovalService, FileApprovalStore, PostgresApprovalStore } from "../../engine/approvals/index.js";
 import { createMasker } from "../../engine/masking/index.js";
 import type { ReloadResult } from "../../engine/policy/policy-service.js";
@@ -59,7 +60,11 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     closers.push(() => engine.close());
     engine.policy.on("reload", (result: ReloadResult) => log(result.ok ? `policy reloaded: ${result.revision}` : `policy reload failed, still serving ${engine.policy.current.revision}: ${result.error}`));
 
-    const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir });
+    const revocationUrl = config.revocations.postgresUrl;
+    const sharedRevocations = revocationUrl === undefined ? undefined : { store: await PostgresRevocationStore.open({ connectionString: revocationUrl, log }), pollMs: config.revocations.pollMs, log };
+    if (sharedRevocations) closers.push(() => sharedRevocations.store.close());
+    const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir, ...(sharedRevocations ? { sharedRevocations } : {}) });
+    closers.push(async () => identity.close());
     // What the audit log and the recordings must never contain: every credential the gateway holds.
     const secrets = knownSecrets(config);
     const auditUrl = config.auditPostgresUrl;

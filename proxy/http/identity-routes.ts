@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IdentityService } from "../../engine/identity/index.js";
 import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
 import type { AuthLog } from "./route-types.js";
-import { bearerToken, HttpError, readParams, sendJson, wholeNumber } from "./respond.js";
+import { bearerCaller } from "./bearer-caller.js";
+import { HttpError, readParams, sendJson, wholeNumber } from "./respond.js";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
@@ -57,13 +58,7 @@ export async function tokenEndpoint(req: IncomingMessage, res: ServerResponse, i
 
 /** `GET /v1/whoami`: the identity the gateway sees behind a bearer token. */
 export async function whoami(req: IncomingMessage, res: ServerResponse, identity: IdentityService, log: AuthLog): Promise<void> {
-  const token = bearerToken(req);
-  if (!token) throw new HttpError(401, "invalid_token", "send Authorization: Bearer <token>");
-  const result = await identity.verify(token);
-  if (!result.ok) {
-    log({ event: "whoami_rejected", code: result.code, detail: result.detail, client_addr: req.socket.remoteAddress ?? "" });
-    throw new HttpError(401, "invalid_token", GENERIC_AUTHENTICATION_FAILURE);
-  }
+  const result = await bearerCaller(req, identity, log, "whoami_rejected");
   const { subject, issuer, groups, kind, claims, actors } = result.identity;
   sendJson(res, 200, { subject, issuer, groups, kind, claims, ...(actors ? { actors } : {}), via: result.via, expires_at: new Date(result.expiresAt * 1000).toISOString(), ...(result.targets ? { targets: result.targets } : {}) });
 }

@@ -7,6 +7,7 @@ import { approvalRoutes } from "./approval-routes.js";
 import { auditRoutes, type AuditReading } from "./audit-routes.js";
 import { jwks, loginConfig, tokenEndpoint, whoami } from "./identity-routes.js";
 import { HttpError, sendJson } from "./respond.js";
+import { revokeEndpoint } from "./revocation-routes.js";
 import { sshCertificateEndpoint, type SshCertificates } from "./ssh-routes.js";
 import type { AuthLog, PatternRoute } from "./route-types.js";
 
@@ -57,6 +58,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     "POST /v1/token": (req, res) => tokenEndpoint(req, res, identity, log),
     "GET /v1/whoami": (req, res) => whoami(req, res, identity, log),
     "GET /v1/login-config": (_req, res) => loginConfig(res, identity),
+    "POST /v1/revocations": (req, res) => revokeEndpoint(req, res, identity, log),
     "GET /.well-known/jwks.json": (_req, res) => jwks(res, identity),
     "GET /healthz": (_req, res) => sendJson(res, 200, { ok: true }),
   };
