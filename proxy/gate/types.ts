@@ -35,7 +35,15 @@ export type SessionEvent =
   | { type: "terminal"; session_id: string; request_id: number; event: "resize"; size: { cols: number; rows: number } }
   | { type: "session_end"; session_id: string; reason: string };
 
-export type Authentication = { ok: true; identity: Identity } | { ok: false; code: string; detail: string };
+/**
+ * A login's outcome. `watch`, when the gateway watches open sessions, makes the session end when its
+ * identity does (a token in its chain expires, a revocation): the proxy calls it once the session is
+ * open with how to end it in its protocol, and calls what it returns when the session closes.
+ */
+export type Authentication = { ok: true; identity: Identity; watch?: SessionWatch } | { ok: false; code: string; detail: string };
+
+/** Starts watching an open session; `end(reason)` ends it with its protocol's message. Returns how to stop watching. */
+export type SessionWatch = (session: { id: string; protocol: Protocol }, end: (reason: string) => void) => () => void;
 
 /** Where a request the policy holds for approval waits (the gateway's approval service, seen from a proxy). */
 export interface ApprovalDesk {

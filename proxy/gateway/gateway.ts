@@ -24,6 +24,7 @@ import { binaryToText } from "../postgres/value-text.js";
 import { approvalDesk } from "./approval-desk.js";
 import { auditEventOf } from "./audit-events.js";
 import { startKubernetesListener } from "./kubernetes-context.js";
+import { LiveSessions } from "./live-sessions.js";
 import { createPostgresContext } from "./postgres-context.js";
 import { startSshSide } from "./ssh-side.js";
 import { SessionRecordings } from "./session-recordings.js";
@@ -35,6 +36,8 @@ export interface RunningGateway {
   identity: IdentityService;
   audit: AuditLog;
   approvals: ApprovalService;
+  /** Open sessions, each ended when its identity does. */
+  liveSessions: LiveSessions;
   http: RunningHttpServer;
   postgres: PostgresListener;
   /** Running when there are SSH targets or listen.ssh is set. */
@@ -94,6 +97,10 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     });
     closers.push(() => approvals.close());
 
+    // Sessions end when their identity does: a token in the chain expires, or a revocation (made here or
+    // read from the instances' shared store) reaches it.
+    const liveSessions = new LiveSessions({ log });
+    closers.push(async () => liveSessions.close());
     const tls = await postgresTls(config);
     const masker = createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") });
     const context = createPostgresContext({
@@ -105,12 +112,13 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       record,
       log,
       approvals: approvalDesk(approvals, config.approvals.pendingSeconds),
+      liveSessions,
       ...(tls ? { tls } : {}),
       allowCleartextTokens: config.postgres.allowCleartextTokens,
     });
     closers.push(() => context.close());
 
-    const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), log }) : undefined;
+    const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, log }) : undefined;
     const ssh = sshSide?.listener;
     if (ssh) closers.push(() => ssh.close());
     const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, audit: { source: auditSource }, ...(sshSide ? { ssh: sshSide.certificates } : {}), log: (event) => log(`http: ${JSON.stringify(event)}`) });
@@ -134,7 +142,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     closers.push(() => postgres.close());
     const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), log });
     if (kubernetes) closers.push(() => kubernetes.close());
-    return { config, engine, identity, audit, approvals, http, postgres, ...(ssh ? { ssh } : {}), ...(kubernetes ? { kubernetes } : {}), close: closeAll };
+    return { config, engine, identity, audit, approvals, liveSessions, http, postgres, ...(ssh ? { ssh } : {}), ...(kubernetes ? { kubernetes } : {}), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -4,6 +4,7 @@ import type { IdentityService } from "../../engine/identity/identity-service.js"
 import type { Masker } from "../../engine/masking/index.js";
 import { ColumnCatalog } from "../postgres/catalog.js";
 import { authenticateToken, enginePorts } from "./gate-ports.js";
+import type { LiveSessions } from "./live-sessions.js";
 import type { ApprovalDesk, SessionEvent } from "../gate/types.js";
 import type { PostgresGatewayContext } from "../postgres/context.js";
 import type { QueryLimits } from "../postgres/query-limits.js";
@@ -22,6 +23,8 @@ export interface PostgresContextOptions {
   /** How much SQL one message may carry. */
   queryLimits?: QueryLimits;
   approvals?: ApprovalDesk;
+  /** Open sessions end when their identity does (expiry, revocation) when given. */
+  liveSessions?: LiveSessions;
   log: (line: string) => void;
 }
 
@@ -32,7 +35,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
   const context: PostgresGatewayContext & { close(): Promise<void> } = {
     ...enginePorts(options.engine, options.record, options.log),
     target: (name) => targets.get(name),
-    authenticate: (secret, target) => authenticateToken(options.identity, secret, target),
+    authenticate: (secret, target) => authenticateToken(options.identity, secret, target, options.liveSessions),
     decide: (request) => options.engine.decide(request),
     maskedColumns: (caller) => options.engine.maskedColumns(caller),
     sessionLimits: (caller) => options.engine.sessionLimits(caller),

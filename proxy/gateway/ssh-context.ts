@@ -5,6 +5,7 @@ import type { ApprovalDesk, SessionEvent } from "../gate/types.js";
 import type { SshCertificateAuthority } from "../ssh/certificates/authority.js";
 import type { SshGatewayContext } from "../ssh/context.js";
 import { authenticateToken, enginePorts } from "./gate-ports.js";
+import type { LiveSessions } from "./live-sessions.js";
 
 export interface SshContextOptions {
   engine: Engine;
@@ -15,6 +16,8 @@ export interface SshContextOptions {
   /** Durable recording of session events (audit log and session recordings), shared with PostgreSQL. */
   record: (event: SessionEvent) => Promise<void>;
   approvals?: ApprovalDesk;
+  /** Open sessions end when their identity does (expiry, revocation) when given. */
+  liveSessions?: LiveSessions;
   log: (line: string) => void;
 }
 
@@ -24,7 +27,7 @@ export function createSshContext(options: SshContextOptions): SshGatewayContext 
   const context: SshGatewayContext = {
     ...enginePorts(options.engine, options.record, options.log),
     target: (name) => targets.get(name),
-    authenticate: (secret, target) => authenticateToken(options.identity, secret, target),
+    authenticate: (secret, target) => authenticateToken(options.identity, secret, target, options.liveSessions),
     authenticateCertificate(certificate, target, proof) {
       const checked = options.authority.check(certificate, proof);
       if (!checked.ok) return checked;

@@ -7,6 +7,7 @@ import type { SshCertificates } from "../http/ssh-routes.js";
 import { SshCertificateAuthority } from "../ssh/certificates/authority.js";
 import { gatewayHostKey, hostPublicKey } from "../ssh/host-key.js";
 import { listenSsh, type SshListener } from "../ssh/server.js";
+import type { LiveSessions } from "./live-sessions.js";
 import { createSshContext } from "./ssh-context.js";
 
 /** Certificates live at most this long (and never longer than the token they were issued for). */
@@ -17,6 +18,7 @@ export interface SshSideOptions {
   identity: IdentityService;
   record: (event: SessionEvent) => Promise<void>;
   approvals?: ApprovalDesk;
+  liveSessions?: LiveSessions;
   log: (line: string) => void;
 }
 

@@ -14,16 +14,13 @@ import { startHttpServer, type RunningHttpServer } from "../../proxy/http/server
 import { deviceLogin } from "../support/device-login.js";
 import { portcullis } from "../support/cli.js";
 import { sqlRequest } from "../support/requests.js";
+import { ACCESS_TOKEN_TYPE, exchangeAt, ID_TOKEN_TYPE, JWT_TYPE } from "../support/token-exchange.js";
 
 /**
  * Agents acting for a person (RFC 8693 token exchange with an actor_token), end to end over HTTP: the
  * person signs in at the real demo OpenID provider, each agent is one of its client-credentials
  * workloads, and the delegated gateway tokens are decided by the default policy.
  */
-const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
-const JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt";
-const ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token";
-const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
 const AGENTS = ["agent-one", "agent-two", "agent-three", "agent-four"].map((name) => ({ clientId: name, clientSecret: `${name}-secret`, groups: ["agents"], claims: { purpose: `${name} test` } }));
 
 let idp: RunningIdentityProvider;
@@ -69,10 +66,8 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-async function exchange(subject: string, subjectType: string, actor: string, extra: Record<string, string> = {}): Promise<Answer> {
-  const form = new URLSearchParams({ grant_type: TOKEN_EXCHANGE, subject_token: subject, subject_token_type: subjectType, actor_token: actor, actor_token_type: ACCESS_TOKEN_TYPE, ...extra });
-  const response = await fetch(`${gateway.url}/v1/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+function exchange(subject: string, subjectType: string, actor: string, extra: Record<string, string> = {}): Promise<Answer> {
+  return exchangeAt(gateway.url, { subject_token: subject, subject_token_type: subjectType, actor_token: actor, actor_token_type: ACCESS_TOKEN_TYPE, ...extra });
 }
 
 /** The rejection the gateway logged for the last refused exchange: its code and detail. */
