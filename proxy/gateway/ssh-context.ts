@@ -32,10 +32,15 @@ export function createSshContext(options: SshContextOptions): SshGatewayContext 
       const checked = options.authority.check(certificate, proof);
       if (!checked.ok) return checked;
       // Revoking the subject (or the certificate, by `ssh-cert:SERIAL`) ends what was issued before.
-      const revoked = options.identity.revocations.check(checked.identity, `ssh-cert:${checked.serial}`, checked.validAfter);
-      if (revoked) return { ok: false, code: "revoked", detail: revoked };
+      const revoked = (): string | null => options.identity.revocations.check(checked.identity, `ssh-cert:${checked.serial}`, checked.validAfter);
+      const refused = revoked();
+      if (refused) return { ok: false, code: "revoked", detail: refused };
       if (checked.targets && !checked.targets.includes(target)) return { ok: false, code: "wrong_target", detail: `the certificate is for ${checked.targets.join(", ")} only` };
-      return { ok: true, identity: checked.identity };
+      const live = options.liveSessions;
+      if (!live) return { ok: true, identity: checked.identity };
+      // A session opened with a certificate ends when the certificate does, or with its revocation.
+      const stillValid = (): string | null => (Date.now() / 1000 >= checked.validBefore ? `the SSH certificate expired at ${new Date(checked.validBefore * 1000).toISOString()}` : revoked());
+      return { ok: true, identity: checked.identity, watch: (session, end) => live.watch({ sessionId: session.id, protocol: session.protocol, subject: checked.identity.subject, check: stillValid, end }) };
     },
   };
   if (options.approvals) context.approvals = options.approvals;

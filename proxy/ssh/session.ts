@@ -80,6 +80,8 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
   const gate = new RequestGate(context, { identity, session, target });
   let upstream: Promise<SshClient> | undefined;
   const closed = new AbortController();
+  const streams = new Set<ServerChannel>();
+  let endReason: string | undefined;
   const exec = {
     closed: closed.signal,
     interactive: target.interactive,
@@ -90,27 +92,31 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
     })),
     record: (event: Parameters<SshGatewayContext["record"]>[0]) => void context.record(event).catch((error: unknown) => context.log(`recording failed: ${messageOf(error)}`)),
     log: context.log,
+    opened: (stream: ServerChannel) => {
+      streams.add(stream);
+      stream.once("close", () => streams.delete(stream));
+    },
   };
 
   // The target's login starts now, beside the client's first request and its decision, instead of
   // after them: a round trip pays for the longer of the two, not both. (A login that fails is
   // retried by the first request that needs it.)
   exec.upstream().catch(() => undefined);
-  const channels = new Set<ServerChannel>();
-  let endReason: string | undefined;
   client.on("session", (accept) => {
     const channel = accept();
-    if (!channel) return;
-    channels.add(channel);
-    channel.once("close", () => channels.delete(channel));
-    serveSessionChannel(exec, channel, started);
+    if (channel) serveSessionChannel(exec, channel, started);
   });
   // The connection ends when its identity does (a token in its chain expires, a revocation reaches
-  // it): every open channel is told why on stderr, then the connection closes.
+  // it): every running exec or shell is told why on stderr and ends with status 255 (as ssh's own
+  // failures), then the connection closes once the client had a moment to print it.
   const unwatch = watch?.(session, (reason) => {
     endReason = `identity ended: ${reason}`;
-    for (const channel of channels) channel.stderr.write(`\r\nPortcullis: session ended: ${reason}\r\n`);
-    client.end();
+    for (const stream of streams) {
+      stream.stderr.write(`Portcullis: session ended: ${reason}\r\n`);
+      stream.exit(255);
+      stream.end();
+    }
+    setTimeout(() => client.end(), streams.size > 0 ? 200 : 0).unref();
   });
   // Port forwarding either way: -L opens direct-tcpip channels, -R asks for tcpip-forward.
   client.on("tcpip", (_accept, reject) => reject());
