@@ -140,7 +140,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     }
     const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes, sessionLimits: config.postgres.sessions });
     closers.push(() => postgres.close());
-    const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), log });
+    const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, log });
     if (kubernetes) closers.push(() => kubernetes.close());
     return { config, engine, identity, audit, approvals, liveSessions, http, postgres, ...(ssh ? { ssh } : {}), ...(kubernetes ? { kubernetes } : {}), close: closeAll };
   } catch (error) {

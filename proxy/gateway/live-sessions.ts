@@ -24,7 +24,8 @@ export const DEFAULT_TICK_MS = 500;
  * A check that throws ends the session too (fail closed: an identity that cannot be checked stands no longer).
  */
 export class LiveSessions {
-  private readonly sessions = new Map<string, WatchedSession>();
+  /** A set, not a map by id: one Kubernetes session has a watch for each of its long requests. */
+  private readonly sessions = new Set<WatchedSession>();
   private readonly timer: NodeJS.Timeout;
   private readonly log: (line: string) => void;
 
@@ -36,9 +37,10 @@ export class LiveSessions {
 
   /** Watches `session` until the returned function is called (when the session closes on its own). */
   watch(session: WatchedSession): () => void {
-    this.sessions.set(session.sessionId, session);
+    const entry = { ...session };
+    this.sessions.add(entry);
     return () => {
-      if (this.sessions.get(session.sessionId) === session) this.sessions.delete(session.sessionId);
+      this.sessions.delete(entry);
     };
   }
 
@@ -48,7 +50,7 @@ export class LiveSessions {
 
   /** Checks every session once; those whose identity no longer stands are ended (and no longer watched). */
   tick(): void {
-    for (const session of [...this.sessions.values()]) {
+    for (const session of [...this.sessions]) {
       let reason: string | null;
       try {
         reason = session.check();
@@ -56,7 +58,7 @@ export class LiveSessions {
         reason = `the identity could not be checked: ${messageOf(error)}`;
       }
       if (reason === null) continue;
-      this.sessions.delete(session.sessionId);
+      this.sessions.delete(session);
       this.log(`${session.protocol} session ${session.sessionId} of ${session.subject} ended: ${reason}`);
       try {
         session.end(reason);
