@@ -27,6 +27,8 @@ export function recordText(record: AuditRecord): string {
       return `${start}${visible`approval ${actingFor(e.identity)} -> ${e.target.name} requested ${e.approval_id}: `}${visibleSummary(storedRequestText(e.request), 120)}`;
     case "approval_decided":
       return start + visible`approval ${e.approval_id} ${e.outcome}${e.by ? ` by ${e.by}` : ""}`;
+    case "revocation":
+      return start + visible`revoke   ${e.subject !== undefined ? `subject ${e.subject} (${e.issuer ?? "*"})` : `token ${e.token_id ?? "?"}`} by ${e.by}`;
     case "log_repaired":
       return start + visible`repair   cut ${e.truncated_bytes} torn bytes after seq ${e.after_seq}`;
     default:

@@ -121,7 +121,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, log }) : undefined;
     const ssh = sshSide?.listener;
     if (ssh) closers.push(() => ssh.close());
-    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, audit: { source: auditSource }, ...(sshSide ? { ssh: sshSide.certificates } : {}), log: (event) => log(`http: ${JSON.stringify(event)}`) });
+    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, recordAdmin: (event) => audit.append(event).then(() => undefined), audit: { source: auditSource }, ...(sshSide ? { ssh: sshSide.certificates } : {}), log: (event) => log(`http: ${JSON.stringify(event)}`) });
     closers.push(() => http.close());
     if (config.console) {
       const web = config.console;

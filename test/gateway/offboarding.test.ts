@@ -86,13 +86,17 @@ function driver(gateway: RunningGateway, token: string): pg.Client {
   return new pg.Client({ host: "127.0.0.1", port: gateway.postgres.port, user: "alice", database: "shop", password: token, ssl: false });
 }
 
-/** The session_end records of a gateway's audit log (a file in its state directory). */
-function sessionEnds(gateway: RunningGateway): Array<{ session_id: string; reason?: string }> {
+/** The events of a type in a gateway's audit log (a file in its state directory). */
+function audited(gateway: RunningGateway, type: string): Array<Record<string, unknown>> {
   return readFileSync(gateway.config.auditPath, "utf8")
     .split("\n")
     .filter((line) => line.trim() !== "")
-    .map((line) => (JSON.parse(line) as { event: { type: string; session_id: string; reason?: string } }).event)
-    .filter((event) => event.type === "session_end");
+    .map((line) => (JSON.parse(line) as { event: Record<string, unknown> }).event)
+    .filter((event) => event.type === type);
+}
+
+function sessionEnds(gateway: RunningGateway): Array<{ session_id: string; reason?: string }> {
+  return audited(gateway, "session_end") as Array<{ session_id: string; reason?: string }>;
 }
 
 test("revoking a person ends their CI job's session and their agent's delegated session on two gateways within 5 s; old tokens open nothing", async () => {
@@ -118,6 +122,7 @@ test("revoking a person ends their CI job's session and their agent's delegated 
   const revoked = await portcullis(["revoke", "--subject", "alice", "--gateway", gatewayA.http.url, "--token", admin]);
   assert.is(revoked.code, 0, revoked.stderr);
   const revokedAt = Date.now();
+  assert.equal(audited(gatewayA, "revocation"), [{ type: "revocation", by: "dana", subject: "alice", issuer: "*" }], "the admin action is in the audit log");
 
   const [ci, agentError] = await Promise.all([ciJob.done, agentEnded]);
   const took = Date.now() - revokedAt;
