@@ -152,4 +152,16 @@ test("revoking a person ends their CI job's session and their agent's delegated 
   }
 });
 
+test("a session ends when the shortest-lived token in its chain expires, with 57P01 naming the expiry", async () => {
+  const bob = { subject: "bob", issuer: idp.issuer, groups: ["engineering"], kind: "human" as const, claims: {} };
+  const token = (await gatewayA.identity.tokens.issue(bob, { ttlSeconds: 2 })).token;
+  const session = new pg.Client({ host: "127.0.0.1", port: gatewayA.postgres.port, user: "bob", database: "shop", password: token, ssl: false });
+  const ended = new Promise<Error & { code?: string }>((resolve) => session.on("error", resolve));
+  await session.connect();
+  assert.equal((await session.query("SELECT 1 AS one")).rows, [{ one: 1 }]);
+  const error = await ended;
+  assert.is(error.code, "57P01");
+  assert.match(error.message, /Portcullis: terminating connection: the token of bob expired at /);
+});
+
 test.run();
