@@ -97,13 +97,19 @@ default own_decision := {"allow": false, "reasons": ["the policy reached no deci
 
 own_decision := {"allow": false, "reasons": sort(deny)} if effect == "deny"
 
-own_decision := with_limit(with_mask({"allow": true, "reasons": sort(approval_reasons), "approval": approval})) if {
+own_decision := with_rate(with_limit(with_mask({"allow": true, "reasons": sort(approval_reasons), "approval": approval}))) if {
 	effect == "approval"
 }
 
-own_decision := with_limit(with_mask({"allow": true, "reasons": mask_reasons})) if effect == "mask"
+own_decision := with_rate(with_limit(with_mask({"allow": true, "reasons": mask_reasons}))) if effect == "mask"
 
-own_decision := with_limit({"allow": true, "reasons": []}) if effect == "allow"
+own_decision := with_rate(with_limit({"allow": true, "reasons": []})) if effect == "allow"
+
+# with_rate(result) adds the request-rate ceiling for the identity's kind (settings.rates): the
+# gateway refuses requests over it, with the time until the minute's budget resets.
+with_rate(result) := object.union(result, {"limits": {"requests_per_minute": n}}) if {
+	n := settings.requests_per_minute[input.identity.kind]
+} else := result
 
 # approval is what the engine needs to hold the request (settings.approvals in lib/settings.rego).
 # People wait for the approval (hold); services get a ticket and retry once it is approved.

@@ -31,7 +31,7 @@ decision := {"allow": false, "reasons": chain_reasons} if {
 	d.decision.allow == false
 }
 
-decision := object.union(object.union({"allow": true, "reasons": chain_reasons}, chain_approval), object.union(chain_mask, chain_limit)) if {
+decision := object.union(object.union(object.union({"allow": true, "reasons": chain_reasons}, chain_approval), object.union(chain_mask, chain_limit)), chain_rate) if {
 	delegated
 	every d in decisions {
 		d.decision.allow == true
@@ -77,6 +77,11 @@ chain_mask := {"mask": [entry | some entry in {entry | some d in decisions; some
 chain_limit := {"max_rows_affected": min(limits)} if {
 	limits := [d.decision.max_rows_affected | some d in decisions; d.decision.max_rows_affected]
 	count(limits) > 0
+} else := {}
+
+chain_rate := {"limits": {"requests_per_minute": min(rates)}} if {
+	rates := [d.decision.limits.requests_per_minute | some d in decisions; d.decision.limits.requests_per_minute]
+	count(rates) > 0
 } else := {}
 
 # masked_columns: every column masked for any participant.

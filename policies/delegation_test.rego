@@ -60,7 +60,7 @@ test_an_agent_acting_for_a_person_gets_a_ticket_never_a_hold if {
 
 test_an_approved_delegated_request_runs if {
 	d := portcullis.decision with input as fx.approved(fx.request(fx.create_table, acting_for(fx.alice, [fx.ci]), fx.prod))
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 6000}}
 }
 
 test_the_tightest_row_limit_of_the_chain_applies if {
@@ -77,4 +77,11 @@ test_session_answers_are_intersected_too if {
 	count(columns) == 2
 	own := portcullis.masked_columns with input as {"identity": fx.reader, "session": {"id": "s", "protocol": "postgres"}, "target": fx.staging}
 	own == []
+}
+
+test_a_person_acting_through_an_agent_gets_the_agent_request_ceiling if {
+	own := portcullis.decision with input as fx.request(fx.select_one, fx.alice, fx.staging)
+	not own.limits
+	d := portcullis.decision with input as fx.request(fx.select_one, acting_for(fx.alice, [fx.ci]), fx.staging)
+	d.limits == {"requests_per_minute": 6000}
 }

@@ -97,6 +97,8 @@ export interface Decision {
   approval?: ApprovalRequirement;
   /** The most existing rows one statement may change (see schemas/decision.json). */
   max_rows_affected?: number;
+  /** Budgets enforced on the wire (see schemas/decision.json). */
+  limits?: { requests_per_minute?: number };
   policy_revision?: string;
 }
 

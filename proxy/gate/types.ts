@@ -7,6 +7,7 @@ import type { TargetFacts } from "../../engine/actions/index.js";
 import type { Action, RawRequest, RefusedResult, RequestResult } from "../../engine/actions/types.js";
 import type { DecisionRequest, Verdict } from "../../engine/decide.js";
 import type { ApprovalGrant, Identity, Protocol, SessionInfo } from "../../engine/policy/types.js";
+import type { RequestRates } from "./request-rates.js";
 
 /** The configured target a session reaches: what the policy sees of it (name, protocol, tags) at least. */
 export interface GateTarget {
@@ -88,6 +89,8 @@ export interface GatePorts {
   record(event: SessionEvent): Promise<void>;
   /** Approvals; without them a decision that requires one is refused with a reason naming it. */
   approvals?: ApprovalDesk;
+  /** Per-caller request counts for the decision's `limits.requests_per_minute`, shared by every session of the gateway. */
+  rates: RequestRates;
   log(line: string): void;
 }
 

@@ -24,6 +24,7 @@ import { binaryToText } from "../postgres/value-text.js";
 import { approvalDesk } from "./approval-desk.js";
 import { auditEventOf } from "./audit-events.js";
 import { startKubernetesListener } from "./kubernetes-context.js";
+import { RequestRates } from "../gate/request-rates.js";
 import { LiveSessions } from "./live-sessions.js";
 import { createPostgresContext } from "./postgres-context.js";
 import { startSshSide } from "./ssh-side.js";
@@ -100,6 +101,8 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     // Sessions end when their identity does: a token in the chain expires, or a revocation (made here or
     // read from the instances' shared store) reaches it.
     const liveSessions = new LiveSessions({ log });
+    // One count of requests per caller for the policy's requests_per_minute, whatever the protocol.
+    const rates = new RequestRates();
     closers.push(async () => liveSessions.close());
     const tls = await postgresTls(config);
     const masker = createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") });
@@ -113,12 +116,13 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       log,
       approvals: approvalDesk(approvals, config.approvals.pendingSeconds),
       liveSessions,
+      rates,
       ...(tls ? { tls } : {}),
       allowCleartextTokens: config.postgres.allowCleartextTokens,
     });
     closers.push(() => context.close());
 
-    const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, log }) : undefined;
+    const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, rates, log }) : undefined;
     const ssh = sshSide?.listener;
     if (ssh) closers.push(() => ssh.close());
     const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, recordAdmin: (event) => audit.append(event).then(() => undefined), audit: { source: auditSource }, ...(sshSide ? { ssh: sshSide.certificates } : {}), log: (event) => log(`http: ${JSON.stringify(event)}`) });
@@ -140,7 +144,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     }
     const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes, sessionLimits: config.postgres.sessions });
     closers.push(() => postgres.close());
-    const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, log });
+    const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, rates, log });
     if (kubernetes) closers.push(() => kubernetes.close());
     return { config, engine, identity, audit, approvals, liveSessions, http, postgres, ...(ssh ? { ssh } : {}), ...(kubernetes ? { kubernetes } : {}), close: closeAll };
   } catch (error) {

@@ -8,6 +8,7 @@ import type { KubernetesGatewayContext } from "../kubernetes/context.js";
 import { listenKubernetes, type KubernetesListener } from "../kubernetes/server.js";
 import { authenticateToken } from "./gate-ports.js";
 import type { LiveSessions } from "./live-sessions.js";
+import { RequestRates } from "../gate/request-rates.js";
 import { selfSignedPems } from "./tls.js";
 
 export interface KubernetesGatewayOptions {
@@ -16,6 +17,8 @@ export interface KubernetesGatewayOptions {
   masker: Masker;
   record: (event: SessionEvent) => Promise<void>;
   approvals?: ApprovalDesk;
+  /** Request counts for the policy's requests_per_minute, shared by the gateway's protocols (one of its own otherwise). */
+  rates?: RequestRates;
   /** Long requests end when their identity does (expiry, revocation) when given. */
   liveSessions?: LiveSessions;
   log: (line: string) => void;
@@ -32,6 +35,7 @@ export function createKubernetesContext(config: GatewayConfig, options: Kubernet
     decideWithGrant: (verdict, grant) => options.engine.decideWithGrant(verdict, grant),
     revision: () => options.engine.revision,
     record: options.record,
+    rates: options.rates ?? new RequestRates(),
     mask: (rule, value) => options.masker.mask(rule, value),
     log: options.log,
   };
