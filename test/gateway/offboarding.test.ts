@@ -154,7 +154,7 @@ test("revoking a person ends their CI job's session and their agent's delegated 
 
 test("a session ends when the shortest-lived token in its chain expires, with 57P01 naming the expiry", async () => {
   const bob = { subject: "bob", issuer: idp.issuer, groups: ["engineering"], kind: "human" as const, claims: {} };
-  const token = (await gatewayA.identity.tokens.issue(bob, { ttlSeconds: 2 })).token;
+  const token = (await gatewayA.identity.tokens.issue(bob, { ttlSeconds: 5 })).token;
   const session = new pg.Client({ host: "127.0.0.1", port: gatewayA.postgres.port, user: "bob", database: "shop", password: token, ssl: false });
   const ended = new Promise<Error & { code?: string }>((resolve) => session.on("error", resolve));
   await session.connect();

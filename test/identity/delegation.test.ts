@@ -24,7 +24,7 @@ import { ACCESS_TOKEN_TYPE, exchangeAt, ID_TOKEN_TYPE, JWT_TYPE } from "../suppo
 const AGENTS = ["agent-one", "agent-two", "agent-three", "agent-four"].map((name) => ({ clientId: name, clientSecret: `${name}-secret`, groups: ["agents"], claims: { purpose: `${name} test` } }));
 
 let idp: RunningIdentityProvider;
-/** Trusted, but its workload tokens live 2 s: an expired actor token is a real one. */
+/** Trusted, but its workload tokens live 4 s: an expired actor token is a real one. */
 let brief: RunningIdentityProvider;
 /** A real provider the gateway does not trust. */
 let stranger: RunningIdentityProvider;
@@ -35,7 +35,7 @@ const events: Array<Record<string, unknown>> = [];
 
 test.before(async () => {
   idp = await startIdentityProvider({ devicePollIntervalSeconds: 1, machines: [...DEFAULT_MACHINES.map((m) => ({ ...m })), ...AGENTS] });
-  brief = await startIdentityProvider({ machines: [{ clientId: "brief-agent", clientSecret: "brief-agent-secret", groups: ["agents"], claims: {} }], ttl: { clientCredentials: 2 } });
+  brief = await startIdentityProvider({ machines: [{ clientId: "brief-agent", clientSecret: "brief-agent-secret", groups: ["agents"], claims: {} }], ttl: { clientCredentials: 4 } });
   stranger = await startIdentityProvider({ machines: [{ clientId: "agent-one", clientSecret: "agent-one-secret", groups: ["agents", "dba"], claims: {} }] });
   service = await IdentityService.create({
     issuers: [
@@ -173,13 +173,13 @@ test("an expired actor token is refused, and a delegated token expires with the 
   const actor = await workloadToken(brief, "brief-agent", "brief-agent-secret");
   const early = await exchange(person, ID_TOKEN_TYPE, actor);
   assert.is(early.status, 200, JSON.stringify(early.body));
-  assert.ok((early.body.expires_in as number) <= 2, `expires_in ${String(early.body.expires_in)}`);
+  assert.ok((early.body.expires_in as number) <= 4, `expires_in ${String(early.body.expires_in)}`);
   assert.ok(decodeJwt(early.body.access_token as string).exp! <= decodeJwt(actor).exp!);
   const opened = await service.verify(early.body.access_token as string);
   if (!opened.ok) return assert.unreachable(opened.detail);
   assert.is(service.recheck(opened), null, "a session opened with it stands while every token in the chain lives");
 
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await new Promise((resolve) => setTimeout(resolve, 5000));
   const late = await exchange(person, ID_TOKEN_TYPE, actor);
   assert.is(late.status, 400);
   assert.is(lastRejection().code, "expired");
