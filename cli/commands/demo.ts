@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -9,11 +9,13 @@ import { DEMO_SEED_SQL } from "../../proxy/demo/demo-data.js";
 import { DEFAULT_MACHINES, startIdentityProvider, type DemoMachine } from "../../proxy/demo/identity-provider.js";
 import { startPostgres } from "../../proxy/demo/postgres-server.js";
 import { startSshd, type RunningSshd } from "../../proxy/demo/sshd-server.js";
-import { startGateway } from "../../proxy/gateway/gateway.js";
+import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
+import { kubeconfig } from "../../proxy/demo/kube/kubeconfig.js";
 import { stringOption, UsageError, type Command } from "../command.js";
 import { untilSignal } from "./serve.js";
 import { writeSshLogin } from "./ssh-login.js";
 import { demoIssuers } from "../../proxy/demo/demo-issuers.js";
+import { startDemoCluster, type DemoCluster } from "../../proxy/demo/kube/demo-cluster.js";
 
 /** A workload people delegate to in the demo: an AI agent, not a PII reader, not a DBA. */
 const DEMO_AGENT: DemoMachine = { clientId: "review-agent", clientSecret: "review-agent-demo-secret", groups: ["agents"], claims: { purpose: "code review" } };
@@ -25,8 +27,10 @@ export const demoCommand: Command = {
     "listen-postgres": { type: "string" },
     "listen-http": { type: "string" },
     "listen-ssh": { type: "string" },
+    "listen-kubernetes": { type: "string" },
   },
   help: `Usage: portcullis demo [--postgres-url URL] [--listen-postgres HOST:PORT] [--listen-http HOST:PORT] [--listen-ssh HOST:PORT]
+                      [--listen-kubernetes HOST:PORT]
 
 Starts everything needed to try Portcullis on one machine and prints psql and ssh lines to paste:
   - a PostgreSQL server of its own in a temporary directory (or the one --postgres-url names, whose
@@ -37,7 +41,11 @@ Starts everything needed to try Portcullis on one machine and prints psql and ss
     self-signed certificate, and its audit log in a temporary state directory;
   - when OpenSSH's sshd is installed, a throwaway sshd (its own keys and config, a free loopback
     port, logging in as you) as the SSH target "web-1" tagged env=prod, and an SSH certificate for
-    alice, so the printed ssh line needs no prompt.
+    alice, so the printed ssh line needs no prompt;
+  - when the Kubernetes programs have been built (npm run setup), a throwaway etcd, kube-apiserver
+    and kwok (a fake node whose pods run exec commands as local processes) as the Kubernetes target
+    "cluster" tagged env=prod, with a namespace "demo" holding a Secret "db", a Deployment "web" and
+    a pod "web-1", and a kubeconfig for alice, so the printed kubectl lines work as they are.
 Runs until interrupted; then everything it started is stopped and removed.
 
 Options:
@@ -45,6 +53,8 @@ Options:
   --listen-postgres HOST:PORT the gateway's PostgreSQL listener (default 127.0.0.1:6432)
   --listen-http HOST:PORT     the gateway's HTTP listener (default 127.0.0.1:7480)
   --listen-ssh HOST:PORT      the gateway's SSH listener (default 127.0.0.1:2222)
+  --listen-kubernetes HOST:PORT
+                              the gateway's Kubernetes listener (default 127.0.0.1:7443)
   -h, --help                  show this help
 
 Example:
@@ -68,13 +78,15 @@ Example:
         stops.push(() => sshd.stop());
         writeFileSync(join(state, "web-1.key"), sshd.privateKey, { mode: 0o600 });
       } else log("no /usr/sbin/sshd: the demo runs without an SSH target (npm run setup installs openssh-server)");
+      const kube = await startDemoCluster(log);
+      if (kube) stops.push(() => kube.stop());
       // Beside ci-deploy, an agent that people delegate to (README: "An agent acting for a person").
       const idp = await startIdentityProvider({ log, machines: [...DEFAULT_MACHINES.map((m) => ({ ...m })), DEMO_AGENT] });
       stops.push(() => idp.close());
       const config = resolveConfig(
         {
           state_dir: state,
-          listen: { postgres: stringOption(args, "listen-postgres") ?? "127.0.0.1:6432", http: stringOption(args, "listen-http") ?? "127.0.0.1:7480", ...(sshd ? { ssh: stringOption(args, "listen-ssh") ?? "127.0.0.1:2222" } : {}) },
+          listen: { postgres: stringOption(args, "listen-postgres") ?? "127.0.0.1:6432", http: stringOption(args, "listen-http") ?? "127.0.0.1:7480", ...(sshd ? { ssh: stringOption(args, "listen-ssh") ?? "127.0.0.1:2222" } : {}), ...(kube ? { kubernetes: stringOption(args, "listen-kubernetes") ?? "127.0.0.1:7443" } : {}) },
           identity: {
             issuers: demoIssuers(idp),
             // dana may revoke (portcullis revoke), as the DBAs approve.
@@ -84,6 +96,7 @@ Example:
           targets: [
             { type: "postgres", name: "demo", tags: { env: "prod" }, host: upstream.host, port: upstream.port, database: upstream.database, user: upstream.user, password: upstream.password, tls: "prefer" },
             ...(sshd ? [sshTarget(sshd)] : []),
+            ...(kube ? [kube.target] : []),
           ],
         },
         state,
@@ -100,6 +113,7 @@ Example:
         ? await writeSshLogin({ gateway: gateway.http.url, token: (await gateway.identity.tokens.issue(aliceIdentity, { targets: ["web-1"], ttlSeconds: 3600 })).token, dir: join(state, "alice-ssh") })
         : undefined;
       const sshLine = ssh ? `${ssh.command}web-1@portcullis` : "";
+      const kubectl = kube ? await kubectlLine(kube, gateway, (await gateway.identity.tokens.issue(aliceIdentity, { targets: [kube.target.name], ttlSeconds: 3600 })).token, state) : "";
       console.log(`
 Portcullis demo is running (Ctrl-C to stop).
 
@@ -122,6 +136,13 @@ ${ssh ? `Run commands on the SSH target "web-1" (env=prod) as alice, with her ce
   ${sshLine} echo hello                       # runs
   ${sshLine} cat /etc/shadow                  # refused with the policy's reason
   ${sshLine} sudo systemctl restart nginx     # waits for approval from group:dba
+
+` : ""}${kubectl ? `Use the Kubernetes target "cluster" (env=prod) as alice, with kubectl and her kubeconfig:
+
+  ${kubectl} get pods -n demo                        # works
+  ${kubectl} get secret -n demo db -o yaml           # the values come back masked
+  ${kubectl} delete deployment -n demo web           # waits for approval from group:dba
+  ${kubectl} exec -n demo web-1 -- cat /etc/shadow   # refused with the policy's reason
 
 ` : ""}Approve it as dana (dba) in the web console, ${gateway.http.url}/console/ (sign in as dana), or from another terminal:
 
@@ -146,6 +167,14 @@ Sign in as a person instead:        PORTCULLIS_GATEWAY=${gateway.http.url} bin/p
 /** The throwaway sshd as the SSH target "web-1": the key it accepts is in the state directory, read by the gateway only. */
 function sshTarget(sshd: RunningSshd): { type: "ssh"; name: string; tags: Record<string, string>; host: string; port: number; user: string; private_key: { file: string }; host_key: string } {
   return { type: "ssh", name: "web-1", tags: { env: "prod" }, host: sshd.host, port: sshd.port, user: sshd.user, private_key: { file: "web-1.key" }, host_key: sshd.hostKey };
+}
+
+/** Writes alice's kubeconfig (her gateway token, the gateway's certificate) and answers the kubectl line that uses it. */
+async function kubectlLine(kube: DemoCluster, gateway: RunningGateway, token: string, state: string): Promise<string> {
+  const file = join(state, "alice.kubeconfig");
+  const caPem = readFileSync(join(state, "tls-cert.pem"), "utf8");
+  writeFileSync(file, kubeconfig(`${gateway.kubernetes!.url}/targets/${kube.target.name}`, caPem, "alice", token), { mode: 0o600 });
+  return `${kube.kubectl} --kubeconfig ${file}`;
 }
 
 interface DemoUpstream {

@@ -9,6 +9,7 @@ import { reject, type Rejection } from "./rejection.js";
 import type { Revocations } from "./revocations.js";
 import { chainFromAct, DEFAULT_MAX_DELEGATION_DEPTH, type ActorToken } from "./delegation.js";
 import { TrustedIssuer } from "./trusted-issuer.js";
+import { VerifiedTokens } from "./verified-tokens.js";
 import { messageOf } from "../errors.js";
 
 export interface VerifiedIdentity {
@@ -52,6 +53,7 @@ export class IdentityVerifier {
   private readonly issuers = new Map<string, TrustedIssuer>();
   private readonly gateway: GatewayTokens;
   private readonly revocations: Revocations;
+  private readonly verified = new VerifiedTokens();
   readonly maxDelegationDepth: number;
 
   constructor(config: IdentityConfig, gateway: GatewayTokens, revocations: Revocations) {
@@ -64,13 +66,17 @@ export class IdentityVerifier {
   }
 
   async verify(token: string, options: { target?: string } = {}): Promise<VerifyResult> {
-    let result: VerifyResult;
-    try {
-      result = await this.verifyToken(token.trim());
-    } catch (error) {
-      result = rejectionOf(error); // not expected; a verifier that throws must still refuse
+    const text = token.trim();
+    let result: VerifyResult | undefined = this.verified.get(text);
+    if (!result) {
+      try {
+        result = await this.verifyToken(text);
+      } catch (error) {
+        result = rejectionOf(error); // not expected; a verifier that throws must still refuse
+      }
+      if (!result.ok) return result;
+      if (text.split(".").length === 3) this.verified.set(text, result);
     }
-    if (!result.ok) return result;
     // Fail closed: a token cannot be accepted while the instances' shared revocations are unknown.
     const unknown = this.revocations.unknownReason();
     if (unknown) return reject("revocations_unknown", unknown);

@@ -3,7 +3,7 @@
 # attach, port-forward), to delete, and to scale to zero. An approved request is not asked again.
 package portcullis.kubernetes
 
-approval contains sprintf("%s into %s requires approval", [input.action.subresource, place]) if {
+approval contains sprintf("%s into %s requires approval", [stream_kind, place]) if {
 	stream
 	in_prod
 	not input.approval

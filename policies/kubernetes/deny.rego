@@ -40,8 +40,25 @@ escapes contains sprintf("added capabilities (%s)", [concat(", ", input.action.o
 	count(input.action.object.added_capabilities) > 0
 }
 
+# nodes/proxy reaches the kubelet's own API (run a command in any pod on the node, read its logs) past
+# every pods/exec rule: for admins only.
+deny contains sprintf("the kubelet API through nodes/proxy (%s) is for admins only: it runs commands in pods without the gateway seeing which", [input.action.name]) if {
+	input.action.resource == "nodes"
+	input.action.group == ""
+	proxied
+	not is_admin
+}
+
+# The apiserver's own service, proxied by the apiserver: a way around masking and every rule here.
+deny contains "proxying to the apiserver's own service (default/kubernetes) is not allowed through the gateway" if {
+	input.action.resource == "services"
+	proxied
+	input.action.namespace == "default"
+	regex.match(`^(https?:)?kubernetes(:[^/]*)?$`, input.action.name)
+}
+
 # Services may not open a stream into a production pod at all (people ask for approval, approvals.rego).
-deny contains sprintf("%s into %s is not allowed for services", [input.action.subresource, where]) if {
+deny contains sprintf("%s into %s is not allowed for services", [stream_kind, where]) if {
 	stream
 	in_prod
 	input.identity.kind == "service"

@@ -116,8 +116,15 @@ get_secret := object.union(base, {"resource": "secrets", "verb": "get", "name": 
 test_secrets_are_masked_outside_secret_readers if {
 	d := portcullis.decision with input as fx.request(get_secret, fx.alice, cluster_dev)
 	d.allow == true
-	d.mask == [{"json_path": "data.*", "strategy": "redact"}, {"json_path": "stringData.*", "strategy": "redact"}]
-	d.reasons == ["data.* is masked for you (redact)", "stringData.* is masked for you (redact)"]
+	{m.json_path | some m in d.mask} == {"data.*", "stringData.*", `metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration`}
+	"data.* is masked for you (redact)" in d.reasons
+}
+
+test_a_change_to_a_secret_answers_masked if {
+	every verb in ["create", "update", "patch", "delete", "deletecollection"] {
+		d := portcullis.decision with input as fx.request(object.union(get_secret, {"verb": verb}), fx.alice, cluster_dev)
+		count(d.mask) == 3
+	}
 }
 
 test_secret_readers_see_secrets if {
@@ -129,4 +136,51 @@ test_secret_readers_see_secrets if {
 test_configmaps_are_not_masked if {
 	d := portcullis.decision with input as fx.request(object.union(get_secret, {"resource": "configmaps"}), fx.alice, cluster_dev)
 	d == {"allow": true, "reasons": []}
+}
+
+node_proxy := object.union(base, {"path": "/api/v1/nodes/n1/proxy/run/demo/web-1/app", "method": "POST", "verb": "create", "resource": "nodes", "subresource": "proxy", "namespace": "", "name": "n1"})
+
+service_proxy := object.union(base, {"path": "/api/v1/namespaces/demo/services/web:80/proxy/", "verb": "get", "resource": "services", "subresource": "proxy", "name": "web:80"})
+
+apiserver_proxy := object.union(service_proxy, {"namespace": "default", "name": "https:kubernetes:443"})
+
+test_node_proxy_is_for_admins_only if {
+	d := portcullis.decision with input as fx.request(node_proxy, fx.alice, cluster_dev)
+	d.allow == false
+	regex.match(`nodes/proxy \(n1\) is for admins only`, d.reasons[0])
+	a := portcullis.decision with input as fx.request(node_proxy, admin, cluster_dev)
+	a.allow == true
+}
+
+test_service_proxy_is_a_stream if {
+	dev := portcullis.decision with input as fx.request(service_proxy, fx.alice, cluster_dev)
+	dev.allow == true
+	not dev.approval.required
+	d := portcullis.decision with input as fx.request(service_proxy, fx.alice, cluster_prod)
+	d.approval.required == true
+	d.reasons == ["proxy into namespace demo on cluster-prod requires approval"]
+	ci := portcullis.decision with input as fx.request(service_proxy, fx.ci, cluster_prod)
+	ci.allow == false
+}
+
+test_legacy_proxy_path_is_a_stream_too if {
+	legacy := object.union(service_proxy, {"verb": "proxy", "subresource": ""})
+	d := portcullis.decision with input as fx.request(legacy, fx.alice, cluster_prod)
+	d.approval.required == true
+	d.reasons == ["proxy into namespace demo on cluster-prod requires approval"]
+}
+
+test_proxy_to_the_apiserver_itself_is_denied if {
+	d := portcullis.decision with input as fx.request(apiserver_proxy, admin, cluster_dev)
+	d.allow == false
+	d.reasons == ["proxying to the apiserver's own service (default/kubernetes) is not allowed through the gateway"]
+}
+
+test_a_debug_container_is_a_stream if {
+	debug := object.union(base, {"method": "PATCH", "verb": "patch", "subresource": "ephemeralcontainers", "name": "web-1", "patch_type": "strategic", "object": pod_fields})
+	d := portcullis.decision with input as fx.request(debug, fx.alice, cluster_prod)
+	d.approval.required == true
+	"ephemeralcontainers into namespace demo on cluster-prod requires approval" in d.reasons
+	ci := portcullis.decision with input as fx.request(debug, fx.ci, cluster_prod)
+	ci.allow == false
 }

@@ -13,9 +13,17 @@ export type MaskValue = (rule: JsonMaskRule, value: string | null) => string | n
 /** The most bytes of one response (or one watch event) the gateway holds to mask it. */
 export const MAX_MASKED_BYTES = 64 * 1024 * 1024;
 
+/**
+ * A rule's path as keys: split at each dot that is not escaped, `\.` standing for a dot inside a key
+ * (`metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration`).
+ */
+export function pathKeys(jsonPath: string): string[] {
+  return jsonPath.split(/(?<!\\)\./).map((key) => key.replaceAll("\\.", "."));
+}
+
 /** Masks one object in place: every value a rule's path reaches (`*` for every key or element). */
 function maskObject(object: unknown, rules: JsonMaskRule[], mask: MaskValue): void {
-  for (const rule of rules) maskPath(object, rule.json_path.split("."), rule, mask);
+  for (const rule of rules) maskPath(object, pathKeys(rule.json_path), rule, mask);
 }
 
 function maskPath(node: unknown, path: string[], rule: JsonMaskRule, mask: MaskValue): void {

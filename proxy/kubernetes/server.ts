@@ -15,6 +15,7 @@ import { sendStatus, sendStatusOnSocket } from "./respond.js";
 import { ConnectionSessions, type KubeSession } from "./sessions.js";
 import { jsonAccept, jsonMaskRules, maskingTransform } from "./masking.js";
 import { status } from "./status.js";
+import { recordableOffer, type TerminalEvent } from "./terminal-stream.js";
 import { splice } from "./upgrade.js";
 import { impersonationHeaders, upstreamHeaders, upstreamOf, type Upstream } from "./upstream.js";
 
@@ -111,7 +112,21 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
     }
     const upstream: Upstream = upstreams.get(caller.session.target.name)!;
     const headers = upstreamHeaders(request.headers, upstream, impersonationHeaders(caller.session.identity, caller.session.target, decided.action.impersonate));
-    const result = await splice(socket, head, request, upstream, caller.rest, headers);
+    let terminal: ((event: TerminalEvent) => void) | undefined;
+    if (decided.action.tty === true) {
+      // A terminal is recorded for replay, as over SSH; a stream the gateway cannot read is refused rather than left unrecorded.
+      const offer = recordableOffer(request.headers);
+      if (offer === undefined) {
+        const refused = status(400, "BadRequest", "Portcullis records terminal sessions and reads them only over WebSocket (v5.channel.k8s.io, kubectl 1.30 or later): this tty stream asked for SPDY or a base64 channel protocol");
+        sendStatusOnSocket(socket, refused);
+        return recordResult(caller.session, decided.requestId, { error: { code: "400", message: refused.message } }, started);
+      }
+      headers["sec-websocket-protocol"] = offer;
+      const sessionId = caller.session.session.id;
+      const requestId = decided.requestId;
+      terminal = (event) => void context.record({ type: "terminal", session_id: sessionId, request_id: requestId, ...event }).catch((error: unknown) => context.log(`kubernetes: terminal event not recorded: ${messageOf(error)}`));
+    }
+    const result = await splice(socket, head, request, upstream, caller.rest, headers, terminal);
     const outcome: KubernetesResult = { kind: "kubernetes", status: result.status, response_bytes: result.responseBytes, request_bytes: result.requestBytes, masked_paths: [], ...(result.exitStatus !== undefined ? { exit_status: result.exitStatus } : {}) };
     await recordResult(caller.session, decided.requestId, result.error ? { error: { code: String(result.status), message: result.error } } : outcome, started);
   }

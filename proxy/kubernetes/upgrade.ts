@@ -5,6 +5,7 @@ import { ExecStatusReader } from "./exec-status.js";
 import { CONNECT_TIMEOUT_MS } from "./forward.js";
 import { isHopByHop, sendStatusOnSocket } from "./respond.js";
 import { status } from "./status.js";
+import { TerminalStream, type TerminalEvent } from "./terminal-stream.js";
 import type { Upstream } from "./upstream.js";
 
 export interface Spliced {
@@ -21,9 +22,10 @@ export interface Spliced {
  * An upgraded stream (exec, attach, cp and port-forward over WebSocket or SPDY), already decided: the
  * upgrade is sent upstream as the gateway, and once the apiserver switches protocols the two
  * connections are spliced with backpressure until either side closes. An apiserver that refuses the
- * upgrade has its answer relayed as it is.
+ * upgrade has its answer relayed as it is. With `terminal`, a WebSocket stream's channels are read
+ * both ways as they pass and handed to it (a tty exec's recording).
  */
-export function splice(client: Duplex, head: Buffer, upgrade: IncomingMessage, upstream: Upstream, path: string, headers: OutgoingHttpHeaders): Promise<Spliced> {
+export function splice(client: Duplex, head: Buffer, upgrade: IncomingMessage, upstream: Upstream, path: string, headers: OutgoingHttpHeaders, terminal?: (event: TerminalEvent) => void): Promise<Spliced> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (result: Spliced): void => {
@@ -76,18 +78,32 @@ export function splice(client: Duplex, head: Buffer, upgrade: IncomingMessage, u
       const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
       for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
       client.write(`${lines.join("\r\n")}\r\n\r\n`);
-      let responseBytes = upstreamHead.length;
-      let requestBytes = head.length;
-      if (upstreamHead.length > 0) client.write(upstreamHead);
-      if (head.length > 0) socket.write(head);
+      let responseBytes = 0;
+      let requestBytes = 0;
       socket.setNoDelay(true);
-      // What an exec ended with is read off the apiserver's frames as they pass (WebSocket only).
-      const status = /websocket/i.test(String(response.headers.upgrade ?? "")) && /\/exec(\?|$)/.test(path) ? new ExecStatusReader() : undefined;
-      socket.on("data", (chunk: Buffer) => {
+      // What an exec ended with, and a terminal's bytes, are read off the frames as they pass (WebSocket only).
+      const websocket = /websocket/i.test(String(response.headers.upgrade ?? ""));
+      const status = websocket && /\/exec(\?|$)/.test(path) ? new ExecStatusReader() : undefined;
+      const stream = websocket && terminal ? new TerminalStream(terminal, status ? (channel, data) => status.onChannel(channel, data) : undefined) : undefined;
+      const fromServer = (chunk: Buffer): void => {
         responseBytes += chunk.length;
-        status?.push(chunk);
-      });
-      client.on("data", (chunk: Buffer) => (requestBytes += chunk.length));
+        if (stream) stream.fromServer.push(chunk);
+        else status?.push(chunk);
+      };
+      const fromClient = (chunk: Buffer): void => {
+        requestBytes += chunk.length;
+        stream?.fromClient.push(chunk);
+      };
+      if (upstreamHead.length > 0) {
+        fromServer(upstreamHead);
+        client.write(upstreamHead);
+      }
+      if (head.length > 0) {
+        fromClient(head);
+        socket.write(head);
+      }
+      socket.on("data", fromServer);
+      client.on("data", fromClient);
       socket.pipe(client);
       client.pipe(socket);
       const close = (): void => {

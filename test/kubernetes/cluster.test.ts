@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startKubeCluster, waitForAuditEvents, type RunningKubeCluster } from "../support/kube-cluster.js";
 import type { Running } from "../support/run.js";
-import { echoThroughPortForward, marker, until } from "../support/kube/streams.js";
+import { echoThroughPortForward, marker, until } from "../support/kube-streams.js";
 
 // The test cluster itself, checked against the real programs: what the Kubernetes gateway's tests
 // will rely on (kwok running pods, impersonation as RBAC sees it, exec/logs/port-forward streams

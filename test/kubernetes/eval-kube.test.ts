@@ -42,7 +42,7 @@ test("eval --kube on a Secret shows the masks", async () => {
   const r = await portcullis(["eval", "--kube", "GET /api/v1/namespaces/demo/secrets/db"]);
   const out = JSON.parse(r.stdout) as EvalOutput;
   const masks = (out.decision.mask as Array<{ json_path: string; strategy: string }>).map((m) => `${m.json_path} ${m.strategy}`).sort();
-  assert.equal([out.effect, masks], ["mask", ["data.* redact", "stringData.* redact"]]);
+  assert.equal([out.effect, masks], ["mask", ["data.* redact", "metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration redact", "stringData.* redact"]]);
 });
 
 test("eval --kube needs METHOD and URL", async () => {

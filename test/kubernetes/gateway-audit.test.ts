@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import type { KubernetesAction } from "../../engine/actions/kubernetes/index.js";
 import { readAuditLog, type AuditEvent } from "../support/kube-cluster.js";
 import { kubeGatewayForSuite } from "../support/kube-gateway.js";
-import { marker } from "../support/kube/streams.js";
+import { marker } from "../support/kube-streams.js";
 
 // The server is the oracle: for a corpus of kubectl commands run through the gateway, the request
 // attributes the gateway decided on must be the apiserver's own, as its audit log records them. The

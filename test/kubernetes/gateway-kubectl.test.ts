@@ -43,6 +43,10 @@ test("a request the policy denies is a kubectl error carrying the policy's reaso
   const exec = await gateway().kubectl(["exec", "-n", gateway().cluster.namespace, POD, "--", "cat", "/etc/shadow"]);
   assert.is(exec.code, 1);
   assert.match(exec.stderr, "cat reads /etc/shadow, which holds secrets");
+  // The kubelet's API through nodes/proxy would run a command past the exec rule above.
+  const kubelet = await gateway().kubectl(["get", "--raw", `/api/v1/nodes/${gateway().cluster.nodeName}/proxy/runningpods/`]);
+  assert.is(kubelet.code, 1);
+  assert.match(kubelet.stderr, `the kubelet API through nodes/proxy (${gateway().cluster.nodeName}) is for admins only`);
 });
 
 test("exec without a tty: output, stdin and the command's failure", async () => {

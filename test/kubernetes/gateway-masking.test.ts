@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { KUBE_ALICE, kubeGatewayForSuite } from "../support/kube-gateway.js";
-import { marker, until } from "../support/kube/streams.js";
+import { marker, until } from "../support/kube-streams.js";
 import type { Running } from "../support/run.js";
 
 // Secret values are masked for alice (not a secret-reader) in every output kubectl has: the values,
@@ -17,11 +17,37 @@ test.before(async () => {
   const ns = cluster.namespace;
   const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}`;
   const created = [
-    await cluster.api("admin", "POST", `${rbac}/roles`, { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "secret-reader" }, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] }] }),
+    await cluster.api("admin", "POST", `${rbac}/roles`, { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "secret-reader" }, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "patch"] }] }),
     await cluster.api("admin", "POST", `${rbac}/rolebindings`, { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "alice-secret-reader" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "secret-reader" }, subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }] }),
     await cluster.api("admin", "POST", `/api/v1/namespaces/${ns}/secrets`, { apiVersion: "v1", kind: "Secret", metadata: { name: "db" }, data: { password: ENCODED }, stringData: { user: "app" } }),
   ];
   for (const res of created) assert.is(res.status, 201, res.body);
+  // Applied with kubectl (as the admin, straight to the cluster): the Secret keeps its whole text,
+  // values included, in its last-applied-configuration annotation.
+  const applied = await cluster.kubectl("admin", ["apply", "-n", ns, "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "applied" }, data: { password: ENCODED } }));
+  assert.is(applied.code, 0, applied.stderr);
+});
+
+test("a Secret applied with kubectl: its last-applied-configuration annotation, which holds the values, is masked too", async () => {
+  const ns = gateway().cluster.namespace;
+  const yaml = await gateway().kubectl(["get", "secret", "applied", "-n", ns, "-o", "yaml"]);
+  assert.is(yaml.code, 0, yaml.stderr);
+  assertMasked(yaml.stdout);
+  assert.match(yaml.stdout, "kubectl.kubernetes.io/last-applied-configuration: '****'");
+});
+
+test("a change to a Secret answers with the Secret, masked: annotate and label print no values", async () => {
+  const ns = gateway().cluster.namespace;
+  const annotated = await gateway().kubectl(["annotate", "secret", "db", "-n", ns, `note=${marker()}`, "-o", "yaml"]);
+  assert.is(annotated.code, 0, annotated.stderr);
+  assertMasked(annotated.stdout);
+  const labelled = await gateway().kubectl(["label", "secret", "applied", "-n", ns, "team=a", "-o", "json"]);
+  assert.is(labelled.code, 0, labelled.stderr);
+  assertMasked(labelled.stdout);
+  // The change was made: only the answer was masked.
+  const stored = await gateway().cluster.api("admin", "GET", `/api/v1/namespaces/${ns}/secrets/applied`);
+  assert.match(stored.body, '"team":"a"');
+  assert.match(stored.body, ENCODED);
 });
 
 function assertMasked(output: string): void {

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { KUBE_ALICE, kubeGatewayForSuite } from "../support/kube-gateway.js";
-import { until } from "../support/kube/streams.js";
+import { until } from "../support/kube-streams.js";
 
 // A long Kubernetes request (kubectl get -w through the gateway to a real apiserver) ends when the
 // identity behind it does: revoking the subject closes the stream within 5 s, and the retry is refused.

@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { kubeGatewayForSuite } from "../support/kube-gateway.js";
 import type { Running } from "../support/run.js";
-import { echoThroughPortForward, marker, until } from "../support/kube/streams.js";
+import { echoThroughPortForward, marker, until } from "../support/kube-streams.js";
 
 // The long-lived requests through the gateway: logs -f, watch, exec with a tty, attach, port-forward.
 // Each is decided once, at the request or the upgrade, and then streamed as it happens.
@@ -56,6 +59,23 @@ test("exec with a tty asked for is decided with tty true and streams the output"
   const tty = await gateway().kubectl(["exec", "-t", "-n", gateway().cluster.namespace, POD, "--", "echo", "with-tty"]);
   assert.is(tty.code, 0, tty.stderr);
   assert.match(tty.stdout, "with-tty");
+});
+
+test("kubectl cp copies a file out of the pod, through the gateway", async () => {
+  // Only this direction: kwok's exec never tells a local command its stdin ended (the v5 close
+  // signal), so `tar -x` in a copy into the pod waits forever, through the gateway or not.
+  const ns = gateway().cluster.namespace;
+  const local = mkdtempSync(join(tmpdir(), "portcullis-cp-"));
+  try {
+    const content = `${marker()}\n`.repeat(2000);
+    // kwok runs the pod's tar in its exec directory: a relative path in the pod is there.
+    writeFileSync(join(gateway().cluster.execWorkDir, "in-pod.txt"), content);
+    const get = await gateway().kubectl(["cp", `${ns}/${POD}:in-pod.txt`, join(local, "copied.txt")]);
+    assert.is(get.code, 0, get.stderr);
+    assert.is(readFileSync(join(local, "copied.txt"), "utf8"), content);
+  } finally {
+    rmSync(local, { recursive: true, force: true });
+  }
 });
 
 test("kubectl auth can-i is answered for alice", async () => {

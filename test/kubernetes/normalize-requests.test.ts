@@ -109,7 +109,7 @@ test("JSON patches: each value read under its path's last key", () => {
 
 test("bodies that cannot be read are parse errors: broken JSON, protobuf, no body, too large, several YAML documents", () => {
   unreadable(withBody("POST /api/v1/namespaces/x/pods", "{not json"), /not valid JSON/);
-  unreadable(withBody("POST /api/v1/namespaces/x/pods", "\u0000\u0001k8s", "application/vnd.kubernetes.protobuf"), /send JSON/);
+  unreadable(withBody("POST /api/v1/namespaces/x/pods", "\u0000\u0001k8s", "application/vnd.kubernetes.protobuf"), /no Kubernetes envelope/);
   unreadable(withBody("POST /api/v1/namespaces/x/pods", "<pod/>", "application/xml"), /not read by the gateway; send JSON/);
   unreadable("POST /api/v1/namespaces/x/pods", /has no body/);
   unreadable(withBody("PATCH /api/v1/namespaces/x/pods/p", {}, "text/plain"), /not a patch the gateway can read/);
@@ -120,15 +120,37 @@ test("bodies that cannot be read are parse errors: broken JSON, protobuf, no bod
   assert.is(normalize(`POST ${EXEC}?command=ls`).parse_error, undefined);
 });
 
-test("protobuf bodies (kubectl create configmap, auth can-i) pass unread only for resources without a pod spec", () => {
+test("a compressed body is a parse error", () => {
+  const text = `POST /api/v1/namespaces/x/pods\ncontent-type: application/json\ncontent-encoding: gzip\n\n{}`;
+  assert.match(normalize(text).parse_error?.message ?? "", /Content-Encoding "gzip" are not read/);
+  assert.is(normalize(`POST /api/v1/namespaces/x/configmaps\ncontent-type: application/json\ncontent-encoding: identity\n\n{"data":{}}`).parse_error, undefined);
+});
+
+test("a key named twice in any object of a JSON body is a parse error; the same key in sibling objects is not", () => {
+  const pods = "POST /api/v1/namespaces/x/pods";
+  unreadable(withBody(pods, '{"spec":{},"spec":{}}'), /names "spec" twice/);
+  unreadable(withBody(pods, '{"spec":{"containers":[{"name":"a","securityContext":{"privileged":false,"privileged":true}}]}}'), /names "privileged" twice/);
+  // escapes decode before keys compare
+  unreadable(withBody(pods, '{"spec":{"hostNetwork":false,"h\\u006fstNetwork":true}}'), /names "hostNetwork" twice/);
+  unreadable(withBody("PATCH /api/v1/namespaces/x/pods/p", '{"spec":{"a":1},"spec":{"b":2}}', "application/merge-patch+json"), /names "spec" twice/);
+  // strings that look like structure are only strings
+  const tricky = '{"metadata":{"name":"p","annotations":{"a":"{\\"spec\\":1,","b":"\\",\\"spec\\":"}},"spec":{"containers":[{"name":"a","image":"x"},{"name":"b","image":"y"}]}}';
+  const read = normalize(withBody(pods, tricky));
+  assert.is(read.parse_error, undefined, JSON.stringify(read.parse_error));
+  assert.equal(read.object!.images, ["x", "y"]);
+});
+
+test("protobuf bodies pass unread only for resources without a pod spec; the built-in pod-spec kinds' must decode", () => {
   const proto = (line: string): string => kubernetesRequestText({ method: "POST", target: line, headers: [["Content-Type", "application/vnd.kubernetes.protobuf"]], body: Buffer.from([0x6b, 0x38, 0x73, 0, 0xff, 0xfe, 0x0a]).toString("base64"), binary: true });
   const cm = normalize(proto("/api/v1/namespaces/x/configmaps"));
   assert.equal([cm.verb, cm.parse_error, cm.content_type, cm.object!.images], ["create", undefined, "application/vnd.kubernetes.protobuf", []]);
   assert.is(normalize(proto("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")).parse_error, undefined);
   assert.is(normalize(proto("/api/v1/namespaces/x/serviceaccounts/default/token")).parse_error, undefined);
-  unreadable(proto("/apis/apps/v1/namespaces/x/deployments"), /read only for resources that hold no pod spec; send JSON/);
-  unreadable(proto("/api/v1/namespaces/x/pods"), /send JSON/);
-  unreadable(proto("/apis/example.com/v1/namespaces/x/widgets"), /send JSON/);
+  unreadable(proto("/apis/apps/v1/namespaces/x/deployments"), /does not decode as Deployment/);
+  unreadable(proto("/api/v1/namespaces/x/pods"), /does not decode as Pod/);
+  unreadable(proto("/apis/example.com/v1/namespaces/x/widgets"), /read only for resources that hold no pod spec and for the built-in kinds that do; send JSON/);
+  // an older group version of a pod-spec kind is not decoded
+  unreadable(proto("/apis/apps/v1beta2/namespaces/x/deployments"), /send JSON/);
   // the text keeps the exact bytes, base64, and reads them back
   const back = readKubernetesRequestText(proto("/api/v1/namespaces/x/configmaps"));
   assert.ok(back.ok && back.request.binary === true && Buffer.from(back.request.body, "base64")[4] === 0xff);

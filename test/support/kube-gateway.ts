@@ -6,7 +6,7 @@ import { defaultPolicyDir } from "../../engine/paths.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
 import { startKubeCluster, type KubeClusterOptions, type RunningKubeCluster } from "./kube-cluster.js";
-import { kubeconfig } from "./kube/kubeconfig.js";
+import { kubeconfig } from "../../proxy/demo/kube/kubeconfig.js";
 import type { test } from "uvu";
 import { start, type Running, type RunResult } from "./run.js";
 
@@ -46,6 +46,8 @@ export interface KubeGatewayOptions extends KubeClusterOptions {
   policyDir?: string;
   /** A second target, `down`, whose server is this URL (an apiserver that is down or slow). */
   downServer?: string;
+  /** More targets by name, each with the cluster's CA and gateway token and this server URL (a relay in front of the apiserver, say). */
+  servers?: Record<string, string>;
   /** A pod of this name to create in alice's namespace and wait for (Running on the fake node). */
   pod?: string;
   /** The gateway's `identity` section (trusted issuers); default none (gateway tokens only). */
@@ -69,7 +71,7 @@ export async function startKubeGateway(options: KubeGatewayOptions = {}): Promis
         ...(options.identity ? { identity: options.identity } : {}),
         targets: [
           { name: "kind", type: "kubernetes", tags: options.tags ?? { env: "dev" }, server: cluster.url, ca_file: cluster.caCertFile, token: cluster.tokens.gateway },
-          ...(options.downServer ? [{ name: "down", type: "kubernetes", server: options.downServer, ca_file: cluster.caCertFile, token: cluster.tokens.gateway }] : []),
+          ...Object.entries({ ...(options.downServer ? { down: options.downServer } : {}), ...options.servers }).map(([name, server]) => ({ name, type: "kubernetes", server, ca_file: cluster.caCertFile, token: cluster.tokens.gateway })),
         ],
       },
       dir,

@@ -14,9 +14,9 @@ export interface Running {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts a real client program (psql, pgbench…) with `input` on stdin; killed after `timeoutMs`. */
-export function start(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000): Running {
-  const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+/** Starts a real client program (psql, pgbench…) with `input` on stdin, in `cwd` if given; killed after `timeoutMs`. */
+export function start(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd?: string): Running {
+  const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
   let stdout = "";
   let stderr = "";
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);

@@ -35,7 +35,10 @@ export function normalizeKubernetes(text: string): KubernetesAction {
 function withBody(action: KubernetesAction, request: KubernetesHttpRequest, info: RequestInfo): KubernetesAction {
   const contentType = header(request, "content-type") ?? "";
   if (contentType) action.content_type = mediaType(contentType);
-  const body = readBody(request.method, contentType, request.binary ? Buffer.from(request.body, "base64") : request.body, info.resource, info.subresource);
+  // A compressed body is bytes the gateway would have to decompress exactly as the apiserver might.
+  const encoding = request.headers.filter(([n]) => n === "content-encoding").map(([, v]) => v.trim().toLowerCase()).find((v) => v !== "identity" && v !== "");
+  if (encoding !== undefined) return { ...action, parse_error: { message: `${info.verb} of ${info.resource}: request bodies with Content-Encoding ${JSON.stringify(encoding)} are not read; send them uncompressed`, position: 0 } };
+  const body = readBody(request.method, contentType, request.binary ? Buffer.from(request.body, "base64") : request.body, info);
   if (!body.ok) return { ...action, parse_error: { message: `${info.verb} of ${info.resource}: ${body.message}`, position: 0 } };
   action.object = body.fields;
   if (body.patch_type) action.patch_type = body.patch_type;

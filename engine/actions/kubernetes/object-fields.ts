@@ -7,8 +7,10 @@
  * field found where it means something else only makes the policy stricter.
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/
  */
-import { parseDocument } from "yaml";
+import { duplicateKey } from "./duplicate-keys.js";
+import { parseYamlBody } from "./yaml-body.js";
 import { readProtobufEnvelope } from "./protobuf-envelope.js";
+import { decodeProtobufObject, decodesProtobuf, type ResourceType } from "./protobuf-object.js";
 import type { KubernetesAction, KubernetesObjectFields } from "./types.js";
 
 /** The apiserver's own limit on a request body (3 MiB); the gateway reads no more. */
@@ -47,18 +49,21 @@ export function mediaType(contentType: string): string {
   return (contentType.split(";")[0] ?? "").trim().toLowerCase();
 }
 
-/** Reads a write's body by its content type; what cannot be read (protobuf, CBOR, broken JSON) is an error the policy denies. */
-/** `body` is the UTF-8 text, or the bytes of a body that is not UTF-8 text. */
-export function readBody(method: string, contentType: string, body: string | Buffer, resource: string, subresource: string): ReadBody {
+/**
+ * Reads a write's body by its content type; what cannot be read (broken JSON, CBOR or protobuf for a
+ * resource it is not read for) is an error the policy denies. `body` is the UTF-8 text, or the bytes
+ * of a body that is not UTF-8 text; `resource` is where the URL sends it.
+ */
+export function readBody(method: string, contentType: string, body: string | Buffer, resource: ResourceType & { subresource: string }): ReadBody {
   if (body.length > MAX_BODY_BYTES) return { ok: false, message: `the body is larger than ${MAX_BODY_BYTES} bytes` };
   if (body.length === 0) return { ok: false, message: "the request has no body" };
-  const type = mediaType(contentType || "application/json");
-  if (BINARY_TYPES.has(type)) return readBinaryBody(method, type, typeof body === "string" ? Buffer.from(body, "utf8") : body, resource, subresource);
-  if (typeof body !== "string") return { ok: false, message: `the body is not UTF-8 text, as ${JSON.stringify(type)} must be` };
+  const media = mediaType(contentType || "application/json");
+  if (BINARY_TYPES.has(media)) return readBinaryBody(method, media, typeof body === "string" ? Buffer.from(body, "utf8") : body, resource);
+  if (typeof body !== "string") return { ok: false, message: `the body is not UTF-8 text, as ${JSON.stringify(media)} must be` };
   if (body.trim() === "") return { ok: false, message: "the request has no body" };
-  const patchType = method === "PATCH" ? PATCH_TYPES[type] : undefined;
-  if (method === "PATCH" && !patchType) return { ok: false, message: `a PATCH with content type ${JSON.stringify(type)} is not a patch the gateway can read` };
-  const parsed = patchType === "apply" || type === "application/yaml" ? parseYaml(body) : parseJson(body, type);
+  const patchType = method === "PATCH" ? PATCH_TYPES[media] : undefined;
+  if (method === "PATCH" && !patchType) return { ok: false, message: `a PATCH with content type ${JSON.stringify(media)} is not a patch the gateway can read` };
+  const parsed = patchType === "apply" || media === "application/yaml" ? parseYamlBody(body) : parseJson(body, media);
   if (!parsed.ok) return parsed;
   const fields = emptyFields();
   if (patchType === "json") {
@@ -68,13 +73,32 @@ export function readBody(method: string, contentType: string, body: string | Buf
     if (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) return { ok: false, message: "the body is not an object" };
     readObject(parsed.value as Record<string, unknown>, fields);
   }
+  sortLists(fields);
   return patchType ? { ok: true, fields, patch_type: patchType } : { ok: true, fields };
 }
 
-function readBinaryBody(method: string, type: string, body: Buffer, resource: string, subresource: string): ReadBody {
+/**
+ * The lists in code-point order: what an object holds, not where its encoding put it (JSON lists
+ * init containers before containers, protobuf the other way round), so a policy reads the same
+ * document whichever encoding the client chose.
+ */
+function sortLists(fields: KubernetesObjectFields): void {
+  for (const list of [fields.images, fields.host_paths, fields.added_capabilities, fields.service_accounts]) list.sort();
+}
+
+function readBinaryBody(method: string, type: string, body: Buffer, resource: ResourceType & { subresource: string }): ReadBody {
+  if (type === "application/vnd.kubernetes.protobuf" && method !== "PATCH" && resource.subresource === "" && decodesProtobuf(resource)) {
+    // A pod spec's kind: decoded with the API's own schema and read as its JSON would be.
+    const decoded = decodeProtobufObject(body, resource);
+    if (!decoded.ok) return decoded;
+    const fields = emptyFields();
+    readObject(decoded.object, fields);
+    sortLists(fields);
+    return { ok: true, fields };
+  }
   // serviceaccounts/token is a TokenRequest; any other subresource of these is read as its resource.
-  const opaque = method !== "PATCH" && OPAQUE_BODY_RESOURCES.has(resource) && (subresource === "" || subresource === "token" || subresource === "status");
-  if (!opaque) return { ok: false, message: `request bodies of type ${JSON.stringify(type)} are read only for resources that hold no pod spec; send JSON (kubectl apply does)` };
+  const opaque = method !== "PATCH" && OPAQUE_BODY_RESOURCES.has(resource.resource) && (resource.subresource === "" || resource.subresource === "token" || resource.subresource === "status");
+  if (!opaque) return { ok: false, message: `request bodies of type ${JSON.stringify(type)} are read only for resources that hold no pod spec and for the built-in kinds that do; send JSON (kubectl apply does)` };
   const fields = emptyFields();
   const envelope = type === "application/vnd.kubernetes.protobuf" ? readProtobufEnvelope(body) : undefined;
   if (envelope?.kind) fields.kind = envelope.kind;
@@ -88,23 +112,17 @@ type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
 function parseJson(body: string, type: string): Parsed {
   if (type !== "application/json" && !type.endsWith("+json")) return { ok: false, message: `request bodies of type ${JSON.stringify(type)} are not read by the gateway; send JSON` };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(body) };
+    value = JSON.parse(body);
   } catch (error) {
     return { ok: false, message: `the body is not valid JSON: ${(error as Error).message}` };
   }
+  const twice = duplicateKey(body);
+  if (twice !== undefined) return { ok: false, message: `the body names ${JSON.stringify(twice)} twice in one object, which the apiserver would merge and the gateway does not` };
+  return { ok: true, value };
 }
 
-function parseYaml(body: string): Parsed {
-  // One document, no alias bombs: what the apiserver would accept, read no further than it would.
-  const document = parseDocument(body, { uniqueKeys: true });
-  if (document.errors.length > 0) return { ok: false, message: `the body is not valid YAML: ${document.errors[0]!.message.split("\n")[0]}` };
-  try {
-    return { ok: true, value: document.toJS({ maxAliasCount: 100 }) };
-  } catch (error) {
-    return { ok: false, message: `the body is not valid YAML: ${(error as Error).message}` };
-  }
-}
 
 function readObject(object: Record<string, unknown>, fields: KubernetesObjectFields): void {
   if (typeof object.kind === "string") fields.kind = object.kind;
@@ -167,7 +185,8 @@ function field(key: string, value: unknown, fields: KubernetesObjectFields): voi
     }
     case "serviceAccountName":
     case "serviceAccount":
-      if (typeof value === "string" && !fields.service_accounts.includes(value)) fields.service_accounts.push(value);
+      // "" is the namespace's default account, as leaving it out is (protobuf always carries the field).
+      if (typeof value === "string" && value !== "" && !fields.service_accounts.includes(value)) fields.service_accounts.push(value);
       break;
     case "runAsUser":
       if (value === 0) fields.run_as_root = true;

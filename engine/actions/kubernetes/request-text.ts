@@ -9,7 +9,7 @@
 /** The request headers that reach the action document; every other header is the transport's business. */
 export function isPolicyHeader(name: string): boolean {
   const lower = name.toLowerCase();
-  return lower === "content-type" || lower.startsWith("impersonate-");
+  return lower === "content-type" || lower === "content-encoding" || lower.startsWith("impersonate-");
 }
 
 /**

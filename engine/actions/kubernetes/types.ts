@@ -16,7 +16,7 @@ export interface KubernetesObjectFields {
   /** The object's own name and namespace as written in its metadata. */
   name?: string;
   namespace?: string;
-  /** Every container image (containers, init containers, ephemeral containers), in document order. */
+  /** Every container image (containers, init containers, ephemeral containers), sorted (the same whichever encoding the body used). */
   images: string[];
   /** Some container runs privileged (`securityContext.privileged: true`). */
   privileged: boolean;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
-import type { Running } from "../run.js";
+import type { Running } from "./run.js";
 
 /** A unique line to look for in a stream. */
 export function marker(): string {

@@ -6,9 +6,9 @@ export function kubeconfig(url: string, caPem: string, user: string, token: stri
   return JSON.stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "portcullis-test", cluster: { server: url, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
+    clusters: [{ name: "portcullis", cluster: { server: url, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
     users: [{ name: user, user: { token } }],
-    contexts: [{ name: user, context: { cluster: "portcullis-test", user } }],
+    contexts: [{ name: user, context: { cluster: "portcullis", user } }],
     "current-context": user,
     preferences: {},
   }, null, 2);

@@ -11,8 +11,8 @@ const rbac = "/apis/rbac.authorization.k8s.io/v1";
  * The objects every test cluster starts with, in creation order (collection path, object):
  * - the gateway's ClusterRole: `impersonate` on users and groups, nothing else (no service accounts,
  *   no uids, no userextras: a request carrying Impersonate-Extra-* needs a rule per key);
- * - in `team-a`, alice may work with pods (including exec, attach, port-forward and logs) and
- *   ConfigMaps, and group `dev` may read Services, so an impersonation without the group differs;
+ * - in `team-a`, alice may work with pods (including exec, attach, port-forward and logs),
+ *   ConfigMaps, Deployments and Jobs, and group `dev` may read Services, so an impersonation without the group differs;
  *   nobody but the admin may read Secrets;
  * - the fake node kwok manages (selected by its annotation), at 127.0.0.1 once kwok initialises it.
  */
@@ -40,6 +40,8 @@ export function bootstrapObjects(): Array<[string, unknown]> {
         // WebSocket upgrades are GETs the apiserver authorizes as `create`; SPDY ones are POSTs.
         { apiGroups: [""], resources: ["pods/exec", "pods/attach", "pods/portforward"], verbs: ["create", "get"] },
         { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+        { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
       ],
     }],
     [`${rbac}/namespaces/${ns}/rolebindings`, {
