@@ -23,6 +23,7 @@ export const COMMANDS: CommandEntry[] = [
   { words: ["kubeconfig"], summary: "write a kubeconfig for a Kubernetes target behind the gateway (kubectl with no extra flags)", load: async () => (await import("./commands/kubeconfig.js")).kubeconfigCommand },
   { words: ["whoami"], summary: "show who the gateway sees you as: subject, issuer, groups, expiry", load: async () => (await import("./commands/whoami.js")).whoamiCommand },
   { words: ["logout"], summary: "forget your stored sign-in (and revoke its refresh token at the identity provider)", load: async () => (await import("./commands/logout.js")).logoutCommand },
+  { words: ["revoke"], summary: "revoke a subject or a token at the gateway, on every instance (admins; off-boarding)", load: async () => (await import("./commands/revoke.js")).revokeCommand },
   { words: ["approvals", "list"], summary: "list approval requests you may decide (and your own), newest first", load: async () => (await import("./commands/approvals-list.js")).approvalsListCommand },
   { words: ["approvals", "show"], summary: "show one approval request: requester, target, reasons, approvers, the statement", load: async () => (await import("./commands/approvals-show.js")).approvalsShowCommand },
   { words: ["approvals", "approve"], summary: "approve a pending request by its ID (once, or for a window)", load: async () => (await import("./commands/approvals-approve.js")).approvalsApproveCommand },

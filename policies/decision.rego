@@ -89,19 +89,27 @@ effect := "deny" if {
 	count(masks) > 0
 } else := "allow"
 
+# own_decision is the decision for input.identity on its own, ignoring any agents acting for it;
+# decision (delegation.rego) is own_decision, or with agents the intersection of theirs.
 # One decision per effect. Should a value ever be undefined, no rule applies and the default
 # denies: the policy fails closed rather than falling through to a weaker effect.
-default decision := {"allow": false, "reasons": ["the policy reached no decision"]}
+default own_decision := {"allow": false, "reasons": ["the policy reached no decision"]}
 
-decision := {"allow": false, "reasons": sort(deny)} if effect == "deny"
+own_decision := {"allow": false, "reasons": sort(deny)} if effect == "deny"
 
-decision := with_limit(with_mask({"allow": true, "reasons": sort(approval_reasons), "approval": approval})) if {
+own_decision := with_rate(with_limit(with_mask({"allow": true, "reasons": sort(approval_reasons), "approval": approval}))) if {
 	effect == "approval"
 }
 
-decision := with_limit(with_mask({"allow": true, "reasons": mask_reasons})) if effect == "mask"
+own_decision := with_rate(with_limit(with_mask({"allow": true, "reasons": mask_reasons}))) if effect == "mask"
 
-decision := with_limit({"allow": true, "reasons": []}) if effect == "allow"
+own_decision := with_rate(with_limit({"allow": true, "reasons": []})) if effect == "allow"
+
+# with_rate(result) adds the request-rate ceiling for the identity's kind (settings.rates): the
+# gateway refuses requests over it, with the time until the minute's budget resets.
+with_rate(result) := object.union(result, {"limits": {"requests_per_minute": n}}) if {
+	n := settings.requests_per_minute[input.identity.kind]
+} else := result
 
 # approval is what the engine needs to hold the request (settings.approvals in lib/settings.rego).
 # People wait for the approval (hold); services get a ticket and retry once it is approved.
@@ -141,7 +149,7 @@ mask_reason(entry) := sprintf("column %s is masked for you (%s)", [entry.column,
 # session, target; no action). The gateway needs it where it cannot trace a value to its column: a
 # view, a function defined in the database, the server's error messages. A policy without this rule
 # still builds, and the gateway then treats every column as masked in those places (fail closed).
-masked_columns := [sql.mask_entry(sensitive) |
+own_masked_columns := [sql.mask_entry(sensitive) |
 	sql.masked_for_caller
 	some sensitive in settings.masking_columns
 ]
@@ -149,7 +157,7 @@ masked_columns := [sql.mask_entry(sensitive) |
 # session_limits answers, at each login, the caller's session limits on the target (input: identity,
 # session, target; no action), by identity kind (settings.sessions). Each lowers the gateway's
 # configured limit; a kind with no entry keeps the configured ones.
-session_limits := object.union(object.union(max_sessions_limit, idle_timeout_limit), database_role_choice)
+own_session_limits := object.union(max_sessions_limit, idle_timeout_limit)
 
 max_sessions_limit := {"max_sessions": n} if {
 	n := settings.sessions_max_per_identity[input.identity.kind]

@@ -10,7 +10,7 @@ test_plain_query_is_allowed if {
 
 test_empty_text_is_allowed if {
 	d := portcullis.decision with input as fx.request(fx.empty, fx.ci, fx.prod)
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 6000}}
 }
 
 test_deny_lists_every_reason if {
@@ -117,7 +117,7 @@ test_no_masked_columns_for_a_reader if {
 
 test_a_change_of_existing_rows_carries_the_row_limit_of_the_identity_kind if {
 	d := portcullis.decision with input as fx.request(fx.delete_bounded, fx.ci, fx.prod)
-	d == {"allow": true, "reasons": [], "max_rows_affected": 1000}
+	d == {"allow": true, "reasons": [], "max_rows_affected": 1000, "limits": {"requests_per_minute": 6000}}
 	h := portcullis.decision with input as fx.request(fx.delete_bounded, fx.alice, fx.prod)
 	h.max_rows_affected == 10000
 }

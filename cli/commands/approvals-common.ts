@@ -83,6 +83,7 @@ export function describeApproval(r: ApprovalRequest): string {
     ["status", r.status === "pending" ? `pending (expires ${r.expires_at})` : r.status],
     ["mode", r.mode],
     ["requester", `${r.requester.subject} (${r.requester.kind}, issuer ${r.requester.issuer}${r.requester.groups.length > 0 ? `, groups ${r.requester.groups.join(", ")}` : ""})`],
+    ...(r.requester.actors && r.requester.actors.length > 0 ? [["agents", r.requester.actors.map((a) => `${a.subject} (${a.kind}, issuer ${a.issuer})`).join(" -> ")] as [string, string]] : []),
     ["target", tags ? `${r.target.name} (${tags})` : r.target.name],
     ["session", r.session_id],
     ["created", r.created_at],

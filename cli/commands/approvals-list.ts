@@ -1,3 +1,4 @@
+import { actingFor } from "../../engine/identity/acting-for.js";
 import { requestText } from "../../engine/actions/request-text.js";
 import { APPROVAL_STATUSES, type ApprovalRequest, type ApprovalStatus } from "../../engine/approvals/types.js";
 import { visibleJson, visibleLine, visibleSummary } from "../../engine/text/visible-text.js";
@@ -44,7 +45,7 @@ Exit status: 0 when listed (even if none), 1 on failure, 2 on bad usage.`,
 function table(requests: ApprovalRequest[]): string {
   const rows = [["ID", "STATUS", "MODE", "REQUESTER", "TARGET", "CREATED", "STATEMENT"]];
   for (const r of requests) {
-    const cells = [r.id, r.status as ApprovalStatus, r.mode, r.requester.subject, r.target.name, r.created_at.slice(0, 19).replace("T", " ")].map(visibleLine);
+    const cells = [r.id, r.status as ApprovalStatus, r.mode, actingFor(r.requester), r.target.name, r.created_at.slice(0, 19).replace("T", " ")].map(visibleLine);
     rows.push([...cells, visibleSummary(requestText(r.request), 60)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));

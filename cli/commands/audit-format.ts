@@ -1,3 +1,4 @@
+import { actingFor } from "../../engine/identity/acting-for.js";
 import { storedRequestText } from "../../engine/actions/request-text.js";
 import type { AuditRecord } from "../../engine/audit/index.js";
 import { visible, visibleJson, visibleSummary } from "../../engine/text/visible-text.js";
@@ -14,18 +15,20 @@ export function recordText(record: AuditRecord): string {
   switch (e.type) {
     case "decision": {
       const why = e.decision.reasons.length > 0 ? visible`  (${e.decision.reasons.join("; ")})` : "";
-      return `${start}${visible`${e.effect.padEnd(8)} ${e.identity.subject} -> ${e.target.name}  `}${visibleSummary(storedRequestText(e.request), 120)}${why}`;
+      return `${start}${visible`${e.effect.padEnd(8)} ${actingFor(e.identity)} -> ${e.target.name}  `}${visibleSummary(storedRequestText(e.request), 120)}${why}`;
     }
     case "session_start":
-      return start + visible`session  ${e.identity.subject} -> ${e.target.name} (${e.protocol}${e.client_addr ? ` from ${e.client_addr}` : ""}) started session ${e.session_id}`;
+      return start + visible`session  ${actingFor(e.identity)} -> ${e.target.name} (${e.protocol}${e.client_addr ? ` from ${e.client_addr}` : ""}) started session ${e.session_id}`;
     case "session_end":
       return start + visible`session  ended session ${e.session_id}${e.reason ? ` (${e.reason})` : ""}${e.requests !== undefined ? `, ${e.requests} requests` : ""}`;
     case "auth_failure":
       return start + visible`auth     failed login: ${e.code}${e.claimed_subject ? ` as ${e.claimed_subject}` : ""}${e.target ? ` -> ${e.target}` : ""}${e.client_addr ? ` from ${e.client_addr}` : ""}`;
     case "approval_requested":
-      return `${start}${visible`approval ${e.identity.subject} -> ${e.target.name} requested ${e.approval_id}: `}${visibleSummary(storedRequestText(e.request), 120)}`;
+      return `${start}${visible`approval ${actingFor(e.identity)} -> ${e.target.name} requested ${e.approval_id}: `}${visibleSummary(storedRequestText(e.request), 120)}`;
     case "approval_decided":
       return start + visible`approval ${e.approval_id} ${e.outcome}${e.by ? ` by ${e.by}` : ""}`;
+    case "revocation":
+      return start + visible`revoke   ${e.subject !== undefined ? `subject ${e.subject} (${e.issuer ?? "*"})` : `token ${e.token_id ?? "?"}`} by ${e.by}`;
     case "log_repaired":
       return start + visible`repair   cut ${e.truncated_bytes} torn bytes after seq ${e.after_seq}`;
     default:

@@ -6,7 +6,7 @@ import pg from "pg";
 import { resolveConfig } from "../../engine/config/load.js";
 import { visibleLine } from "../../engine/text/visible-text.js";
 import { DEMO_SEED_SQL } from "../../proxy/demo/demo-data.js";
-import { startIdentityProvider } from "../../proxy/demo/identity-provider.js";
+import { DEFAULT_MACHINES, startIdentityProvider, type DemoMachine } from "../../proxy/demo/identity-provider.js";
 import { startPostgres } from "../../proxy/demo/postgres-server.js";
 import { startSshd, type RunningSshd } from "../../proxy/demo/sshd-server.js";
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
@@ -16,6 +16,9 @@ import { untilSignal } from "./serve.js";
 import { writeSshLogin } from "./ssh-login.js";
 import { demoIssuers } from "../../proxy/demo/demo-issuers.js";
 import { startDemoCluster, type DemoCluster } from "../../proxy/demo/kube/demo-cluster.js";
+
+/** A workload people delegate to in the demo: an AI agent, not a PII reader, not a DBA. */
+const DEMO_AGENT: DemoMachine = { clientId: "review-agent", clientSecret: "review-agent-demo-secret", groups: ["agents"], claims: { purpose: "code review" } };
 
 export const demoCommand: Command = {
   words: ["demo"],
@@ -33,7 +36,7 @@ Starts everything needed to try Portcullis on one machine and prints psql and ss
   - a PostgreSQL server of its own in a temporary directory (or the one --postgres-url names, whose
     credentials then become the gateway's target credentials), seeded with a demo database: users
     (email and ssn are masked for the demo user) and orders;
-  - the demo OpenID provider (people: alice, bob, dana; machine client: ci-deploy);
+  - the demo OpenID provider (people: alice, bob, dana; machine clients: ci-deploy, review-agent);
   - the gateway with the bundled policies, the target "demo" tagged env=prod, a generated
     self-signed certificate, and its audit log in a temporary state directory;
   - when OpenSSH's sshd is installed, a throwaway sshd (its own keys and config, a free loopback
@@ -77,7 +80,8 @@ Example:
       } else log("no /usr/sbin/sshd: the demo runs without an SSH target (npm run setup installs openssh-server)");
       const kube = await startDemoCluster(log);
       if (kube) stops.push(() => kube.stop());
-      const idp = await startIdentityProvider({ log });
+      // Beside ci-deploy, an agent that people delegate to (README: "An agent acting for a person").
+      const idp = await startIdentityProvider({ log, machines: [...DEFAULT_MACHINES.map((m) => ({ ...m })), DEMO_AGENT] });
       stops.push(() => idp.close());
       const config = resolveConfig(
         {
@@ -85,6 +89,8 @@ Example:
           listen: { postgres: stringOption(args, "listen-postgres") ?? "127.0.0.1:6432", http: stringOption(args, "listen-http") ?? "127.0.0.1:7480", ...(sshd ? { ssh: stringOption(args, "listen-ssh") ?? "127.0.0.1:2222" } : {}), ...(kube ? { kubernetes: stringOption(args, "listen-kubernetes") ?? "127.0.0.1:7443" } : {}) },
           identity: {
             issuers: demoIssuers(idp),
+            // dana may revoke (portcullis revoke), as the DBAs approve.
+            admin_groups: ["dba"],
           },
           console: { issuer: idp.issuer, client_id: idp.consoleClient.id, client_secret: idp.consoleClient.secret },
           targets: [
@@ -142,6 +148,9 @@ ${ssh ? `Run commands on the SSH target "web-1" (env=prod) as alice, with her ce
 
   PORTCULLIS_GATEWAY=${gateway.http.url} PORTCULLIS_TOKEN=${approver.token} bin/portcullis approvals list
   PORTCULLIS_GATEWAY=${gateway.http.url} PORTCULLIS_TOKEN=${approver.token} bin/portcullis approvals approve ID
+
+An agent acting for alice (client credentials ${DEMO_AGENT.clientId} / ${DEMO_AGENT.clientSecret} at the provider):
+see "An agent acting for a person" in README.md.
 
 Verify the audit log at any time:   bin/portcullis audit verify --log ${config.auditPath}
 Sign in as a person instead:        PORTCULLIS_GATEWAY=${gateway.http.url} bin/portcullis login

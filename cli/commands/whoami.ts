@@ -53,6 +53,9 @@ function describe(answer: Record<string, unknown>): string {
     ["groups", groups.length > 0 ? groups.join(", ") : "(none)"],
     ["expires", expiry(answer.expires_at)],
   ];
+  // A delegated token: the agents acting for the subject, the one acting now last.
+  const actors = Array.isArray(answer.actors) ? answer.actors.map((a: unknown) => (typeof a === "object" && a !== null ? text((a as Record<string, unknown>).subject) : "-")) : [];
+  if (actors.length > 0) lines.splice(4, 0, ["agents", actors.join(" -> ")]);
   // Every value comes from the gateway's reading of a token: shown with its controls escaped.
   return lines.map(([key, value]) => `${key.padEnd(8)} ${visibleLine(value)}`).join("\n");
 }

@@ -4,7 +4,9 @@ import type { AuditIdentity, DecisionEvent, SessionStartEvent } from "./types.js
 
 /** The identity as audited: claims are left out (an issuer may put anything in them). */
 export function auditIdentity(identity: Identity): AuditIdentity {
-  return { subject: identity.subject, issuer: identity.issuer, groups: [...identity.groups], kind: identity.kind };
+  const audited: AuditIdentity = { subject: identity.subject, issuer: identity.issuer, groups: [...identity.groups], kind: identity.kind };
+  if (identity.actors && identity.actors.length > 0) audited.actors = identity.actors.map((a) => ({ subject: a.subject, issuer: a.issuer, kind: a.kind }));
+  return audited;
 }
 
 /** The audit event for one decided request, stamped with the policy revision that decided it. */

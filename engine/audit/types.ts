@@ -13,6 +13,8 @@ export interface AuditIdentity {
   issuer: string;
   groups: string[];
   kind: "human" | "service";
+  /** The delegation chain, agent acting now last: who acted for the subject. */
+  actors?: Array<{ subject: string; issuer: string; kind: "human" | "service" }>;
 }
 
 interface EventBase {
@@ -92,6 +94,17 @@ export interface ApprovalDecidedEvent extends EventBase {
   reason?: string;
 }
 
+/** An admin revoked a subject (every token it held then) or one token, by its id. */
+export interface RevocationEvent extends EventBase {
+  type: "revocation";
+  /** The admin's subject. */
+  by: string;
+  subject?: string;
+  /** The issuer the subject's revocation is limited to; `*` for every issuer. */
+  issuer?: string;
+  token_id?: string;
+}
+
 /** Written by the log itself when opening it cut off an interrupted write (a torn last line). */
 export interface LogRepairedEvent extends EventBase {
   type: "log_repaired";
@@ -107,6 +120,7 @@ export type AuditEvent =
   | AuthFailureEvent
   | ApprovalRequestedEvent
   | ApprovalDecidedEvent
+  | RevocationEvent
   | LogRepairedEvent;
 
 export type AuditEventType = AuditEvent["type"];

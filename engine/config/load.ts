@@ -65,6 +65,7 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     auditPath: file.audit?.path ? path(file.audit.path) : resolve(stateDir, "audit.log"),
     auditDurability: file.audit?.durability ?? "write",
     approvals: approvalsConfig(file, stateDir, baseDir, env),
+    revocations: revocationsConfig(file, baseDir, env),
     recordings: { dir: file.recordings?.dir ? path(file.recordings.dir) : resolve(stateDir, "recordings"), enabled: file.recordings?.enabled ?? true },
   };
   const auditStore = file.audit?.store;
@@ -137,6 +138,19 @@ function sshTarget(t: SshTargetFile, baseDir: string, env: NodeJS.ProcessEnv): S
   };
   if (t.connect_timeout_ms !== undefined) target.connectTimeoutMs = t.connect_timeout_ms;
   return target;
+}
+
+/**
+ * Revocations go where the config says; without a word, where the audit log is when that is in
+ * PostgreSQL: instances that share an audit log are one deployment and must share revocations too.
+ */
+function revocationsConfig(file: ConfigFile, baseDir: string, env: NodeJS.ProcessEnv): GatewayConfig["revocations"] {
+  const pollMs = file.revocations?.poll_ms ?? 1000;
+  const store = file.revocations?.store;
+  if (store !== undefined && store !== "file") return { postgresUrl: resolveSecret(store.postgres, baseDir, "revocations.store.postgres", env), pollMs };
+  const audit = file.audit?.store;
+  if (store === undefined && audit !== undefined && audit !== "file") return { postgresUrl: resolveSecret(audit.postgres, baseDir, "audit.store.postgres", env), pollMs };
+  return { pollMs };
 }
 
 function approvalsConfig(file: ConfigFile, stateDir: string, baseDir: string, env: NodeJS.ProcessEnv): GatewayConfig["approvals"] {

@@ -29,6 +29,7 @@ export interface ConfigFile {
   audit?: { path?: string; durability?: "write" | "fsync"; store?: "file" | { postgres: SecretSource } };
   recordings?: { dir?: string; enabled?: boolean };
   approvals?: { store?: "file" | { postgres: SecretSource }; pending_seconds?: number; webhook?: { url: string; secret: SecretSource } };
+  revocations?: { store?: "file" | { postgres: SecretSource }; poll_ms?: number };
   console?: { issuer: string; client_id: string; client_secret?: SecretSource; public_url?: string; viewer_groups?: string[] };
 }
 
@@ -114,6 +115,8 @@ export interface GatewayConfig {
   auditPostgresUrl?: string;
   recordings: { dir: string; enabled: boolean };
   approvals: { store: { file: string } | { postgresUrl: string }; pendingSeconds?: number; webhook?: { url: string; secret: string } };
+  /** Revocations: in the state directory (one instance), or in PostgreSQL shared by instances and read every pollMs. */
+  revocations: { postgresUrl?: string; pollMs: number };
   console?: { issuer: string; clientId: string; clientSecret?: string; publicUrl?: string; viewerGroups?: string[] };
 }
 

@@ -54,6 +54,15 @@ export interface GatewayTokenConfig {
 export interface IdentityConfig {
   issuers: IssuerConfig[];
   gateway_tokens?: GatewayTokenConfig;
+  /** Agents acting for people (RFC 8693 token exchange with an actor_token). */
+  delegation?: DelegationConfig;
+  /** Members of these groups may revoke subjects and tokens (POST /v1/revocations, `portcullis revoke`). */
+  admin_groups?: string[];
+}
+
+export interface DelegationConfig {
+  /** The most agents between a person and a request (default 3, at most 10): a person's agent is 1, the agent it launched 2. */
+  max_depth?: number;
 }
 
 /** What a verifier accepts when an issuer names none: asymmetric signatures only. */

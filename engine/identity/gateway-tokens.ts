@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTVerifyGetKey } from "jose";
-import type { Identity } from "../policy/types.js";
+import type { Actor, Identity } from "../policy/types.js";
 import type { GatewayTokenConfig } from "./config.js";
+import { actClaim, type ActorToken } from "./delegation.js";
 
 export const GATEWAY_AUDIENCE = "portcullis";
 export const GATEWAY_ALGORITHM = "ES256";
@@ -16,11 +17,23 @@ interface StoredKey {
   private: JWK;
 }
 
+export interface IssueOptions {
+  /** Capped by max_ttl_seconds. */
+  ttlSeconds?: number;
+  targets?: string[];
+  /** The agents acting for the identity (agent acting now last), recorded as the nested `act` claim. */
+  actors?: readonly ActorToken[];
+  /** Ids of the subject tokens this one was exchanged from: revoking any of them revokes this one too. */
+  derivedFrom?: readonly string[];
+}
+
 export interface IssuedToken {
   token: string;
   jti: string;
   expires_in: number;
   expires_at: number;
+  /** The agents acting for the subject, agent acting now last (empty without delegation). */
+  actors: Actor[];
 }
 
 /**
@@ -89,7 +102,7 @@ export class GatewayTokens {
   }
 
   /** Issues a token for a verified identity; `ttlSeconds` is capped by max_ttl_seconds. */
-  async issue(identity: Identity, options: { ttlSeconds?: number; targets?: string[] } = {}): Promise<IssuedToken> {
+  async issue(identity: Identity, options: IssueOptions = {}): Promise<IssuedToken> {
     const current = this.keys[this.keys.length - 1]!;
     const ttl = Math.max(1, Math.min(options.ttlSeconds ?? this.ttlSeconds, this.maxTtlSeconds));
     const now = Math.floor(Date.now() / 1000);
@@ -101,6 +114,9 @@ export class GatewayTokens {
       idp_claims: identity.claims,
     };
     if (options.targets && options.targets.length > 0) claims.targets = options.targets;
+    const act = actClaim(options.actors ?? []);
+    if (act) claims.act = act;
+    if (options.derivedFrom && options.derivedFrom.length > 0) claims.src = [...new Set(options.derivedFrom)];
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: GATEWAY_ALGORITHM, kid: current.kid, typ: "JWT" })
       .setIssuer(this.issuer)
@@ -110,7 +126,7 @@ export class GatewayTokens {
       .setExpirationTime(now + ttl)
       .setJti(jti)
       .sign(await importJWK(current.private, GATEWAY_ALGORITHM));
-    return { token, jti, expires_in: ttl, expires_at: now + ttl };
+    return { token, jti, expires_in: ttl, expires_at: now + ttl, actors: (options.actors ?? []).map((link) => link.actor) };
   }
 
   private save(): void {

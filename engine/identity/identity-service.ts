@@ -2,20 +2,32 @@ import { join } from "node:path";
 import { DEFAULT_LOGIN_SCOPES, type IdentityConfig, type IssuerConfig } from "./config.js";
 import { GatewayTokens, type IssuedToken } from "./gateway-tokens.js";
 import { reject, type Rejection } from "./rejection.js";
+import type { SharedRevocationStore } from "./revocation-store.js";
 import { Revocations } from "./revocations.js";
 import { validateIdentityConfig } from "./validate-config.js";
-import { IdentityVerifier, type VerifiedIdentity, type VerifyResult } from "./verifier.js";
+import { delegate } from "./delegate.js";
+import { IdentityVerifier, revocationOf, type VerifiedIdentity, type VerifyResult } from "./verifier.js";
 
 export interface IdentityServiceOptions {
   /** Where the gateway keeps its signing keys and revocations; in memory only when absent. */
   stateDir?: string;
+  /** Revocations shared with other gateway instances (PostgreSQL), read every `pollMs` (default 1000). */
+  sharedRevocations?: { store: SharedRevocationStore; pollMs?: number; log?: (line: string) => void };
 }
+
+/** How often shared revocations are read when the caller names no interval: well inside the 5 s promise. */
+export const DEFAULT_REVOCATION_POLL_MS = 1000;
 
 export interface ExchangeOptions {
   /** Scope the gateway token to these targets only (none: usable for any target policy allows). */
   targets?: string[];
   /** A shorter lifetime than the configured default; capped by max_ttl_seconds. */
   ttlSeconds?: number;
+  /**
+   * RFC 8693 delegation: the workload token of an agent that will act for the subject. The gateway token
+   * then names the subject and, in its `act` claim, this agent after any agents already acting for it.
+   */
+  actorToken?: string;
 }
 
 export type ExchangeResult = { ok: true; issued: IssuedToken; verified: VerifiedIdentity } | Rejection;
@@ -53,6 +65,10 @@ export class IdentityService {
     validateIdentityConfig(config);
     const tokens = await GatewayTokens.create(config.gateway_tokens, options.stateDir ? join(options.stateDir, "gateway-keys.json") : undefined);
     const revocations = new Revocations(options.stateDir ? join(options.stateDir, "revocations.json") : undefined);
+    const shared = options.sharedRevocations;
+    if (shared) {
+      await revocations.share(shared.store, { pollMs: shared.pollMs ?? DEFAULT_REVOCATION_POLL_MS, log: shared.log ?? ((line) => process.stderr.write(`${line}\n`)) });
+    }
     return new IdentityService(config, tokens, revocations);
   }
 
@@ -62,28 +78,65 @@ export class IdentityService {
   }
 
   /**
-   * Exchanges a token from a trusted issuer for a gateway token. A gateway token cannot be exchanged
-   * for another (that would let a token outlive its own expiry or widen its target scope).
+   * Exchanges a token from a trusted issuer for a gateway token. Without an actor token a gateway token
+   * cannot be exchanged for another (that would let a token outlive its own expiry or widen its target
+   * scope); with one it can, and the new token is delegated (see delegate.ts).
    */
   async exchange(subjectToken: string, options: ExchangeOptions = {}): Promise<ExchangeResult> {
     const verified = await this.verify(subjectToken);
     if (!verified.ok) return verified;
+    const requested = options.targets && options.targets.length > 0 ? [...new Set(options.targets)] : undefined;
+    if (options.actorToken !== undefined) {
+      const actor = await this.verify(options.actorToken);
+      const plan = delegate(verified, actor, { maxDepth: this.verifier.maxDelegationDepth, ...(requested ? { targets: requested } : {}) });
+      if (!plan.ok) return plan;
+      const ttl = Math.min(options.ttlSeconds ?? this.tokens.ttlSeconds, plan.remainingSeconds);
+      const issued = await this.tokens.issue(plan.identity, { ttlSeconds: ttl, actors: plan.actors, derivedFrom: plan.derivedFrom, ...(plan.targets ? { targets: plan.targets } : {}) });
+      return { ok: true, issued, verified };
+    }
     if (verified.via === "gateway") return reject("not_exchangeable", "a gateway token cannot be exchanged for another");
-    const issueOptions: { ttlSeconds?: number; targets?: string[] } = {};
-    if (options.ttlSeconds !== undefined) issueOptions.ttlSeconds = options.ttlSeconds;
-    if (options.targets && options.targets.length > 0) issueOptions.targets = [...new Set(options.targets)];
-    const issued = await this.tokens.issue(verified.identity, issueOptions);
+    const issued = await this.tokens.issue(verified.identity, {
+      ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+      ...(requested ? { targets: requested } : {}),
+      ...(verified.tokenId !== undefined ? { derivedFrom: [verified.tokenId] } : {}),
+    });
     return { ok: true, issued, verified };
   }
 
-  /** Ends every token `subject` holds now, from `issuer` or (absent) from any issuer, gateway tokens included. */
-  revokeSubject(subject: string, issuer?: string): void {
-    this.revocations.revokeSubject(subject, issuer === undefined ? {} : { issuer });
+  /**
+   * Why an identity verified earlier (an open session's) no longer stands, or null: a token in its chain
+   * expired, or its subject, a token it rests on or an agent in its chain was revoked since.
+   */
+  recheck(verified: VerifiedIdentity, now = Date.now()): string | null {
+    if (verified.expiresAt * 1000 <= now) return `the token of ${verified.identity.subject} expired at ${new Date(verified.expiresAt * 1000).toISOString()}`;
+    for (const link of verified.actorTokens) {
+      if (link.expiresAt * 1000 <= now) return `the token of agent ${link.actor.subject} expired at ${new Date(link.expiresAt * 1000).toISOString()}`;
+    }
+    return revocationOf(this.revocations, verified);
   }
 
-  /** Ends one token, by its `jti`, at once. */
-  revokeToken(jti: string, expiresAt?: number): void {
-    this.revocations.revokeToken(jti, expiresAt);
+  /**
+   * Ends every token `subject` holds now, from `issuer` or (absent) from any issuer, gateway tokens and
+   * tokens of agents acting for them included. Takes effect here at once; resolves once shared.
+   */
+  revokeSubject(subject: string, issuer?: string): Promise<void> {
+    return this.revocations.revokeSubject(subject, issuer === undefined ? {} : { issuer });
+  }
+
+  /** Ends one token, by its `jti`, at once (and every gateway token exchanged from it); resolves once shared. */
+  revokeToken(jti: string, expiresAt?: number): Promise<void> {
+    return this.revocations.revokeToken(jti, expiresAt);
+  }
+
+  /** Whether `identity` may revoke: a member of identity.admin_groups, in person (an agent acting for an admin may not). */
+  isAdmin(identity: { groups: string[]; actors?: unknown[] }): boolean {
+    const admins = this.config.admin_groups ?? [];
+    return (identity.actors?.length ?? 0) === 0 && identity.groups.some((g) => admins.includes(g));
+  }
+
+  /** Stops reading shared revocations. */
+  close(): void {
+    this.revocations.close();
   }
 
   /** Starts signing gateway tokens with a new key; the old key stays published while its tokens live. */

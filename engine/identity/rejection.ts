@@ -31,7 +31,13 @@ export type RejectionCode =
   /** A gateway token scoped to other targets than the one asked for. */
   | "not_scoped_for_target"
   /** A gateway token offered for exchange: it would let a token outlive its expiry or widen its scope. */
-  | "not_exchangeable";
+  | "not_exchangeable"
+  /** A delegation chain (the `act` claim, or one exchange extending it) longer than identity.delegation.max_depth. */
+  | "delegation_too_deep"
+  /** An actor token that cannot name an agent: a gateway token, or one that carries a chain of its own. */
+  | "invalid_actor"
+  /** The revocations shared by gateway instances could not be read lately: no token is accepted until they are. */
+  | "revocations_unknown";
 
 export interface Rejection {
   ok: false;

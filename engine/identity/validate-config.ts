@@ -1,5 +1,6 @@
 import { DEFAULT_ALGORITHMS, MAX_CLOCK_SKEW_SECONDS, type IdentityConfig, type IssuerConfig } from "./config.js";
 import { isLoopback } from "./loopback.js";
+import { MAX_DELEGATION_DEPTH } from "./delegation.js";
 import { CodedError } from "../errors.js";
 
 /** The identity section cannot be used as written; `path` names the offending key (`identity.issuers[1].audience`). */
@@ -34,6 +35,7 @@ export function validateIdentityConfig(config: IdentityConfig): void {
     audiencesByIssuer.set(entry.issuer, taken);
   });
 
+  validateDelegation(config);
   const gateway: unknown = config.gateway_tokens;
   if (gateway === undefined) return;
   if (!isRecord(gateway)) throw new IdentityConfigError("identity.gateway_tokens", "must be a mapping");
@@ -44,6 +46,20 @@ export function validateIdentityConfig(config: IdentityConfig): void {
   const ttl = optionalSeconds(gateway.ttl_seconds, "identity.gateway_tokens.ttl_seconds");
   const max = optionalSeconds(gateway.max_ttl_seconds, "identity.gateway_tokens.max_ttl_seconds");
   if (ttl !== undefined && max !== undefined && ttl > max) throw new IdentityConfigError("identity.gateway_tokens.ttl_seconds", `${ttl} is more than max_ttl_seconds (${max})`);
+}
+
+function validateDelegation(config: IdentityConfig): void {
+  const admins: unknown = config.admin_groups;
+  if (admins !== undefined && (!Array.isArray(admins) || !admins.every((g) => typeof g === "string" && g.length > 0))) {
+    throw new IdentityConfigError("identity.admin_groups", "must be a list of group names");
+  }
+  const delegation: unknown = config.delegation;
+  if (delegation === undefined) return;
+  if (!isRecord(delegation)) throw new IdentityConfigError("identity.delegation", "must be a mapping");
+  const depth = delegation.max_depth;
+  if (depth !== undefined && (typeof depth !== "number" || !Number.isInteger(depth) || depth < 1 || depth > MAX_DELEGATION_DEPTH)) {
+    throw new IdentityConfigError("identity.delegation.max_depth", `must be a whole number from 1 to ${MAX_DELEGATION_DEPTH}`);
+  }
 }
 
 /** The audiences an entry accepts, as a list. */

@@ -7,6 +7,7 @@ import { introspect } from "./introspection.js";
 import { checkAlgorithm, rejectionOf, verifyJwt } from "./jwt-check.js";
 import { reject, type Rejection } from "./rejection.js";
 import type { Revocations } from "./revocations.js";
+import { chainFromAct, DEFAULT_MAX_DELEGATION_DEPTH, type ActorToken } from "./delegation.js";
 import { TrustedIssuer } from "./trusted-issuer.js";
 import { VerifiedTokens } from "./verified-tokens.js";
 import { messageOf } from "../errors.js";
@@ -24,6 +25,10 @@ export interface VerifiedIdentity {
   tokenId: string | undefined;
   /** A gateway token scoped to these targets only. */
   targets: string[] | undefined;
+  /** The tokens of the agents acting for the subject, parallel to `identity.actors` (empty without delegation). */
+  actorTokens: ActorToken[];
+  /** Ids of the subject tokens a gateway token was exchanged from (revoking one revokes it). */
+  derivedFrom: string[];
 }
 
 export type VerifyResult = VerifiedIdentity | Rejection;
@@ -49,8 +54,10 @@ export class IdentityVerifier {
   private readonly gateway: GatewayTokens;
   private readonly revocations: Revocations;
   private readonly verified = new VerifiedTokens();
+  readonly maxDelegationDepth: number;
 
   constructor(config: IdentityConfig, gateway: GatewayTokens, revocations: Revocations) {
+    this.maxDelegationDepth = config.delegation?.max_depth ?? DEFAULT_MAX_DELEGATION_DEPTH;
     const byUrl = new Map<string, IssuerConfig[]>();
     for (const entry of config.issuers) byUrl.set(entry.issuer, [...(byUrl.get(entry.issuer) ?? []), entry]);
     for (const [url, entries] of byUrl) this.issuers.set(url, new TrustedIssuer(url, entries));
@@ -70,7 +77,10 @@ export class IdentityVerifier {
       if (!result.ok) return result;
       if (text.split(".").length === 3) this.verified.set(text, result);
     }
-    const revoked = this.revocations.check(result.identity, result.tokenId, result.issuedAt);
+    // Fail closed: a token cannot be accepted while the instances' shared revocations are unknown.
+    const unknown = this.revocations.unknownReason();
+    if (unknown) return reject("revocations_unknown", unknown);
+    const revoked = revocationOf(this.revocations, result);
     if (revoked) return reject("revoked", revoked);
     if (options.target !== undefined && result.targets && !result.targets.includes(options.target)) {
       return reject("not_scoped_for_target", `token is scoped to ${result.targets.join(", ")}, not ${options.target}`);
@@ -133,15 +143,21 @@ export class IdentityVerifier {
     const claims = typeof payload.idp_claims === "object" && payload.idp_claims !== null && !Array.isArray(payload.idp_claims) ? (payload.idp_claims as Record<string, unknown>) : {};
     const targets = Array.isArray(payload.targets) ? payload.targets.filter((t): t is string => typeof t === "string") : undefined;
     if (typeof payload.idp !== "string" || (payload.kind !== "human" && payload.kind !== "service")) return reject("missing_claim", "gateway token lacks idp or kind");
+    const chain = chainFromAct(payload.act, this.maxDelegationDepth);
+    if (!chain.ok) return chain;
+    const identity: Identity = { subject: payload.sub!, issuer: payload.idp, groups, kind: payload.kind, claims };
+    if (chain.chain.length > 0) identity.actors = chain.chain.map((link) => link.actor);
     return {
       ok: true,
-      identity: { subject: payload.sub!, issuer: payload.idp, groups, kind: payload.kind, claims },
+      identity,
       via: "gateway",
       issuerName: "gateway",
       expiresAt: payload.exp!,
       issuedAt: payload.iat,
       tokenId: payload.jti,
       targets,
+      actorTokens: chain.chain,
+      derivedFrom: Array.isArray(payload.src) ? payload.src.filter((id): id is string => typeof id === "string") : [],
     };
   }
 }
@@ -159,5 +175,26 @@ function idpIdentity(entry: IssuerConfig, payload: JWTPayload): VerifyResult {
     issuedAt: payload.iat,
     tokenId: payload.jti,
     targets: undefined,
+    actorTokens: [],
+    derivedFrom: [],
   };
+}
+
+/**
+ * Why a verified token no longer stands, or null: its subject or id was revoked, a token it was
+ * exchanged from was, or an agent in its chain (by subject or by its token's id) was. Asked at every
+ * verification and, for open sessions, again on every tick of the live-session watch.
+ */
+export function revocationOf(revocations: Revocations, verified: VerifiedIdentity): string | null {
+  const own = revocations.check(verified.identity, verified.tokenId, verified.issuedAt);
+  if (own) return own;
+  for (const id of verified.derivedFrom) {
+    const revoked = revocations.checkTokenId(id);
+    if (revoked) return `it was exchanged from a revoked token: ${revoked}`;
+  }
+  for (const link of verified.actorTokens) {
+    const revoked = revocations.check(link.actor, link.tokenId, link.issuedAt);
+    if (revoked) return `agent ${link.actor.subject} acting for ${verified.identity.subject}: ${revoked}`;
+  }
+  return null;
 }

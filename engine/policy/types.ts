@@ -9,6 +9,20 @@ export interface Identity {
   groups: string[];
   kind: "human" | "service";
   claims: Record<string, unknown>;
+  /**
+   * Agents acting for the subject (RFC 8693 delegation), the one the person delegated to first and the
+   * one acting now last. Absent when the subject acts in person.
+   */
+  actors?: Actor[];
+}
+
+/** One agent in a delegation chain, as the policy sees it (`input.identity.actors[i]`). */
+export interface Actor {
+  subject: string;
+  issuer: string;
+  groups: string[];
+  kind: "human" | "service";
+  claims: Record<string, unknown>;
 }
 
 export type Protocol = "postgres" | "ssh" | "kubernetes";
@@ -83,6 +97,8 @@ export interface Decision {
   approval?: ApprovalRequirement;
   /** The most existing rows one statement may change (see schemas/decision.json). */
   max_rows_affected?: number;
+  /** Budgets enforced on the wire (see schemas/decision.json). */
+  limits?: { requests_per_minute?: number };
   policy_revision?: string;
 }
 

@@ -17,7 +17,7 @@ test_reads_and_writes_of_ordinary_files_are_allowed if {
 	d1 := portcullis.decision with input as file_request(op("read", "notes.txt", "/home/alice/notes.txt"), fx.alice, web_prod)
 	d1 == {"allow": true, "reasons": []}
 	d2 := portcullis.decision with input as file_request(op("write", "/tmp/x", "/tmp/x"), fx.ci, web_dev)
-	d2 == {"allow": true, "reasons": []}
+	d2 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 6000}}
 }
 
 test_changes_under_etc_are_denied_to_all_but_admins if {

@@ -30,6 +30,9 @@
 #     "writes": {
 #       "max_rows_affected": {"service": 1000}   by identity kind: the most existing rows one statement
 #     },                                       may change (the gateway rolls back a bigger change)
+#     "rates": {
+#       "requests_per_minute": {"service": 6000}   by identity kind: a ceiling on requests per minute on
+#     },                                       one target (an agent acting for a person: the lowest)
 #     "sessions": {
 #       "max_per_identity": {"service": 10},     by identity kind: open sessions on one target (lowers the
 #       "idle_timeout_seconds": {"service": 300}  gateway's configured limit); idle seconds before closing
@@ -66,6 +69,10 @@ masking_inference_denied_kinds := data.settings.masking.inference.denied_kinds
 default max_rows_affected := {}
 
 max_rows_affected := data.settings.writes.max_rows_affected
+
+default requests_per_minute := {}
+
+requests_per_minute := data.settings.rates.requests_per_minute
 
 default sessions_max_per_identity := {}
 

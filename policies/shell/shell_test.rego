@@ -16,7 +16,7 @@ test_a_plain_command_is_allowed_everywhere if {
 	d101 := portcullis.decision with input as shell_request(sh.echo, fx.alice, web_prod)
 	d101 == {"allow": true, "reasons": []}
 	d102 := portcullis.decision with input as shell_request(sh.echo, fx.ci, web_prod)
-	d102 == {"allow": true, "reasons": []}
+	d102 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 6000}}
 }
 
 test_a_command_that_does_not_parse_is_denied if {

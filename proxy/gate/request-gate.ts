@@ -3,6 +3,7 @@ import type { Action, RawRequest } from "../../engine/actions/types.js";
 import type { Verdict } from "../../engine/decide.js";
 import { messageOf } from "../../engine/errors.js";
 import { policyTarget, type ApprovalGrant, type Decision } from "../../engine/policy/types.js";
+import { actingFor } from "../../engine/identity/acting-for.js";
 import { awaitApproval } from "./approval-wait.js";
 import type { GateCaller, GateOutcome, GatePorts, HoldControl, Refusal } from "./types.js";
 
@@ -46,6 +47,7 @@ export class RequestGate {
     let verdict = await this.evaluate(request, options.facts ?? {});
     const again = options.redecide?.(verdict);
     if (again) verdict = await this.evaluate(request, again);
+    verdict = this.withinBudget(verdict);
     if (verdict.effect === "approval" && options.defers?.(verdict)) return this.settle(request, verdict, options, true);
     const desk = this.ports.approvals;
     // An earlier approval (a ticket) can only change a decision that requires one: the approval
@@ -62,6 +64,21 @@ export class RequestGate {
     const outcome = await this.settle(request, verdict, options);
     if (!desk || outcome.ok || outcome.verdict?.effect !== "approval" || outcome.refusal.code !== "approval_required") return outcome;
     return awaitApproval(desk, this.caller, request, outcome.verdict, options.hold, (grant) => this.settle(request, this.ports.decideWithGrant(outcome.verdict!, grant), options));
+  }
+
+  /**
+   * The decision's requests_per_minute, counted for the caller (the person and the agents acting for
+   * them) on this target: one request over the budget is denied with the time until it resets.
+   */
+  private withinBudget(verdict: Verdict): Verdict {
+    const perMinute = verdict.decision.limits?.requests_per_minute;
+    if (perMinute === undefined || verdict.effect === "deny") return verdict;
+    const { identity, target } = this.caller;
+    const who = actingFor(identity);
+    const key = JSON.stringify([identity.issuer, identity.subject, (identity.actors ?? []).map((a) => [a.issuer, a.subject]), target.name]);
+    const used = this.ports.rates.consume(key, perMinute);
+    if (used.ok) return verdict;
+    return deniedBy(verdict, [`rate limit: at most ${perMinute} requests per minute for ${who} on ${target.name}; the budget resets in ${used.resetSeconds} s`]);
   }
 
   /** What a request does from its text alone, asking no policy and recording nothing. */

@@ -7,6 +7,7 @@ import type { TargetFacts } from "../../engine/actions/index.js";
 import type { Action, RawRequest, RefusedResult, RequestResult } from "../../engine/actions/types.js";
 import type { DecisionRequest, Verdict } from "../../engine/decide.js";
 import type { ApprovalGrant, Identity, Protocol, SessionInfo } from "../../engine/policy/types.js";
+import type { RequestRates } from "./request-rates.js";
 
 /** The configured target a session reaches: what the policy sees of it (name, protocol, tags) at least. */
 export interface GateTarget {
@@ -35,7 +36,16 @@ export type SessionEvent =
   | { type: "terminal"; session_id: string; request_id: number; event: "resize"; size: { cols: number; rows: number } }
   | { type: "session_end"; session_id: string; reason: string };
 
-export type Authentication = { ok: true; identity: Identity; /** The token's expiry, epoch seconds. */ expiresAt?: number } | { ok: false; code: string; detail: string };
+/**
+ * A login's outcome. `watch`, when the gateway watches open sessions, makes the session end when its
+ * identity does (a token in its chain expires, a revocation): the proxy calls it once the session is
+ * open with how to end it in its protocol, and calls what it returns when the session closes.
+ * `expiresAt` is the token's expiry (epoch seconds; the shortest in a delegation chain).
+ */
+export type Authentication = { ok: true; identity: Identity; expiresAt?: number; watch?: SessionWatch } | { ok: false; code: string; detail: string };
+
+/** Starts watching an open session; `end(reason)` ends it with its protocol's message. Returns how to stop watching. */
+export type SessionWatch = (session: { id: string; protocol: Protocol }, end: (reason: string) => void) => () => void;
 
 /** Where a request the policy holds for approval waits (the gateway's approval service, seen from a proxy). */
 export interface ApprovalDesk {
@@ -80,6 +90,8 @@ export interface GatePorts {
   record(event: SessionEvent): Promise<void>;
   /** Approvals; without them a decision that requires one is refused with a reason naming it. */
   approvals?: ApprovalDesk;
+  /** Per-caller request counts for the decision's `limits.requests_per_minute`, shared by every session of the gateway. */
+  rates: RequestRates;
   log(line: string): void;
 }
 

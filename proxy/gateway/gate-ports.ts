@@ -1,10 +1,17 @@
 import type { Engine } from "../../engine/engine.js";
 import type { IdentityService } from "../../engine/identity/identity-service.js";
+import { actingFor } from "../../engine/identity/acting-for.js";
 import type { Authentication, GatePorts, SessionEvent } from "../gate/types.js";
+import type { LiveSessions } from "./live-sessions.js";
+import { RequestRates } from "../gate/request-rates.js";
 
-/** The request gate's ports over the engine, the same for every protocol's sessions. */
-export function enginePorts(engine: Engine, record: (event: SessionEvent) => Promise<void>, log: (line: string) => void): GatePorts {
+/**
+ * The request gate's ports over the engine, the same for every protocol's sessions. `rates` counts
+ * requests for the policy's requests_per_minute; the gateway passes one shared by all its protocols.
+ */
+export function enginePorts(engine: Engine, record: (event: SessionEvent) => Promise<void>, log: (line: string) => void, rates: RequestRates = new RequestRates()): GatePorts {
   return {
+    rates,
     decideAsync: (request) => engine.decideAsync(request),
     normalizeAsync: (request, facts) => engine.normalizeAsync(request, facts),
     decideWithGrant: (verdict, grant) => engine.decideWithGrant(verdict, grant),
@@ -14,9 +21,19 @@ export function enginePorts(engine: Engine, record: (event: SessionEvent) => Pro
   };
 }
 
-/** A token (a password, an SSH keyboard-interactive answer) checked for a target, in the proxies' terms. */
-export async function authenticateToken(identity: IdentityService, secret: string, target: string): Promise<Authentication> {
+/**
+ * A token (a password, an SSH keyboard-interactive answer) checked for a target, in the proxies' terms.
+ * With `live`, the session it opens is watched: it ends when a token in the chain expires or a
+ * revocation reaches it.
+ */
+export async function authenticateToken(identity: IdentityService, secret: string, target: string, live?: LiveSessions): Promise<Authentication> {
   const result = await identity.verify(secret, { target });
-  if (result.ok) return { ok: true, identity: result.identity, expiresAt: result.expiresAt };
-  return { ok: false, code: result.code, detail: result.detail };
+  if (!result.ok) return { ok: false, code: result.code, detail: result.detail };
+  if (!live) return { ok: true, identity: result.identity, expiresAt: result.expiresAt };
+  return {
+    ok: true,
+    identity: result.identity,
+    expiresAt: result.expiresAt,
+    watch: (session, end) => live.watch({ sessionId: session.id, protocol: session.protocol, subject: actingFor(result.identity), check: () => identity.recheck(result), end }),
+  };
 }

@@ -11,6 +11,7 @@ import { targetsOfType, type GatewayConfig } from "../../engine/config/types.js"
 import { knownSecrets } from "../../engine/credentials/index.js";
 import { Engine } from "../../engine/engine.js";
 import { IdentityService } from "../../engine/identity/identity-service.js";
+import { PostgresRevocationStore } from "../../engine/identity/postgres-revocations.js";
 import { ApprovalService, FileApprovalStore, PostgresApprovalStore } from "../../engine/approvals/index.js";
 import { createMasker } from "../../engine/masking/index.js";
 import type { ReloadResult } from "../../engine/policy/policy-service.js";
@@ -24,6 +25,8 @@ import { binaryToText } from "../postgres/value-text.js";
 import { approvalDesk } from "./approval-desk.js";
 import { auditEventOf } from "./audit-events.js";
 import { startKubernetesListener } from "./kubernetes-context.js";
+import { RequestRates } from "../gate/request-rates.js";
+import { LiveSessions } from "./live-sessions.js";
 import { createPostgresContext } from "./postgres-context.js";
 import { startSshSide } from "./ssh-side.js";
 import { SessionRecordings } from "./session-recordings.js";
@@ -35,6 +38,8 @@ export interface RunningGateway {
   identity: IdentityService;
   audit: AuditLog;
   approvals: ApprovalService;
+  /** Open sessions, each ended when its identity does. */
+  liveSessions: LiveSessions;
   http: RunningHttpServer;
   postgres: PostgresListener;
   /** Running when there are SSH targets or listen.ssh is set. */
@@ -60,7 +65,11 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     closers.push(() => engine.close());
     engine.policy.on("reload", (result: ReloadResult) => log(result.ok ? `policy reloaded: ${result.revision}` : `policy reload failed, still serving ${engine.policy.current.revision}: ${result.error}`));
 
-    const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir });
+    const revocationUrl = config.revocations.postgresUrl;
+    const sharedRevocations = revocationUrl === undefined ? undefined : { store: await PostgresRevocationStore.open({ connectionString: revocationUrl, log }), pollMs: config.revocations.pollMs, log };
+    if (sharedRevocations) closers.push(() => sharedRevocations.store.close());
+    const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir, ...(sharedRevocations ? { sharedRevocations } : {}) });
+    closers.push(async () => identity.close());
     // What the audit log and the recordings must never contain: every credential the gateway holds.
     const secrets = knownSecrets(config);
     const auditUrl = config.auditPostgresUrl;
@@ -90,6 +99,12 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     });
     closers.push(() => approvals.close());
 
+    // Sessions end when their identity does: a token in the chain expires, or a revocation (made here or
+    // read from the instances' shared store) reaches it.
+    const liveSessions = new LiveSessions({ log });
+    // One count of requests per caller for the policy's requests_per_minute, whatever the protocol.
+    const rates = new RequestRates();
+    closers.push(async () => liveSessions.close());
     const tls = await postgresTls(config);
     const masker = createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") });
     const roleInstance = sessionRoleInstance(config.stateDir);
@@ -105,15 +120,17 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       record,
       log,
       approvals: approvalDesk(approvals, config.approvals.pendingSeconds),
+      liveSessions,
+      rates,
       ...(tls ? { tls } : {}),
       allowCleartextTokens: config.postgres.allowCleartextTokens,
     });
     closers.push(() => context.close());
 
-    const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), log }) : undefined;
+    const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, rates, log }) : undefined;
     const ssh = sshSide?.listener;
     if (ssh) closers.push(() => ssh.close());
-    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, audit: { source: auditSource }, ...(sshSide ? { ssh: sshSide.certificates } : {}), log: (event) => log(`http: ${JSON.stringify(event)}`) });
+    const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, recordAdmin: (event) => audit.append(event).then(() => undefined), audit: { source: auditSource }, ...(sshSide ? { ssh: sshSide.certificates } : {}), log: (event) => log(`http: ${JSON.stringify(event)}`) });
     closers.push(() => http.close());
     if (config.console) {
       const web = config.console;
@@ -132,9 +149,9 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     }
     const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes, sessionLimits: config.postgres.sessions });
     closers.push(() => postgres.close());
-    const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), log });
+    const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, rates, log });
     if (kubernetes) closers.push(() => kubernetes.close());
-    return { config, engine, identity, audit, approvals, http, postgres, ...(ssh ? { ssh } : {}), ...(kubernetes ? { kubernetes } : {}), close: closeAll };
+    return { config, engine, identity, audit, approvals, liveSessions, http, postgres, ...(ssh ? { ssh } : {}), ...(kubernetes ? { kubernetes } : {}), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -6,6 +6,9 @@ import type { Masker } from "../../engine/masking/index.js";
 import type { ApprovalDesk, SessionEvent } from "../gate/types.js";
 import type { KubernetesGatewayContext } from "../kubernetes/context.js";
 import { listenKubernetes, type KubernetesListener } from "../kubernetes/server.js";
+import { authenticateToken } from "./gate-ports.js";
+import type { LiveSessions } from "./live-sessions.js";
+import { RequestRates } from "../gate/request-rates.js";
 import { selfSignedPems } from "./tls.js";
 
 export interface KubernetesGatewayOptions {
@@ -14,6 +17,10 @@ export interface KubernetesGatewayOptions {
   masker: Masker;
   record: (event: SessionEvent) => Promise<void>;
   approvals?: ApprovalDesk;
+  /** Request counts for the policy's requests_per_minute, shared by the gateway's protocols (one of its own otherwise). */
+  rates?: RequestRates;
+  /** Long requests end when their identity does (expiry, revocation) when given. */
+  liveSessions?: LiveSessions;
   log: (line: string) => void;
 }
 
@@ -22,15 +29,13 @@ export function createKubernetesContext(config: GatewayConfig, options: Kubernet
   const targets = new Map(targetsOfType(config.targets, "kubernetes").map((t) => [t.name, t]));
   const context: KubernetesGatewayContext = {
     target: (name) => targets.get(name),
-    async authenticate(token, target) {
-      const result = await options.identity.verify(token, { target });
-      return result.ok ? { ok: true, identity: result.identity } : { ok: false, code: result.code, detail: result.detail };
-    },
+    authenticate: (token, target) => authenticateToken(options.identity, token, target, options.liveSessions),
     decideAsync: (request) => options.engine.decideAsync(request),
     normalizeAsync: (request, facts) => options.engine.normalizeAsync(request, facts),
     decideWithGrant: (verdict, grant) => options.engine.decideWithGrant(verdict, grant),
     revision: () => options.engine.revision,
     record: options.record,
+    rates: options.rates ?? new RequestRates(),
     mask: (rule, value) => options.masker.mask(rule, value),
     log: options.log,
   };

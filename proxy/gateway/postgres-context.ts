@@ -4,6 +4,8 @@ import type { IdentityService } from "../../engine/identity/identity-service.js"
 import type { Masker } from "../../engine/masking/index.js";
 import { ColumnCatalog } from "../postgres/catalog.js";
 import { authenticateToken, enginePorts } from "./gate-ports.js";
+import type { LiveSessions } from "./live-sessions.js";
+import type { RequestRates } from "../gate/request-rates.js";
 import type { ApprovalDesk, SessionEvent } from "../gate/types.js";
 import type { PostgresGatewayContext } from "../postgres/context.js";
 import type { QueryLimits } from "../postgres/query-limits.js";
@@ -24,6 +26,10 @@ export interface PostgresContextOptions {
   approvals?: ApprovalDesk;
   /** This instance's id in the names of per-session database roles. */
   sessionRoleInstance?: string;
+  /** Request counts for the policy's requests_per_minute, shared by the gateway's protocols (one of its own otherwise). */
+  rates?: RequestRates;
+  /** Open sessions end when their identity does (expiry, revocation) when given. */
+  liveSessions?: LiveSessions;
   log: (line: string) => void;
 }
 
@@ -32,9 +38,9 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
   const targets = new Map(options.targets.map((t) => [t.name, t]));
   const catalogs = new Map<string, ColumnCatalog>();
   const context: PostgresGatewayContext & { close(): Promise<void> } = {
-    ...enginePorts(options.engine, options.record, options.log),
+    ...enginePorts(options.engine, options.record, options.log, options.rates),
     target: (name) => targets.get(name),
-    authenticate: (secret, target) => authenticateToken(options.identity, secret, target),
+    authenticate: (secret, target) => authenticateToken(options.identity, secret, target, options.liveSessions),
     decide: (request) => options.engine.decide(request),
     maskedColumns: (caller) => options.engine.maskedColumns(caller),
     sessionLimits: (caller) => options.engine.sessionLimits(caller),

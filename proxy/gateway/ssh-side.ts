@@ -7,6 +7,8 @@ import type { SshCertificates } from "../http/ssh-routes.js";
 import { SshCertificateAuthority } from "../ssh/certificates/authority.js";
 import { gatewayHostKey, hostPublicKey } from "../ssh/host-key.js";
 import { listenSsh, type SshListener } from "../ssh/server.js";
+import type { RequestRates } from "../gate/request-rates.js";
+import type { LiveSessions } from "./live-sessions.js";
 import { createSshContext } from "./ssh-context.js";
 
 /** Certificates live at most this long (and never longer than the token they were issued for). */
@@ -17,6 +19,8 @@ export interface SshSideOptions {
   identity: IdentityService;
   record: (event: SessionEvent) => Promise<void>;
   approvals?: ApprovalDesk;
+  liveSessions?: LiveSessions;
+  rates?: RequestRates;
   log: (line: string) => void;
 }
 

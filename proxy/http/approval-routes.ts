@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApprovalError, maySee, type ApprovalErrorCode, type ApprovalService } from "../../engine/approvals/index.js";
 import { APPROVAL_STATUSES, GRANT_USES, type ApprovalRequest, type ApprovalStatus, type DecisionOutcome, type GrantUse } from "../../engine/approvals/types.js";
 import type { IdentityService } from "../../engine/identity/index.js";
-import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
 import type { Identity } from "../../engine/policy/types.js";
-import { bearerToken, HttpError, readParams, sendJson, wholeNumber } from "./respond.js";
+import { bearerCaller } from "./bearer-caller.js";
+import { HttpError, readParams, sendJson, wholeNumber } from "./respond.js";
 import type { AuthLog, PatternRoute } from "./route-types.js";
 
 const ID = "([A-Za-z0-9_-]{1,64})";
@@ -53,13 +53,7 @@ export function approvalRoutes(approvals: ApprovalService, identity: IdentitySer
 }
 
 async function authenticate(req: IncomingMessage, identity: IdentityService, log: AuthLog): Promise<Caller> {
-  const token = bearerToken(req);
-  if (!token) throw new HttpError(401, "invalid_token", "send Authorization: Bearer <token>");
-  const result = await identity.verify(token);
-  if (!result.ok) {
-    log({ event: "approvals_rejected", code: result.code, detail: result.detail, client_addr: req.socket.remoteAddress ?? "" });
-    throw new HttpError(401, "invalid_token", GENERIC_AUTHENTICATION_FAILURE);
-  }
+  const result = await bearerCaller(req, identity, log, "approvals_rejected");
   return { identity: result.identity, targets: result.targets };
 }
 

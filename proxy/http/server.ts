@@ -2,11 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { messageOf } from "../../engine/errors.js";
 import type { ApprovalService } from "../../engine/approvals/index.js";
+import type { RevocationEvent } from "../../engine/audit/types.js";
 import type { IdentityService } from "../../engine/identity/index.js";
 import { approvalRoutes } from "./approval-routes.js";
 import { auditRoutes, type AuditReading } from "./audit-routes.js";
 import { jwks, loginConfig, tokenEndpoint, whoami } from "./identity-routes.js";
 import { HttpError, sendJson } from "./respond.js";
+import { revokeEndpoint } from "./revocation-routes.js";
 import { sshCertificateEndpoint, type SshCertificates } from "./ssh-routes.js";
 import type { AuthLog, PatternRoute } from "./route-types.js";
 
@@ -22,6 +24,8 @@ export interface HttpServerOptions {
   approvals?: ApprovalService;
   /** Serves the read-only audit API (/v1/audit…) to the viewer groups when given. */
   audit?: AuditReading;
+  /** Where admin actions (revocations) are recorded: the gateway's audit log. */
+  recordAdmin?: (event: RevocationEvent) => Promise<void>;
   /** Serves SSH certificates (POST /v1/ssh/certificate) when the gateway has an SSH listener. */
   ssh?: SshCertificates;
 }
@@ -57,6 +61,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     "POST /v1/token": (req, res) => tokenEndpoint(req, res, identity, log),
     "GET /v1/whoami": (req, res) => whoami(req, res, identity, log),
     "GET /v1/login-config": (_req, res) => loginConfig(res, identity),
+    "POST /v1/revocations": (req, res) => revokeEndpoint(req, res, identity, log, options.recordAdmin),
     "GET /.well-known/jwks.json": (_req, res) => jwks(res, identity),
     "GET /healthz": (_req, res) => sendJson(res, 200, { ok: true }),
   };

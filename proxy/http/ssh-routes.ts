@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IdentityService } from "../../engine/identity/index.js";
-import { GENERIC_AUTHENTICATION_FAILURE } from "../../engine/identity/index.js";
 import type { Identity } from "../../engine/policy/types.js";
 import type { AuthLog } from "./route-types.js";
-import { bearerToken, HttpError, readBody, sendJson } from "./respond.js";
+import { bearerCaller } from "./bearer-caller.js";
+import { HttpError, readBody, sendJson } from "./respond.js";
 
 /** What the SSH side of the gateway offers the HTTP API: certificates for verified identities, and where to connect. */
 export interface SshCertificates {
@@ -25,13 +25,7 @@ export interface SshCertificates {
  * no prompt. Why a token was refused goes to the auth log, never to the client.
  */
 export async function sshCertificateEndpoint(req: IncomingMessage, res: ServerResponse, identity: IdentityService, ssh: SshCertificates, log: AuthLog): Promise<void> {
-  const token = bearerToken(req);
-  if (!token) throw new HttpError(401, "invalid_token", "send Authorization: Bearer <token>");
-  const verified = await identity.verify(token);
-  if (!verified.ok) {
-    log({ event: "ssh_certificate_rejected", code: verified.code, detail: verified.detail, client_addr: req.socket.remoteAddress ?? "" });
-    throw new HttpError(401, "invalid_token", GENERIC_AUTHENTICATION_FAILURE);
-  }
+  const verified = await bearerCaller(req, identity, log, "ssh_certificate_rejected");
   let body: { public_key?: unknown; ttl_seconds?: unknown };
   try {
     body = JSON.parse(await readBody(req, 16 * 1024)) as typeof body;

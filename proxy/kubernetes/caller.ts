@@ -9,7 +9,11 @@ import { status, type KubernetesStatus } from "./status.js";
 /** Where clients reach a target: https://GATEWAY/targets/NAME is that target's apiserver. */
 export const TARGET_PREFIX = "/targets/";
 
-export type Caller = { ok: true; session: KubeSession; rest: string } | { ok: false; status: KubernetesStatus };
+/**
+ * `watch`, when the gateway watches sessions: makes a request (exec, attach, logs -f, watch: any that
+ * stays open) end when its identity does; `end` closes it, and the returned function stops watching.
+ */
+export type Caller = { ok: true; session: KubeSession; rest: string; watch?: (end: () => void) => () => void } | { ok: false; status: KubernetesStatus };
 
 /** The target named by the URL and the rest of the URL as the apiserver is asked for it. */
 export function targetOf(url: string): { name: string; rest: string } | undefined {
@@ -42,7 +46,9 @@ export async function callerOf(request: IncomingMessage, context: KubernetesGate
   const auth = await context.authenticate(token, target.name);
   if (!auth.ok) return fail(auth.code, auth.detail);
   try {
-    return { ok: true, session: await sessions.session(request.socket as TLSSocket, auth.identity, target), rest: named.rest };
+    const session = await sessions.session(request.socket as TLSSocket, auth.identity, target);
+    const watch = auth.watch;
+    return { ok: true, session, rest: named.rest, ...(watch ? { watch: (end: () => void) => watch(session.session, end) } : {}) };
   } catch {
     return { ok: false, status: status(503, "ServiceUnavailable", "Portcullis: the session could not be recorded in the audit log") };
   }

@@ -71,6 +71,8 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
     const started = process.hrtime.bigint();
     const caller = await callerOf(request, context, sessions);
     if (!caller.ok) return sendStatus(response, caller.status);
+    const unwatch = caller.watch?.(() => response.destroy());
+    if (unwatch) response.once("close", unwatch);
     const body = await readRequestBody(request);
     const decided = await decideRequest(caller.session, request, caller.rest, body, () => holdUntilClosed(response));
     if (!decided.ok) {
@@ -93,6 +95,8 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
     const started = process.hrtime.bigint();
     const caller = await callerOf(request, context, sessions);
     if (!caller.ok) return sendStatusOnSocket(socket, caller.status);
+    const unwatch = caller.watch?.(() => socket.destroy());
+    if (unwatch) socket.once("close", unwatch);
     const controller = new AbortController();
     socket.once("close", () => controller.abort());
     const decided = await decideRequest(caller.session, request, caller.rest, { ok: true, bytes: Buffer.alloc(0), text: "", binary: false }, () => ({ notify: (line) => context.log(line), signal: controller.signal }));

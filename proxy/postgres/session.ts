@@ -185,6 +185,8 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     }
     // A cancel first ends a wait for approval; otherwise it goes to the upstream backend.
     let relay: Relay | undefined;
+    let unwatch: (() => void) | undefined;
+    let relayClosed = false;
     const key = options.cancels.issue(() => {
       if (!relay?.cancelHold()) sendCancel(target, upstream.processId, upstream.secretKey);
     });
@@ -206,6 +208,8 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
       status: upstream.status,
       decode: options.decode,
       onClosed: (reason) => {
+        relayClosed = true;
+        unwatch?.();
         key.release();
         context.record({ type: "session_end", session_id: sessionId, reason }).catch(() => undefined);
         end();
@@ -213,6 +217,11 @@ export async function runSession(raw: Socket, options: SessionOptions): Promise<
     });
     clearTimeout(startupTimer);
     relay.start(queued);
+    // The session ends when its identity does (a token in its chain expires, a revocation reaches it),
+    // as a backend ends under pg_terminate_backend: FATAL 57P01, here with the reason.
+    const open = relay;
+    unwatch = auth.watch?.(session, (reason) => open.fail({ severity: "FATAL", code: SQLSTATE.adminShutdown, message: `Portcullis: terminating connection: ${reason}` }, `identity ended: ${reason}`));
+    if (relayClosed) unwatch?.();
     watchIdle(socket, relay, idleTimeoutOf(limits.settings.idleTimeoutMs, byPolicy.idle_timeout_seconds));
   } catch (error) {
     if (error instanceof ProtocolError) {

@@ -17,6 +17,8 @@ export interface ChannelSession {
   closed: AbortSignal;
   /** What `ssh -t` opens on this target: the target's shell decided whole, or the gateway's command mode. */
   interactive: "raw" | "command";
+  /** Told of each exec or shell stream the client opens, so the session can speak on it when it ends. */
+  opened?(stream: ServerChannel): void;
 }
 
 /** What the client asked for on a session channel before its exec or shell: a terminal, variables. */

@@ -54,6 +54,7 @@ export function serveSessionChannel(session: ChannelSession, channel: Session, s
   const run = (stream: ServerChannel | undefined, request: RawRequest, open: (client: SshClient) => Promise<ClientChannel>): void => {
     if (!stream || ran) return;
     ran = true;
+    session.opened?.(stream);
     started
       .then((ok) => (ok ? gateAndRelay(session, stream, state, request, open) : undefined))
       .catch((error: unknown) => {

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { AuthContext, Client as SshClient, Connection } from "ssh2";
+import type { AuthContext, Client as SshClient, Connection, ServerChannel } from "ssh2";
 import type { SshTarget } from "../../engine/config/types.js";
 import { messageOf } from "../../engine/errors.js";
 import type { Identity, SessionInfo } from "../../engine/policy/types.js";
 import { RequestGate } from "../gate/request-gate.js";
+import type { SessionWatch } from "../gate/types.js";
 import { userNameMatches, unsafeName, visibleName } from "../postgres/login-name.js";
 import type { SshGatewayContext } from "./context.js";
 import { serveSessionChannel } from "./session-channel.js";
@@ -24,7 +25,7 @@ type Credential = { token: string } | { certificate: Buffer; proof?: { signed: B
  */
 export function runSession(client: Connection, clientAddr: string, context: SshGatewayContext): void {
   const sessionId = randomUUID();
-  let login: { identity: Identity; target: SshTarget } | undefined;
+  let login: { identity: Identity; target: SshTarget; watch?: SessionWatch } | undefined;
   client.on("error", (error: Error) => context.log(`ssh session ${sessionId}: ${messageOf(error)}`));
   client.on("authentication", (auth: AuthContext) => {
     if (auth.method === "password") void authenticate(auth, { token: auth.password });
@@ -53,17 +54,17 @@ export function runSession(client: Connection, clientAddr: string, context: SshG
     if (!userNameMatches(parsed.user, verified.identity)) return refuse("user_mismatch", `user name ${JSON.stringify(parsed.user)} is not ${verified.identity.subject}`, parsed.target);
     // A key check (no signature yet) answers "this key would do"; only a signed login logs in.
     if ("certificate" in credential && !credential.proof) return auth.accept();
-    login = { identity: verified.identity, target };
+    login = { identity: verified.identity, target, ...(verified.watch ? { watch: verified.watch } : {}) };
     auth.accept();
   };
 
   client.on("ready", () => {
     if (!login) return client.end();
-    start(client, sessionId, clientAddr, login.identity, login.target, context);
+    start(client, sessionId, clientAddr, login.identity, login.target, context, login.watch);
   });
 }
 
-function start(client: Connection, sessionId: string, clientAddr: string, identity: Identity, target: SshTarget, context: SshGatewayContext): void {
+function start(client: Connection, sessionId: string, clientAddr: string, identity: Identity, target: SshTarget, context: SshGatewayContext, watch?: SessionWatch): void {
   // The client opens its channels right after authentication: their handlers are attached now, and
   // each waits for the session's start to be audited (nothing runs unaudited: without the audit log
   // there is no session).
@@ -79,6 +80,8 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
   const gate = new RequestGate(context, { identity, session, target });
   let upstream: Promise<SshClient> | undefined;
   const closed = new AbortController();
+  const streams = new Set<ServerChannel>();
+  let endReason: string | undefined;
   const exec = {
     closed: closed.signal,
     interactive: target.interactive,
@@ -89,6 +92,10 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
     })),
     record: (event: Parameters<SshGatewayContext["record"]>[0]) => void context.record(event).catch((error: unknown) => context.log(`recording failed: ${messageOf(error)}`)),
     log: context.log,
+    opened: (stream: ServerChannel) => {
+      streams.add(stream);
+      stream.once("close", () => streams.delete(stream));
+    },
   };
 
   // The target's login starts now, beside the client's first request and its decision, instead of
@@ -99,12 +106,25 @@ function start(client: Connection, sessionId: string, clientAddr: string, identi
     const channel = accept();
     if (channel) serveSessionChannel(exec, channel, started);
   });
+  // The connection ends when its identity does (a token in its chain expires, a revocation reaches
+  // it): every running exec or shell is told why on stderr and ends with status 255 (as ssh's own
+  // failures), then the connection closes once the client had a moment to print it.
+  const unwatch = watch?.(session, (reason) => {
+    endReason = `identity ended: ${reason}`;
+    for (const stream of streams) {
+      stream.stderr.write(`Portcullis: session ended: ${reason}\r\n`);
+      stream.exit(255);
+      stream.end();
+    }
+    setTimeout(() => client.end(), streams.size > 0 ? 200 : 0).unref();
+  });
   // Port forwarding either way: -L opens direct-tcpip channels, -R asks for tcpip-forward.
   client.on("tcpip", (_accept, reject) => reject());
   client.on("request", (_accept, reject) => reject?.());
   client.on("close", () => {
     closed.abort();
     void upstream?.then((c) => c.end()).catch(() => undefined);
-    context.record({ type: "session_end", session_id: sessionId, reason: "client closed the connection" }).catch(() => undefined);
+    unwatch?.();
+    context.record({ type: "session_end", session_id: sessionId, reason: endReason ?? "client closed the connection" }).catch(() => undefined);
   });
 }

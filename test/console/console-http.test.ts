@@ -89,6 +89,20 @@ test("an approver signs in, sees the request readably, and approves it", async (
   assert.not.ok(decideForm(after, request.id), "a decided request has no buttons");
 });
 
+test("an approver sees the agents acting for the requester, pending and decided", async () => {
+  const agent = { subject: "review-agent", issuer: t.idp.issuer, groups: ["agents"], kind: "service" as const, claims: {} };
+  const request = await t.requestApproval("alice", "TRUNCATE users", "ticket", [agent]);
+  const browser = new Browser();
+  const list = await signIn(browser, "dana");
+  expectPage(list, "approvals");
+  assert.match(textOf(list), /Requested by Subject alice .* Agents acting for them review-agent/);
+  assert.match(list.html, `<span class="actor" title="${t.idp.issuer}">review-agent</span>`);
+  const form = decideForm(list, request.id);
+  assert.ok(form, "dana may decide it");
+  const after = await browser.submit(list, form, { outcome: "deny", reason: "not by an agent" });
+  assert.match(textOf(after), "alice via review-agent", "the decided list names the chain too");
+});
+
 test("nobody decides their own request: no buttons, and a forged POST is refused with a clear message", async () => {
   const own = await t.requestApproval("dana", "TRUNCATE orders");
   const browser = new Browser();

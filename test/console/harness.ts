@@ -8,7 +8,7 @@ import { fileSource } from "../../engine/audit/file-store.js";
 import { resolveConfig } from "../../engine/config/load.js";
 import type { GatewayConfig } from "../../engine/config/types.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
-import type { Identity, Target } from "../../engine/policy/types.js";
+import type { Identity, Target, Actor } from "../../engine/policy/types.js";
 import { FileRecordingStore } from "../../engine/recording/file-store.js";
 import { createConsole, type WebConsole } from "../../proxy/console/console.js";
 import { startIdentityProvider, type RunningIdentityProvider } from "../../proxy/demo/identity-provider.js";
@@ -39,7 +39,7 @@ export interface ConsoleUnderTest {
   /** Environment for psql through the gateway as a demo user, with a fresh gateway token. */
   psqlEnv(username: string): Promise<NodeJS.ProcessEnv>;
   /** Opens a pending approval request for `sql` as the policy decides it for `username`. */
-  requestApproval(username: string, sql: string, mode?: "hold" | "ticket"): Promise<ApprovalRequest>;
+  requestApproval(username: string, sql: string, mode?: "hold" | "ticket", actors?: Actor[]): Promise<ApprovalRequest>;
   stop(): Promise<void>;
 }
 
@@ -132,8 +132,9 @@ export async function startConsoleUnderTest(options: ConsoleUnderTestOptions = {
         const issued = await gateway.identity.tokens.issue(identityOf(username), { targets: ["demo"], ttlSeconds: 600 });
         return { ...process.env, PGHOST: "127.0.0.1", PGPORT: String(gateway.postgres.port), PGUSER: username, PGDATABASE: "demo", PGPASSWORD: issued.token, PGSSLMODE: "disable", PGCONNECT_TIMEOUT: "10" };
       },
-      async requestApproval(username, sql, mode = "hold") {
-        const identity = identityOf(username);
+      async requestApproval(username, sql, mode = "hold", actors) {
+        // With actors: the request of an agent (or a chain of them) acting for the person.
+        const identity = actors ? { ...identityOf(username), actors } : identityOf(username);
         const sessionId = `s-${randomBytes(4).toString("hex")}`;
         const verdict = gateway.engine.decide({ identity, session: { id: sessionId, protocol: "postgres", started_at: new Date().toISOString() }, target, request: { kind: "sql", text: sql } });
         const approval = verdict.decision.approval;

@@ -15,6 +15,8 @@ const verified = (expiresAt: number): VerifiedIdentity => ({
   issuedAt: undefined,
   tokenId: undefined,
   targets: undefined,
+  actorTokens: [],
+  derivedFrom: [],
 });
 
 test("kept until the token expires, when that comes first", () => {

@@ -1,3 +1,5 @@
+import { actorsFact } from "./actors.js";
+import { actingFor } from "../../../engine/identity/acting-for.js";
 import { isRequester, mayDecide } from "../../../engine/approvals/approvers.js";
 import type { ApprovalRequest } from "../../../engine/approvals/types.js";
 import type { Action } from "../../../engine/policy/types.js";
@@ -106,6 +108,7 @@ function requesterBlock(request: ApprovalRequest): Html {
 <dt>Issuer</dt><dd>${who.issuer}</dd>
 <dt>Kind</dt><dd>${who.kind === "human" ? "person" : "workload"}</dd>
 <dt>Groups</dt><dd>${who.groups.length > 0 ? who.groups.map((g) => html`<span class="tag">${g}</span>`) : "none"}</dd>
+${actorsFact(who.actors, "Agents acting for them")}
 </dl>
 ${claims.length > 0 ? html`<table class="claims"><caption>Claims</caption><tbody>${claims.map(([k, v]) => html`<tr><th>${k}</th><td>${claimText(v)}</td></tr>`)}</tbody></table>` : ""}
 </section>`;
@@ -143,7 +146,7 @@ ${links}`,
 }
 
 function decidedRow(r: ApprovalRequest): Html {
-  return html`<tr data-approval-id="${r.id}"><td><a href="/console/approvals/${r.id}">${r.id}</a> ${summaryOf(r.action)}</td><td>${badge(r.status)}</td><td>${r.target.name}</td><td>${r.requester.subject}</td><td>${r.decided_by ?? "—"}</td><td>${time(r.decided_at ?? r.expires_at)}</td></tr>`;
+  return html`<tr data-approval-id="${r.id}"><td><a href="/console/approvals/${r.id}">${r.id}</a> ${summaryOf(r.action)}</td><td>${badge(r.status)}</td><td>${r.target.name}</td><td>${actingFor(r.requester)}</td><td>${r.decided_by ?? "—"}</td><td>${time(r.decided_at ?? r.expires_at)}</td></tr>`;
 }
 
 /** A statement stored cut says so, with the whole text's size and digest (what the approval is bound to). */

@@ -1,3 +1,4 @@
+import { actingFor } from "../../../engine/identity/acting-for.js";
 import type { AuditEvent, AuditRecord } from "../../../engine/audit/types.js";
 import type { VerifyResult } from "../../../engine/audit/verify.js";
 import { EFFECTS, EVENT_TYPES, type AuditQuery, type AuditResults } from "../audit-search.js";
@@ -84,9 +85,10 @@ function row(record: AuditRecord): Html {
 }
 
 function subjectOf(event: AuditEvent): string {
-  if ("identity" in event) return event.identity.subject;
+  if ("identity" in event) return actingFor(event.identity);
   if (event.type === "auth_failure") return event.claimed_subject ?? "—";
   if (event.type === "approval_decided") return event.by ?? "—";
+  if (event.type === "revocation") return event.by;
   return "—";
 }
 
@@ -109,6 +111,8 @@ function what(event: AuditEvent): Html {
       return html`${badge("approval")} <a href="/console/approvals/${event.approval_id}">${event.approval_id}</a> (${event.mode ?? "hold"}) for ${event.approvers.join(", ")}: ${requestCode(event.request, true)}<div class="reasons">${event.reasons.join("; ")}</div>`;
     case "approval_decided":
       return html`${badge(event.outcome)} <a href="/console/approvals/${event.approval_id}">${event.approval_id}</a>${event.by ? ` by ${event.by}` : ""}${event.reason ? `: “${event.reason}”` : ""}`;
+    case "revocation":
+      return html`${badge("revoked", "deny")} ${event.subject !== undefined ? `subject ${event.subject} (${event.issuer ?? "*"})` : `token ${event.token_id ?? "?"}`} by ${event.by}`;
     case "log_repaired":
       return html`${badge("repaired", "deny")} cut ${event.truncated_bytes} torn bytes after seq ${event.after_seq}`;
   }

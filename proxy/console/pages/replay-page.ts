@@ -1,3 +1,4 @@
+import { actorsFact } from "./actors.js";
 import { effectOf, maskAddress } from "../../../engine/policy/types.js";
 import type { Recording, RequestLine, TerminalLine } from "../../../engine/recording/types.js";
 import { terminalView } from "../terminal-view.js";
@@ -17,6 +18,7 @@ export function replayPage(viewer: Viewer, recording: Recording): { status: numb
   const body = html`<dl class="facts session-facts">
 <dt>Session</dt><dd><code>${session.id}</code> (${session.protocol}${session.client_addr ? ` from ${session.client_addr}` : ""})</dd>
 <dt>Who</dt><dd>${identity.subject} <span class="muted">${identity.issuer}</span> ${identity.groups.map((g) => html`<span class="tag">${g}</span>`)}</dd>
+${actorsFact(identity.actors, "Through agents")}
 <dt>Target</dt><dd>${target.name} ${Object.entries(target.tags).map(([k, v]) => html`<span class="tag">${k}=${v}</span>`)}</dd>
 <dt>Started</dt><dd>${time(session.started_at)}</dd>
 <dt>Ended</dt><dd>${recording.end ? html`${time(recording.end.at)}${recording.end.reason ? ` (${recording.end.reason})` : ""}` : "still running, or the gateway stopped"}</dd>

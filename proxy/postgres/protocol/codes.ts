@@ -16,6 +16,8 @@ export const SQLSTATE = {
   protocolViolation: "08P01",
   connectionFailure: "08006",
   cannotConnectNow: "57P03",
+  /** admin_shutdown: what pg_terminate_backend's victims get; here the identity behind the session ended. */
+  adminShutdown: "57P01",
   tooManyConnections: "53300",
   idleSessionTimeout: "57P05",
   idleInTransactionSessionTimeout: "25P03",
