@@ -1,5 +1,3 @@
-import type { VerifiedIdentity } from "./verifier.js";
-
 /** How long a signature check is trusted before the token is verified again (a signing key withdrawn from an issuer's key set stops working within this). */
 export const VERIFIED_TOKEN_SECONDS = 30;
 const MAX_ENTRIES = 10_000;
@@ -12,10 +10,10 @@ const MAX_ENTRIES = 10_000;
  * on every use by the caller. Opaque (introspected) tokens are never kept: the issuer says whether they
  * are live. Bounded: the oldest entry goes first.
  */
-export class VerifiedTokens {
-  private readonly entries = new Map<string, { result: VerifiedIdentity; until: number }>();
+export class VerifiedTokens<Verified extends { expiresAt: number }> {
+  private readonly entries = new Map<string, { result: Verified; until: number }>();
 
-  get(token: string, nowMs = Date.now()): VerifiedIdentity | undefined {
+  get(token: string, nowMs = Date.now()): Verified | undefined {
     const entry = this.entries.get(token);
     if (!entry) return undefined;
     if (nowMs >= entry.until) {
@@ -25,7 +23,8 @@ export class VerifiedTokens {
     return entry.result;
   }
 
-  set(token: string, result: VerifiedIdentity, nowMs = Date.now()): void {
+  /** Keeps what verifying `token` found; `expiresAt` is epoch seconds. */
+  set(token: string, result: Verified, nowMs = Date.now()): void {
     const until = Math.min(nowMs + VERIFIED_TOKEN_SECONDS * 1000, result.expiresAt * 1000);
     if (until <= nowMs) return;
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);

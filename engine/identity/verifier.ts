@@ -53,7 +53,7 @@ export class IdentityVerifier {
   private readonly issuers = new Map<string, TrustedIssuer>();
   private readonly gateway: GatewayTokens;
   private readonly revocations: Revocations;
-  private readonly verified = new VerifiedTokens();
+  private readonly verified = new VerifiedTokens<VerifiedIdentity>();
   readonly maxDelegationDepth: number;
 
   constructor(config: IdentityConfig, gateway: GatewayTokens, revocations: Revocations) {
