@@ -20,6 +20,11 @@ const SQL_PASSWORD = /\b(PASSWORD\s+)(?:E'(?:[^'\\]|\\[\s\S]|'')*'|'(?:[^']|'')*
 
 export const REDACTED = "[redacted]";
 
+/** The registered secrets worth looking for, longest first (so a longer one is replaced before a part of it). */
+export function usableSecrets(options: RedactOptions): string[] {
+  return (options.secrets ?? []).filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+}
+
 export interface RedactOptions {
   /** Literal secret values to scrub wherever they appear (empty strings are ignored). */
   secrets?: readonly string[];
@@ -43,7 +48,7 @@ export function isSecretName(name: string): boolean {
  * safe and a "maybe" just takes the full walk. Nearly every audit event is a "no", and this costs a
  * third of the walk.
  */
-function mayHoldSecret(text: string, secrets: readonly string[]): boolean {
+export function mayHoldSecret(text: string, secrets: readonly string[]): boolean {
   const flat = text.toLowerCase().replace(/[^a-z0-9]/g, "");
   if (flat.includes("pwd") || SECRET_NAME_PARTS.some((part) => flat.includes(part))) return true;
   if (JWT_ANYWHERE.test(text)) return true;
@@ -54,7 +59,7 @@ const JWT_ANYWHERE = new RegExp(JWT.source);
 
 /** Returns a copy of `value` with secrets removed, and where they were. Never mutates `value`. */
 export function redact<T>(value: T, options: RedactOptions = {}): Redaction<T> {
-  const secrets = (options.secrets ?? []).filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  const secrets = usableSecrets(options);
   const text = JSON.stringify(value);
   if (text !== undefined && !mayHoldSecret(text, secrets)) return { value: JSON.parse(text) as T, removed: [] };
   const removed: string[] = [];
