@@ -48,6 +48,12 @@ export class Relay {
     toClient: (bytes) => this.send(this.client, bytes, "client-drain", this.upstream),
   };
   private closed = false;
+  /**
+   * The pump holds its writes to the server (cork) while it works through what the client sent, so a
+   * Bind, an Execute decided after it and the Sync after that leave in one write. Released before any
+   * wait for the server itself, and when the pump has nothing left to do.
+   */
+  private serverWritesHeld = false;
   /** The wait for approval of the statement being decided, if any. */
   private hold: AbortController | undefined;
   private readonly pauses = new Set<string>();
@@ -122,12 +128,14 @@ export class Relay {
     this.pumping = true;
     try {
       while (!this.closed && this.inbox.length > 0) {
+        this.holdServerWrites();
         const frame = this.inbox.shift()!;
         // The server reads SQL text with the settings the statements before it leave (client_encoding
         // above all): text pipelined behind a running statement waits until it has run.
         if ((frame.type === "Q" || frame.type === "P" || frame.type === "F") && this.state.running()) {
           // Before a Sync the server holds its answers back: Flush asks for them (and has no reply).
           this.out.toServer(new MessageWriter(0).finish("H"));
+          this.releaseServerWrites();
           this.pause("decision", this.client);
           await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
           this.resume("decision", this.client);
@@ -145,7 +153,21 @@ export class Relay {
       else this.fail({ severity: "FATAL", code: SQLSTATE.internalError, message: "Portcullis: internal error" }, `internal error: ${String(error)}`);
     } finally {
       this.pumping = false;
+      this.releaseServerWrites();
     }
+  }
+
+  private holdServerWrites(): void {
+    if (this.serverWritesHeld) return;
+    this.serverWritesHeld = true;
+    this.upstream.cork();
+  }
+
+  /** Sends what the pump held; before any wait for the server's answer, which would otherwise never come. */
+  private releaseServerWrites(): void {
+    if (!this.serverWritesHeld) return;
+    this.serverWritesHeld = false;
+    this.upstream.uncork();
   }
 
   /** Returns a promise only when the message needs an asynchronous decision. */
@@ -278,6 +300,7 @@ export class Relay {
     // answered everything. After an error there it skips to the next Sync, this Query included.
     if (this.state.pending.length > 0) {
       this.out.toServer(new MessageWriter(0).finish("H"));
+      this.releaseServerWrites();
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       if (this.closed) return;
     }
@@ -288,6 +311,7 @@ export class Relay {
     const settled = new Promise<void>((settle) => (entry.limit = { max: limit.max, settle, synced: false, texts, counted: limit.counted, index: 0 }));
     this.out.toServer(queryAsExtended(texts[0]!));
     this.state.expect(entry);
+    this.releaseServerWrites();
     await settled;
   }
 
@@ -331,6 +355,7 @@ export class Relay {
     this.state.forward(frame, entry);
     // The count arrives before the Sync only if the server is asked for its answers now.
     this.out.toServer(new MessageWriter(0).finish("H"));
+    this.releaseServerWrites();
     await settled;
   }
 
