@@ -1,4 +1,4 @@
-import { boundEvent } from "./bound.js";
+import { boundEvent, withinBounds } from "./bound.js";
 import { canonicalJson } from "./canonical-json.js";
 import { mayHoldSecret, redact, usableSecrets, type RedactOptions } from "./redact.js";
 import type { AuditEvent } from "./types.js";
@@ -23,6 +23,7 @@ export function prepareEventJson(event: AuditEvent, options: RedactOptions): { e
     const clean = prepareEvent(event, options);
     return { event: clean, json: canonicalJson(clean) };
   }
+  if (withinBounds(event, text)) return { event, json: text };
   const bounded = boundEvent(event);
   return bounded === event ? { event, json: text } : { event: bounded, json: canonicalJson(bounded) };
 }

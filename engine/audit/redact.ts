@@ -49,13 +49,27 @@ export function isSecretName(name: string): boolean {
  * third of the walk.
  */
 export function mayHoldSecret(text: string, secrets: readonly string[]): boolean {
-  const flat = text.toLowerCase().replace(/[^a-z0-9]/g, "");
-  if (flat.includes("pwd") || SECRET_NAME_PARTS.some((part) => flat.includes(part))) return true;
+  if (mayHoldSecretName(text)) return true;
   if (JWT_ANYWHERE.test(text)) return true;
   return secrets.some((secret) => text.includes(JSON.stringify(secret).slice(1, -1)));
 }
 
 const JWT_ANYWHERE = new RegExp(JWT.source);
+
+/**
+ * A secret-looking name anywhere in the text once lowercased and stripped to letters and digits. For
+ * ASCII text (nearly every record) that is one case-insensitive search for each name's letters with
+ * anything but letters and digits between them, without building the stripped copy; other text is
+ * stripped as the rule says (lowercasing outside ASCII can make an ASCII letter: U+0130, U+212A).
+ */
+function mayHoldSecretName(text: string): boolean {
+  if (ASCII.test(text)) return SECRET_NAME_SPREAD.test(text);
+  const flat = text.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return flat.includes("pwd") || SECRET_NAME_PARTS.some((part) => flat.includes(part));
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+const SECRET_NAME_SPREAD = new RegExp([...SECRET_NAME_PARTS, "pwd"].map((part) => [...part].join("[^A-Za-z0-9]*")).join("|"), "i");
 
 /** Returns a copy of `value` with secrets removed, and where they were. Never mutates `value`. */
 export function redact<T>(value: T, options: RedactOptions = {}): Redaction<T> {
