@@ -45,8 +45,10 @@ export class Relay {
   /** The state machine's writes: each to its socket, with backpressure on the other. */
   private readonly out: Outbox = {
     toServer: (bytes) => this.send(this.upstream, bytes, "upstream-drain", this.client),
-    toClient: (bytes) => this.send(this.client, bytes, "client-drain", this.upstream),
+    toClient: (bytes) => (this.clientBatch ? void this.clientBatch.push(bytes) : this.send(this.client, bytes, "client-drain", this.upstream)),
   };
+  /** While a chunk from the server is answered: everything for the client, in order, sent as one buffer. */
+  private clientBatch: Buffer[] | undefined;
   private closed = false;
   /**
    * The pump holds its writes to the server (cork) while it works through what the client sent, so a
@@ -403,16 +405,20 @@ export class Relay {
       this.fail({ severity: "FATAL", code: SQLSTATE.connectionFailure, message: "Portcullis: the target sent an invalid message" }, "invalid upstream message");
       return;
     }
-    this.client.cork();
+    // One write per chunk: a result of many rows is many small messages, and a write call per message
+    // costs more than copying them into one buffer.
+    const batch: Buffer[] = [];
+    this.clientBatch = batch;
     try {
       for (const frame of frames) {
         const out = this.replies.reply(frame);
-        if (out) this.send(this.client, out, "client-drain", this.upstream);
+        if (out) batch.push(out);
       }
     } catch (error) {
       this.fail({ severity: "FATAL", code: SQLSTATE.internalError, message: "Portcullis: could not process the target's response" }, `upstream processing failed: ${String(error)}`);
     } finally {
-      this.client.uncork();
+      this.flushClientBatch();
+      this.clientBatch = undefined;
     }
     if (this.settledWaiters.length > 0 && !this.state.running()) this.wakeSettled();
     if (this.idleWaiters.length > 0 && this.state.pending.length === 0) this.wakeIdle();
@@ -437,6 +443,15 @@ export class Relay {
     if (!to.write(bytes)) this.pause(drainReason, source);
   }
 
+  /** Sends what the current chunk's answers gathered (before anything written after them). */
+  private flushClientBatch(): void {
+    const batch = this.clientBatch;
+    if (!batch || batch.length === 0) return;
+    const bytes = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
+    batch.length = 0;
+    this.send(this.client, bytes, "client-drain", this.upstream);
+  }
+
   private pause(reason: string, socket: Socket): void {
     this.pauses.add(`${reason}:${socket === this.client ? "c" : "u"}`);
     socket.pause();
@@ -457,12 +472,15 @@ export class Relay {
   /** Ends the session with a last error for the client (one connection, never the gateway). */
   fail(error: ErrorFields, reason: string): void {
     if (this.closed) return;
+    this.flushClientBatch();
     if (!this.client.destroyed) this.client.end(errorResponse(error));
     this.close(reason);
   }
 
   close(reason: string): void {
     if (this.closed) return;
+    // What the server's last chunk answered still goes out before the end (the server's own FATAL).
+    this.flushClientBatch();
     this.closed = true;
     this.hold?.abort();
     this.wakeIdle();
