@@ -1,6 +1,7 @@
 import { messageOf } from "../errors.js";
 import { auditEventProblem } from "./event-schema.js";
 import { AuditError } from "./errors.js";
+import { EventMemo } from "./event-memo.js";
 import { FileAuditStore, type FileAuditStoreOptions } from "./file-store.js";
 import { PrepareThread } from "./prepare-thread.js";
 import { eventWeight, prepareEventJson } from "./prepare.js";
@@ -60,6 +61,8 @@ export class AuditLog {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
   private readonly counts: AuditLogStats = { appends: 0, batches: 0, largestBatch: 0 };
+  /** Events prepared before, for a statement executed again. */
+  private readonly memo = new EventMemo();
 
   private constructor(store: AuditStore, options: AuditLogOptions) {
     this.store = store;
@@ -114,8 +117,14 @@ export class AuditLog {
       prepared.then(settled, settled);
       return prepared.then((clean) => this.enqueue(event, clean));
     }
+    const key = this.memo.keyOf(event);
+    const known = key === undefined ? undefined : this.memo.get(key);
+    if (known !== undefined) return this.queueClean(event, known);
     const prepared = prepareEventJson(event, this.options);
-    return this.enqueue(event, prepared.event, prepared.json);
+    const appended = this.enqueue(event, prepared.event, prepared.json);
+    // Remembered only once valid, and only when nothing was redacted or cut.
+    if (key !== undefined && prepared.event === event) void appended.then(() => this.memo.remember(key, prepared.json), () => undefined);
+    return appended;
   }
 
   /** Queues a prepared event; an event accepted before close() is still written. */
@@ -123,6 +132,12 @@ export class AuditLog {
     if (this.failure) return Promise.reject(this.failure);
     const problem = auditEventProblem(clean);
     if (problem) return Promise.reject(new AuditError("AUDIT_INVALID_EVENT", `audit event ${event.type} is invalid: ${problem}`));
+    return this.queueClean(clean, json);
+  }
+
+  /** Queues an event already redacted, bounded and validated. */
+  private queueClean(clean: AuditEvent, json?: string): Promise<AuditRecord> {
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise<AuditRecord>((resolve, reject) => {
       this.queue.push({ time: new Date().toISOString(), event: clean, ...(json !== undefined ? { json } : {}), resolve, reject });
       if (!this.draining) void this.drain();
