@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { normalizeRequest, type RawRequest, type TargetFacts } from "./actions/index.js";
+import { decisionCacheOf, decisionCaching } from "./policy/decision-cache.js";
 import type { PolicyEvaluator } from "./policy/evaluator.js";
 import { effectOf, type Action, type ApprovalGrant, type Decision, type Effect, type Identity, type PolicyInput, type SessionInfo, type Target } from "./policy/types.js";
 
@@ -40,7 +41,8 @@ export function evaluateAction(evaluator: PolicyEvaluator, request: DecisionEnve
   const t1 = performance.now();
   const input: PolicyInput = { identity: request.identity, session: request.session, target: request.target, action };
   if (request.approval) input.approval = request.approval;
-  const decision = evaluator.evaluate(input);
+  const cache = request.approval || !decisionCaching.enabled ? null : decisionCacheOf(evaluator);
+  const decision = cache ? cache.decide(input, () => evaluator.evaluate(input)) : evaluator.evaluate(input);
   const t2 = performance.now();
   return {
     effect: effectOf(decision),

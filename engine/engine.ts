@@ -1,4 +1,5 @@
 import { loadNormalizers, normalizeRequest, requestSize, type Action, type RawRequest, type TargetFacts } from "./actions/index.js";
+import { sqlActionCache } from "./actions/sql/index.js";
 import { DecidePool, type DecidePoolOptions } from "./decide-pool.js";
 import { decide, evaluateAction, type DecisionRequest, type Verdict } from "./decide.js";
 import type { CallerInput, CallerMasks, CallerSessionLimits } from "./policy/evaluator.js";
@@ -22,7 +23,14 @@ export class Engine {
 
   static async start(options: EngineOptions): Promise<Engine> {
     await loadNormalizers();
-    return new Engine(await PolicyService.start(options), new DecidePool(options.offload));
+    const policy = await PolicyService.start(options);
+    // A new policy starts from nothing remembered: its decisions are cached per evaluator
+    // (policy/decision-cache.ts), and the action cache is emptied here, in the same turn the new
+    // policy starts serving, so no statement after a reload is decided from an entry made before it.
+    policy.on("reload", (result: { ok: boolean }) => {
+      if (result.ok) sqlActionCache.clear();
+    });
+    return new Engine(policy, new DecidePool(options.offload));
   }
 
   /** Decides on the event loop: for requests known to be small (settings, limits, previews of them). */

@@ -3,8 +3,8 @@ import type { BenchIdentity } from "./identities.js";
 /** Which pgbench script a path runs: the built-in `-S`, or the point select of masked `users` columns. */
 export type Script = "select-only" | "users";
 
-/** Where pgbench connects: the server itself, PgBouncer, or one of the two Portcullis gateways. */
-export type Via = "direct" | "pgbouncer" | "portcullis" | "portcullis-audit";
+/** Where pgbench connects: the server itself, PgBouncer, a do-nothing Node.js pipe (the ceiling), or one of the two Portcullis gateways. */
+export type Via = "direct" | "pgbouncer" | "pipe" | "portcullis" | "portcullis-audit";
 
 export interface BenchPath {
   name: string;
@@ -20,6 +20,7 @@ export interface BenchPath {
 export const PATHS: readonly BenchPath[] = [
   { name: "direct", script: "select-only", via: "direct", baseline: "direct" },
   { name: "pgbouncer", script: "select-only", via: "pgbouncer", baseline: "direct" },
+  { name: "node-pipe", script: "select-only", via: "pipe", baseline: "direct" },
   { name: "portcullis", script: "select-only", via: "portcullis", identity: "reader", baseline: "direct" },
   { name: "portcullis+audit-fsync", script: "select-only", via: "portcullis-audit", identity: "reader", baseline: "direct" },
   { name: "direct·users", script: "users", via: "direct", baseline: "direct·users" },

@@ -1,9 +1,11 @@
 import { round } from "../support/stats.js";
+import { cpuMedian } from "./aims.js";
 import { busyFraction, countersSince, hostCpu, processCounters, type ProcessCounters } from "../support/proc-cpu.js";
 import { formatNumber, printNote, table } from "../support/table.js";
 import { BENCH_DATABASE, BENCH_ROLE, type BenchCluster } from "./cluster.js";
 import type { GatewayProcess } from "./gateway-process.js";
 import type { BenchPath } from "./paths.js";
+import type { PipeProxy } from "./pipe-proxy.js";
 import { runPgbench, type QueryMode, type Workload } from "./pgbench.js";
 import { POOLED_SESSION, POOLED_TRANSACTION, type RunningPgBouncer } from "./pgbouncer.js";
 
@@ -15,6 +17,8 @@ export interface Endpoints {
   portcullis: GatewayProcess;
   /** The gateway recording to the durable audit log. */
   audited: GatewayProcess;
+  /** The do-nothing Node.js pipe in front of the server. */
+  pipe: PipeProxy;
   scriptPath: string;
 }
 
@@ -59,6 +63,8 @@ function connectionFor(endpoints: Endpoints, path: BenchPath, mode: QueryMode): 
   switch (path.via) {
     case "direct":
       return { port: cluster.pg.port, user: BENCH_ROLE, database: BENCH_DATABASE, password: cluster.password };
+    case "pipe":
+      return { port: endpoints.pipe.port, user: BENCH_ROLE, database: BENCH_DATABASE, password: cluster.password, pid: endpoints.pipe.pid };
     case "pgbouncer":
       return { port: bouncer.port, user: BENCH_ROLE, database: mode === "simple" ? POOLED_TRANSACTION : POOLED_SESSION, password: cluster.password, pid: bouncer.pid };
     case "portcullis":
@@ -124,36 +130,13 @@ export function printRunRow(r: RunFigures): void {
   const added = r.path.startsWith("direct") ? "" : formatNumber(r.added_us);
   const sys = Number.isFinite(r.proxy_cpu_us) && r.proxy_cpu_us > 0 ? `${Math.round((100 * r.proxy_sys_us) / r.proxy_cpu_us)}%` : "-";
   // PgBouncer sends and receives with sendto/recvfrom, which /proc/<pid>/io does not count.
-  const writes = r.path.startsWith("portcullis") ? r.proxy_writes.toFixed(2) : "-";
+  const writes = r.path.startsWith("portcullis") || r.path === "node-pipe" ? r.proxy_writes.toFixed(2) : "-";
   RUNS.printRow([r.mode, String(r.clients), r.path, r.ok ? formatNumber(r.tps) : "FAILED", percent, added, formatNumber(r.proxy_cpu_us), sys, writes, `${r.host_busy_pct}%`]);
   if (!r.ok) printNote(r.error ?? "");
-}
-
-export interface Aims {
-  simple: Array<{ clients: number; ratio: number }>;
-  prepared: Array<{ clients: number; ratio: number }>;
-  simple_met: boolean;
-  prepared_met: boolean;
-}
-
-/** The issue's aims: Portcullis with the full default policy at ≥ 50% of direct TPS (simple) and ≥ 70% (prepared). */
-export function aims(runs: readonly RunFigures[]): Aims {
-  const of = (mode: QueryMode) => runs.filter((r) => r.path === "portcullis" && r.mode === mode).map((r) => ({ clients: r.clients, ratio: r.ratio }));
-  const simple = of("simple");
-  const prepared = of("prepared");
-  return { simple, prepared, simple_met: simple.every((g) => g.ratio >= 0.5), prepared_met: prepared.every((g) => g.ratio >= 0.7) };
-}
-
-function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : round(((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2, 1);
 }
 
 /** Each proxy path's CPU per statement in each mode, the median over the client counts. */
 export function cpuPerStatement(runs: readonly RunFigures[]): Array<{ path: string; simple: number; prepared: number }> {
   const paths = [...new Set(runs.filter((r) => !r.path.startsWith("direct")).map((r) => r.path))];
-  const of = (path: string, mode: QueryMode): number => median(runs.filter((r) => r.path === path && r.mode === mode).map((r) => r.proxy_cpu_us));
-  return paths.map((path) => ({ path, simple: of(path, "simple"), prepared: of(path, "prepared") }));
+  return paths.map((path) => ({ path, simple: cpuMedian(runs, path, "simple"), prepared: cpuMedian(runs, path, "prepared") }));
 }

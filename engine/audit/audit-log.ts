@@ -1,9 +1,10 @@
 import { messageOf } from "../errors.js";
 import { auditEventProblem } from "./event-schema.js";
 import { AuditError } from "./errors.js";
+import { EventMemo } from "./event-memo.js";
 import { FileAuditStore, type FileAuditStoreOptions } from "./file-store.js";
 import { PrepareThread } from "./prepare-thread.js";
-import { eventWeight, prepareEvent } from "./prepare.js";
+import { eventWeight, prepareEventJson } from "./prepare.js";
 import type { RedactOptions } from "./redact.js";
 import type { AuditStore, RepairReport } from "./store.js";
 import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
@@ -14,6 +15,8 @@ const PREPARE_INLINE_CHARS = 64 * 1024;
 interface Pending {
   time: string;
   event: AuditEvent;
+  /** The event's canonical JSON, when already made (it is then what is hashed and written). */
+  json?: string;
   resolve(record: AuditRecord): void;
   reject(error: Error): void;
 }
@@ -58,6 +61,8 @@ export class AuditLog {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
   private readonly counts: AuditLogStats = { appends: 0, batches: 0, largestBatch: 0 };
+  /** Events prepared before, for a statement executed again. */
+  private readonly memo = new EventMemo();
 
   private constructor(store: AuditStore, options: AuditLogOptions) {
     this.store = store;
@@ -112,16 +117,29 @@ export class AuditLog {
       prepared.then(settled, settled);
       return prepared.then((clean) => this.enqueue(event, clean));
     }
-    return this.enqueue(event, prepareEvent(event, this.options));
+    const key = this.memo.keyOf(event);
+    const known = key === undefined ? undefined : this.memo.get(key);
+    if (known !== undefined) return this.queueClean(event, known);
+    const prepared = prepareEventJson(event, this.options);
+    const appended = this.enqueue(event, prepared.event, prepared.json);
+    // Remembered only once valid, and only when nothing was redacted or cut.
+    if (key !== undefined && prepared.event === event) void appended.then(() => this.memo.remember(key, prepared.json), () => undefined);
+    return appended;
   }
 
   /** Queues a prepared event; an event accepted before close() is still written. */
-  private enqueue(event: AuditEvent, clean: AuditEvent): Promise<AuditRecord> {
+  private enqueue(event: AuditEvent, clean: AuditEvent, json?: string): Promise<AuditRecord> {
     if (this.failure) return Promise.reject(this.failure);
     const problem = auditEventProblem(clean);
     if (problem) return Promise.reject(new AuditError("AUDIT_INVALID_EVENT", `audit event ${event.type} is invalid: ${problem}`));
+    return this.queueClean(clean, json);
+  }
+
+  /** Queues an event already redacted, bounded and validated. */
+  private queueClean(clean: AuditEvent, json?: string): Promise<AuditRecord> {
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise<AuditRecord>((resolve, reject) => {
-      this.queue.push({ time: new Date().toISOString(), event: clean, resolve, reject });
+      this.queue.push({ time: new Date().toISOString(), event: clean, ...(json !== undefined ? { json } : {}), resolve, reject });
       if (!this.draining) void this.drain();
     });
   }
@@ -141,16 +159,17 @@ export class AuditLog {
     this.idle = new Promise((resolve) => (this.markIdle = resolve));
     const max = this.options.maxBatch ?? 1024;
     while (this.queue.length > 0) {
-      // Let callers whose previous append just resolved queue their next one first, so they share this
-      // sync. Without a sync per batch there is nothing to share, and the wait would only add latency.
-      if (this.options.durability !== "write") await new Promise((resolve) => setImmediate(resolve));
+      // Group commit: every append of this event-loop turn (other sessions' statements that arrived
+      // in the same poll) joins one write; with fsync, so do callers whose previous append just
+      // resolved. Each caller still waits for its own record to be written before it forwards.
+      await new Promise((resolve) => setImmediate(resolve));
       const batch = this.queue.splice(0, max);
       if (this.failure) {
         for (const p of batch) p.reject(this.failure);
         continue;
       }
       try {
-        const records = await this.store.append(batch.map(({ time, event }) => ({ time, event })));
+        const records = await this.store.append(batch.map(({ time, event, json }) => (json !== undefined ? { time, event, json } : { time, event })));
         this.counts.appends += batch.length;
         this.counts.batches += 1;
         this.counts.largestBatch = Math.max(this.counts.largestBatch, batch.length);

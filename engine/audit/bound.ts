@@ -24,6 +24,25 @@ export const REASONS_BYTES = 16 * 1024;
 /** At most this many paths are listed in `truncated`; a last entry says how many more there were. */
 const TRUNCATED_PATHS = 50;
 
+/**
+ * True when `boundEvent` would leave `event` as it is, told without copying it: its canonical JSON
+ * (`json`) is within the smallest whole-record budget, so no text, statement list or reason list can be
+ * over its own; and no string anywhere is over STRING_BYTES, no list over REASONS entries.
+ */
+export function withinBounds(event: AuditEvent, json: string): boolean {
+  if (json.length > REQUEST_TEXT_BYTES || Buffer.byteLength(json, "utf8") > REQUEST_TEXT_BYTES) return false;
+  return smallEnough(event);
+}
+
+function smallEnough(node: unknown): boolean {
+  if (typeof node === "string") return node.length * 3 <= STRING_BYTES || Buffer.byteLength(node, "utf8") <= STRING_BYTES;
+  if (Array.isArray(node)) return node.length <= REASONS && node.every(smallEnough);
+  if (typeof node === "object" && node !== null) {
+    for (const key in node) if (!smallEnough((node as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
 export function boundEvent<T extends AuditEvent>(event: T): T {
   const cuts: string[] = [];
   const out: Record<string, unknown> = { ...event };

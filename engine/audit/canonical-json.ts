@@ -16,11 +16,25 @@ export function canonicalJson(value: unknown): string {
       if (!Number.isFinite(value)) throw new TypeError(`canonical JSON has no representation for ${value}`);
       return JSON.stringify(value);
     case "object": {
-      if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(",")}]`;
+      // Built by concatenation, without intermediate arrays: every audit record is serialized here once.
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          out += (i === 0 ? "" : ",") + canonicalJson(item === undefined ? null : item);
+        }
+        return `${out}]`;
+      }
       const object = value as Record<string, unknown>;
       // The default sort compares UTF-16 code units, which is RFC 8785's order.
-      const keys = Object.keys(object).filter((k) => object[k] !== undefined).sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(object[k])}`).join(",")}}`;
+      const keys = Object.keys(object).sort();
+      let out = "{";
+      for (const k of keys) {
+        const child = object[k];
+        if (child === undefined) continue;
+        out += `${out.length === 1 ? "" : ","}${JSON.stringify(k)}:${canonicalJson(child)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonical JSON has no representation for a ${typeof value}`);

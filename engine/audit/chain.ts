@@ -12,25 +12,51 @@ export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH };
  * hash, so changing, removing or moving any record breaks every link after it.
  */
 export function hashRecord(record: Pick<AuditRecord, "seq" | "time" | "prev_hash" | "event">): string {
-  const body = canonicalJson({ seq: record.seq, time: record.time, prev_hash: record.prev_hash, event: record.event });
+  return hashOf(record, canonicalJson(record.event));
+}
+
+/**
+ * The hash of a record whose event is already canonical JSON (`eventJson`): the record's canonical JSON
+ * is then its four fields in sorted key order (event, prev_hash, seq, time) around those same bytes.
+ */
+function hashOf(record: Pick<AuditRecord, "seq" | "time" | "prev_hash">, eventJson: string): string {
+  const body = `{"event":${eventJson},"prev_hash":${JSON.stringify(record.prev_hash)},"seq":${canonicalJson(record.seq)},"time":${JSON.stringify(record.time)}}`;
   return createHash("sha256").update(body, "utf8").digest("hex");
 }
 
-/** Chains events onto `head`, in order. Pure: the store decides when the result becomes the head. */
-export function chainRecords(head: ChainHead, entries: ReadonlyArray<{ time: string; event: AuditEvent }>): AuditRecord[] {
-  const records: AuditRecord[] = [];
-  let prev = head;
-  for (const { time, event } of entries) {
-    const seq = prev.seq + 1;
-    const record: AuditRecord = { seq, time, prev_hash: prev.hash, hash: "", event };
-    record.hash = hashRecord(record);
-    records.push(record);
-    prev = { seq, hash: record.hash };
-  }
-  return records;
+/** An event to chain; `json`, when given, is its canonical JSON (so it is serialized once, not twice). */
+export interface ChainEntry {
+  time: string;
+  event: AuditEvent;
+  json?: string;
 }
 
-/** A record as one line of the file: its fields in a fixed order, ending in a newline. */
+/** Chains events onto `head`, in order. Pure: the store decides when the result becomes the head. */
+export function chainRecords(head: ChainHead, entries: ReadonlyArray<ChainEntry>): AuditRecord[] {
+  return chainLines(head, entries).records;
+}
+
+/**
+ * Chains events onto `head` and writes their lines: each event is serialized once, as canonical JSON,
+ * and those bytes are both what is hashed and what the line holds.
+ */
+export function chainLines(head: ChainHead, entries: ReadonlyArray<ChainEntry>): { records: AuditRecord[]; text: string } {
+  const records: AuditRecord[] = [];
+  let text = "";
+  let prev = head;
+  for (const { time, event, json } of entries) {
+    const seq = prev.seq + 1;
+    const eventJson = json ?? canonicalJson(event);
+    const record: AuditRecord = { seq, time, prev_hash: prev.hash, hash: "", event };
+    record.hash = hashOf(record, eventJson);
+    records.push(record);
+    text += `{"seq":${seq},"time":${JSON.stringify(time)},"prev_hash":"${record.prev_hash}","hash":"${record.hash}","event":${eventJson}}\n`;
+    prev = { seq, hash: record.hash };
+  }
+  return { records, text };
+}
+
+/** A record as one line of the file: its fields in a fixed order, ending in a newline (chainLines writes the same, with the event canonical). */
 export function recordLine(record: AuditRecord): string {
   return `${JSON.stringify({ seq: record.seq, time: record.time, prev_hash: record.prev_hash, hash: record.hash, event: record.event })}\n`;
 }

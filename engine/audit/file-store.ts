@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import { stat, type FileHandle } from "node:fs/promises";
 import { resolve } from "node:path";
 import { messageOf } from "../errors.js";
-import { writeAll } from "../storage/durable-file.js";
+import { writeAll, writeAllSync } from "../storage/durable-file.js";
 import type { FileLock } from "../storage/file-lock.js";
 import { openLockedFile } from "../storage/locked-file.js";
-import { chainRecords, EMPTY_HEAD, hashRecord, recordLine, recordShapeProblem } from "./chain.js";
+import { chainLines, EMPTY_HEAD, hashRecord, recordShapeProblem, type ChainEntry } from "./chain.js";
 import { AuditError } from "./errors.js";
 import { fileLines, readTail } from "./file-lines.js";
 import type { AuditSource, AuditStore, RepairReport, StoredEntry } from "./store.js";
-import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
+import type { AuditRecord, ChainHead } from "./types.js";
 
 /**
  * The embedded audit store: one JSON Lines file, one record per line, appended under an exclusive lock
@@ -80,15 +80,22 @@ export class FileAuditStore implements AuditStore {
   }
 
   /** Not re-entrant: the caller (AuditLog) runs one batch at a time. */
-  async append(entries: ReadonlyArray<{ time: string; event: AuditEvent }>): Promise<AuditRecord[]> {
+  async append(entries: ReadonlyArray<ChainEntry>): Promise<AuditRecord[]> {
     if (this.closed) throw new AuditError("AUDIT_LOG_CLOSED", `the audit log ${this.path} is closed`);
     if (this.failure) throw this.failure;
-    const records = chainRecords(this.current, entries);
-    const data = Buffer.from(records.map(recordLine).join(""), "utf8");
+    const { records, text } = chainLines(this.current, entries);
+    const data = Buffer.from(text, "utf8");
     try {
-      await writeAll(this.handle, data);
-      if (this.durability === "fsync") await this.handle.datasync();
-      else this.scheduleSync();
+      if (this.durability === "fsync") {
+        await writeAll(this.handle, data);
+        await this.handle.datasync();
+      } else {
+        // Acknowledged once in the kernel's page cache: a write of a few kilobytes there costs less
+        // than handing it to the thread pool and waiting for its answer, and a kill -9 after it loses
+        // nothing. The sync follows on a timer.
+        writeAllSync(this.handle.fd, data);
+        this.scheduleSync();
+      }
     } catch (error) {
       // After a failed write or sync the file's state is unknown: stop taking records (the gateway then
       // denies) rather than acknowledge one that may not be on disk. Cut back what this batch may have left.

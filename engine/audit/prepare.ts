@@ -1,5 +1,6 @@
-import { boundEvent } from "./bound.js";
-import { redact, type RedactOptions } from "./redact.js";
+import { boundEvent, withinBounds } from "./bound.js";
+import { canonicalJson } from "./canonical-json.js";
+import { mayHoldSecret, redact, usableSecrets, type RedactOptions } from "./redact.js";
 import type { AuditEvent } from "./types.js";
 
 /**
@@ -9,6 +10,22 @@ import type { AuditEvent } from "./types.js";
 export function prepareEvent(event: AuditEvent, options: RedactOptions): AuditEvent {
   const { value, removed } = redact(event, options);
   return boundEvent(removed.length > 0 ? { ...value, redacted: [...(value.redacted ?? []), ...removed] } : value);
+}
+
+/**
+ * `prepareEvent` with the event's canonical JSON, in one serialization when nothing is to be redacted
+ * or cut (nearly every event): the redaction guard's quick look reads the same canonical text that is
+ * then hashed and written (chain.ts), and the event is neither copied nor serialized again.
+ */
+export function prepareEventJson(event: AuditEvent, options: RedactOptions): { event: AuditEvent; json: string } {
+  const text = canonicalJson(event);
+  if (mayHoldSecret(text, usableSecrets(options))) {
+    const clean = prepareEvent(event, options);
+    return { event: clean, json: canonicalJson(clean) };
+  }
+  if (withinBounds(event, text)) return { event, json: text };
+  const bounded = boundEvent(event);
+  return bounded === event ? { event, json: text } : { event: bounded, json: canonicalJson(bounded) };
 }
 
 /** Characters of text an event carries, roughly: the request and its statements' texts dominate. */

@@ -20,6 +20,11 @@ const SQL_PASSWORD = /\b(PASSWORD\s+)(?:E'(?:[^'\\]|\\[\s\S]|'')*'|'(?:[^']|'')*
 
 export const REDACTED = "[redacted]";
 
+/** The registered secrets worth looking for, longest first (so a longer one is replaced before a part of it). */
+export function usableSecrets(options: RedactOptions): string[] {
+  return (options.secrets ?? []).filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+}
+
 export interface RedactOptions {
   /** Literal secret values to scrub wherever they appear (empty strings are ignored). */
   secrets?: readonly string[];
@@ -43,18 +48,32 @@ export function isSecretName(name: string): boolean {
  * safe and a "maybe" just takes the full walk. Nearly every audit event is a "no", and this costs a
  * third of the walk.
  */
-function mayHoldSecret(text: string, secrets: readonly string[]): boolean {
-  const flat = text.toLowerCase().replace(/[^a-z0-9]/g, "");
-  if (flat.includes("pwd") || SECRET_NAME_PARTS.some((part) => flat.includes(part))) return true;
+export function mayHoldSecret(text: string, secrets: readonly string[]): boolean {
+  if (mayHoldSecretName(text)) return true;
   if (JWT_ANYWHERE.test(text)) return true;
   return secrets.some((secret) => text.includes(JSON.stringify(secret).slice(1, -1)));
 }
 
 const JWT_ANYWHERE = new RegExp(JWT.source);
 
+/**
+ * A secret-looking name anywhere in the text once lowercased and stripped to letters and digits. For
+ * ASCII text (nearly every record) that is one case-insensitive search for each name's letters with
+ * anything but letters and digits between them, without building the stripped copy; other text is
+ * stripped as the rule says (lowercasing outside ASCII can make an ASCII letter: U+0130, U+212A).
+ */
+function mayHoldSecretName(text: string): boolean {
+  if (ASCII.test(text)) return SECRET_NAME_SPREAD.test(text);
+  const flat = text.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return flat.includes("pwd") || SECRET_NAME_PARTS.some((part) => flat.includes(part));
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+const SECRET_NAME_SPREAD = new RegExp([...SECRET_NAME_PARTS, "pwd"].map((part) => [...part].join("[^A-Za-z0-9]*")).join("|"), "i");
+
 /** Returns a copy of `value` with secrets removed, and where they were. Never mutates `value`. */
 export function redact<T>(value: T, options: RedactOptions = {}): Redaction<T> {
-  const secrets = (options.secrets ?? []).filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  const secrets = usableSecrets(options);
   const text = JSON.stringify(value);
   if (text !== undefined && !mayHoldSecret(text, secrets)) return { value: JSON.parse(text) as T, removed: [] };
   const removed: string[] = [];

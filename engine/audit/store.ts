@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
+import type { ChainEntry } from "./chain.js";
+import type { AuditRecord, ChainHead } from "./types.js";
 
 /**
  * Where audit records live. The embedded file store (file-store.ts) is the default; a shared store
@@ -8,7 +9,7 @@ import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
  */
 export interface AuditStore {
   /** Chains `entries` onto the head in order and resolves only once they survive a crash. */
-  append(entries: ReadonlyArray<{ time: string; event: AuditEvent }>): Promise<AuditRecord[]>;
+  append(entries: ReadonlyArray<ChainEntry>): Promise<AuditRecord[]>;
   head(): Promise<ChainHead>;
   /** What opening the store found and cut off, when the last write had been interrupted. */
   readonly repair: RepairReport | undefined;

@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 
 /**
@@ -10,6 +11,16 @@ export async function writeAll(handle: FileHandle, data: Buffer): Promise<void> 
     const { bytesWritten } = await handle.write(data, offset, data.length - offset);
     if (bytesWritten <= 0) throw new Error("write made no progress");
     offset += bytesWritten;
+  }
+}
+
+/** `writeAll` on the event loop, for writes small enough that a thread-pool round trip costs more. */
+export function writeAllSync(fd: number, data: Buffer): void {
+  let offset = 0;
+  while (offset < data.length) {
+    const written = writeSync(fd, data, offset, data.length - offset);
+    if (written <= 0) throw new Error("write made no progress");
+    offset += written;
   }
 }
 

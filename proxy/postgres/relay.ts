@@ -45,9 +45,17 @@ export class Relay {
   /** The state machine's writes: each to its socket, with backpressure on the other. */
   private readonly out: Outbox = {
     toServer: (bytes) => this.send(this.upstream, bytes, "upstream-drain", this.client),
-    toClient: (bytes) => this.send(this.client, bytes, "client-drain", this.upstream),
+    toClient: (bytes) => (this.clientBatch ? void this.clientBatch.push(bytes) : this.send(this.client, bytes, "client-drain", this.upstream)),
   };
+  /** While a chunk from the server is answered: everything for the client, in order, sent as one buffer. */
+  private clientBatch: Buffer[] | undefined;
   private closed = false;
+  /**
+   * The pump holds its writes to the server (cork) while it works through what the client sent, so a
+   * Bind, an Execute decided after it and the Sync after that leave in one write. Released before any
+   * wait for the server itself, and when the pump has nothing left to do.
+   */
+  private serverWritesHeld = false;
   /** The wait for approval of the statement being decided, if any. */
   private hold: AbortController | undefined;
   private readonly pauses = new Set<string>();
@@ -122,12 +130,14 @@ export class Relay {
     this.pumping = true;
     try {
       while (!this.closed && this.inbox.length > 0) {
+        this.holdServerWrites();
         const frame = this.inbox.shift()!;
         // The server reads SQL text with the settings the statements before it leave (client_encoding
         // above all): text pipelined behind a running statement waits until it has run.
         if ((frame.type === "Q" || frame.type === "P" || frame.type === "F") && this.state.running()) {
           // Before a Sync the server holds its answers back: Flush asks for them (and has no reply).
           this.out.toServer(new MessageWriter(0).finish("H"));
+          this.releaseServerWrites();
           this.pause("decision", this.client);
           await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
           this.resume("decision", this.client);
@@ -145,7 +155,21 @@ export class Relay {
       else this.fail({ severity: "FATAL", code: SQLSTATE.internalError, message: "Portcullis: internal error" }, `internal error: ${String(error)}`);
     } finally {
       this.pumping = false;
+      this.releaseServerWrites();
     }
+  }
+
+  private holdServerWrites(): void {
+    if (this.serverWritesHeld) return;
+    this.serverWritesHeld = true;
+    this.upstream.cork();
+  }
+
+  /** Sends what the pump held; before any wait for the server's answer, which would otherwise never come. */
+  private releaseServerWrites(): void {
+    if (!this.serverWritesHeld) return;
+    this.serverWritesHeld = false;
+    this.upstream.uncork();
   }
 
   /** Returns a promise only when the message needs an asynchronous decision. */
@@ -278,6 +302,7 @@ export class Relay {
     // answered everything. After an error there it skips to the next Sync, this Query included.
     if (this.state.pending.length > 0) {
       this.out.toServer(new MessageWriter(0).finish("H"));
+      this.releaseServerWrites();
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       if (this.closed) return;
     }
@@ -288,6 +313,7 @@ export class Relay {
     const settled = new Promise<void>((settle) => (entry.limit = { max: limit.max, settle, synced: false, texts, counted: limit.counted, index: 0 }));
     this.out.toServer(queryAsExtended(texts[0]!));
     this.state.expect(entry);
+    this.releaseServerWrites();
     await settled;
   }
 
@@ -331,6 +357,7 @@ export class Relay {
     this.state.forward(frame, entry);
     // The count arrives before the Sync only if the server is asked for its answers now.
     this.out.toServer(new MessageWriter(0).finish("H"));
+    this.releaseServerWrites();
     await settled;
   }
 
@@ -378,16 +405,20 @@ export class Relay {
       this.fail({ severity: "FATAL", code: SQLSTATE.connectionFailure, message: "Portcullis: the target sent an invalid message" }, "invalid upstream message");
       return;
     }
-    this.client.cork();
+    // One write per chunk: a result of many rows is many small messages, and a write call per message
+    // costs more than copying them into one buffer.
+    const batch: Buffer[] = [];
+    this.clientBatch = batch;
     try {
       for (const frame of frames) {
         const out = this.replies.reply(frame);
-        if (out) this.send(this.client, out, "client-drain", this.upstream);
+        if (out) batch.push(out);
       }
     } catch (error) {
       this.fail({ severity: "FATAL", code: SQLSTATE.internalError, message: "Portcullis: could not process the target's response" }, `upstream processing failed: ${String(error)}`);
     } finally {
-      this.client.uncork();
+      this.flushClientBatch();
+      this.clientBatch = undefined;
     }
     if (this.settledWaiters.length > 0 && !this.state.running()) this.wakeSettled();
     if (this.idleWaiters.length > 0 && this.state.pending.length === 0) this.wakeIdle();
@@ -412,6 +443,15 @@ export class Relay {
     if (!to.write(bytes)) this.pause(drainReason, source);
   }
 
+  /** Sends what the current chunk's answers gathered (before anything written after them). */
+  private flushClientBatch(): void {
+    const batch = this.clientBatch;
+    if (!batch || batch.length === 0) return;
+    const bytes = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
+    batch.length = 0;
+    this.send(this.client, bytes, "client-drain", this.upstream);
+  }
+
   private pause(reason: string, socket: Socket): void {
     this.pauses.add(`${reason}:${socket === this.client ? "c" : "u"}`);
     socket.pause();
@@ -432,12 +472,15 @@ export class Relay {
   /** Ends the session with a last error for the client (one connection, never the gateway). */
   fail(error: ErrorFields, reason: string): void {
     if (this.closed) return;
+    this.flushClientBatch();
     if (!this.client.destroyed) this.client.end(errorResponse(error));
     this.close(reason);
   }
 
   close(reason: string): void {
     if (this.closed) return;
+    // What the server's last chunk answered still goes out before the end (the server's own FATAL).
+    this.flushClientBatch();
     this.closed = true;
     this.hold?.abort();
     this.wakeIdle();

@@ -1,3 +1,4 @@
+import { SqlActionCache } from "./action-cache.js";
 import { grammarDivergence } from "./grammar.js";
 import { loadSqlParser, parseSql } from "./parser.js";
 import type { CatalogIndex } from "./catalog.js";
@@ -8,6 +9,13 @@ import type { SqlAction } from "./types.js";
 export type * from "./types.js";
 export { CatalogIndex, type SqlCatalog, type CatalogRelation, type CatalogFunction } from "./catalog.js";
 export { loadSqlParser };
+export { fingerprintSql } from "./fingerprint.js";
+
+/**
+ * This process's cache of action documents by statement shape (action-cache.ts). The engine empties it
+ * when the policy is reloaded; `enabled = false` turns it off (the differential test compares both).
+ */
+export const sqlActionCache = new SqlActionCache();
 
 export interface SqlNormalizeOptions {
   /** Requests larger than this are not parsed: they become a parse error (and a deny). */
@@ -27,6 +35,11 @@ export const DEFAULT_MAX_SQL_BYTES = 4 * 1024 * 1024;
  */
 export function normalizeSql(text: string, options: SqlNormalizeOptions = {}): SqlAction {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_SQL_BYTES;
+  return sqlActionCache.normalize(text, { ...options, maxBytes }, (sql) => analyseSql(sql, options, maxBytes));
+}
+
+/** Parses and analyses `text`, uncached. */
+function analyseSql(text: string, options: SqlNormalizeOptions, maxBytes: number): SqlAction {
   if (text.length > maxBytes || Buffer.byteLength(text, "utf8") > maxBytes) {
     return { kind: "sql", statements: [], parse_error: { message: `statement text exceeds ${maxBytes} bytes`, position: 0 } };
   }

@@ -1,0 +1,64 @@
+import type { PolicyEvaluator } from "./evaluator.js";
+import type { Decision, PolicyInput } from "./types.js";
+
+/**
+ * Decisions already made by one loaded policy, by their whole input. The input holds the session, so
+ * an entry only ever serves the session it was made for; the cache belongs to one evaluator (one policy
+ * revision with its data), so a reload, which serves a new evaluator, starts with an empty one before
+ * its first decision.
+ *
+ * Only a policy that decides the same input the same way is cached: one that calls a builtin whose
+ * answer changes between calls (the time, random numbers, UUIDs, HTTP, the runtime) is asked every
+ * time. Inputs with an approval's grant are asked every time too (a grant is used once).
+ */
+
+/**
+ * Builtins whose result is not a function of their arguments. A policy's WASM module names every builtin
+ * it imports from the SDK in a table of NUL-terminated names inside the module, so the bytes are
+ * searched for the names: a false alarm only turns the cache off.
+ */
+const NON_DETERMINISTIC = ["time.now_ns", "rand.intn", "uuid.rfc4122", "uuid.parse", "http.send", "opa.runtime", "net.lookup_ip_addr", "crypto.x509.parse_and_verify_certificates", "io.jwt.decode_verify"];
+
+const MAX_ENTRIES = 8192;
+
+export class DecisionCache {
+  private readonly entries = new Map<string, string>();
+  hits = 0;
+  misses = 0;
+
+  /** The decision for `input`, asked of `decide` only when this exact input was not decided before. */
+  decide(input: PolicyInput, decide: () => Decision): Decision {
+    const key = JSON.stringify(input);
+    const known = this.entries.get(key);
+    if (known !== undefined) {
+      this.hits++;
+      // A fresh copy: callers may build on the decision they get.
+      return JSON.parse(known) as Decision;
+    }
+    this.misses++;
+    const decision = decide();
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(key, JSON.stringify(decision));
+    return decision;
+  }
+}
+
+/** Whether the decision cache is used at all (the differential test turns it off to compare). */
+export const decisionCaching = { enabled: true };
+
+const caches = new WeakMap<PolicyEvaluator, DecisionCache | null>();
+
+/** The cache of one loaded policy, or null when its decisions must not be reused. */
+export function decisionCacheOf(evaluator: PolicyEvaluator): DecisionCache | null {
+  let cache = caches.get(evaluator);
+  if (cache === undefined) {
+    cache = deterministic(evaluator.bundle.wasm) ? new DecisionCache() : null;
+    caches.set(evaluator, cache);
+  }
+  return cache;
+}
+
+/** False when the module may call a builtin whose answer changes from call to call. */
+export function deterministic(wasm: Buffer): boolean {
+  return !NON_DETERMINISTIC.some((name) => wasm.includes(name));
+}
