@@ -11,7 +11,9 @@ import { psql } from "../support/run.js";
  * that sits idle is not affected.
  */
 
-const STARTUP_TIMEOUT_MS = 1000;
+// Long enough for a real login on a loaded two-CPU machine (token check, upstream login), short
+// enough to keep the test quick: at 1 s, a login under load was itself dropped as stalled.
+const STARTUP_TIMEOUT_MS = 2500;
 let g: GatewayUnderTest;
 
 test.before(async () => {
