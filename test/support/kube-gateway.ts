@@ -38,6 +38,8 @@ export interface KubectlOptions {
   timeoutMs?: number;
   /** The gateway target kubectl talks to (default `kind`). */
   target?: string;
+  /** A kubeconfig written earlier by kubeconfigFor (its token again), instead of a fresh one. */
+  kubeconfig?: string;
 }
 
 export interface KubeGatewayOptions extends KubeClusterOptions {
@@ -93,7 +95,7 @@ export async function startKubeGateway(options: KubeGatewayOptions = {}): Promis
     return path;
   };
   const startKubectl = async (args: string[], o: KubectlOptions = {}): Promise<Running> => {
-    const env = { ...process.env, KUBECONFIG: await kubeconfigFor(o.who, o.target), KUBECACHEDIR: join(dir, "kubectl-cache") };
+    const env = { ...process.env, KUBECONFIG: o.kubeconfig ?? (await kubeconfigFor(o.who, o.target)), KUBECACHEDIR: join(dir, "kubectl-cache") };
     return start(cluster.tools.kubectl, args, env, o.input, o.timeoutMs ?? 60_000);
   };
   return {
