@@ -15,19 +15,32 @@ import { kubeGatewayForSuite } from "../support/kube-gateway.js";
 const gateway = kubeGatewayForSuite(test);
 const PROTOBUF = "application/vnd.kubernetes.protobuf";
 
-/** One request as the cluster admin, answered as bytes. */
-function admin(method: string, path: string, body: unknown, accept: string): Promise<{ status: number; body: Buffer }> {
-  const { cluster } = gateway();
-  const payload = Buffer.from(JSON.stringify(body));
+/** One POST of exact bytes to `url` with a bearer token, answered as bytes (and as text). */
+function post(url: string, caPem: string, token: string, body: Buffer | string, contentType: string, accept = "application/json"): Promise<{ status: number; body: Buffer; text: string }> {
+  const payload = typeof body === "string" ? Buffer.from(body) : body;
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, cluster.url), { method, ca: cluster.caPem, headers: { authorization: `Bearer ${cluster.tokens.admin}`, accept, "content-type": "application/json", "content-length": payload.length } }, (res) => {
+    const req = request(url, { method: "POST", ca: caPem, headers: { authorization: `Bearer ${token}`, accept, "content-type": contentType, "content-length": payload.length } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on("end", () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, body: bytes, text: bytes.toString("utf8") });
+      });
     });
     req.on("error", reject);
     req.end(payload);
   });
+}
+
+/** A POST straight to the apiserver as the cluster admin (the oracle), with a body already encoded. */
+function adminPost(path: string, body: Buffer | string, contentType: string, accept = "application/json"): Promise<{ status: number; body: Buffer; text: string }> {
+  const { cluster } = gateway();
+  return post(new URL(path, cluster.url).href, cluster.caPem, cluster.tokens.admin, body, contentType, accept);
+}
+
+/** An object POSTed as JSON to the apiserver as the cluster admin, answered in `accept`. */
+function admin(path: string, object: unknown, accept: string): Promise<{ status: number; body: Buffer; text: string }> {
+  return adminPost(path, JSON.stringify(object), "application/json", accept);
 }
 
 const risky = {
@@ -62,9 +75,9 @@ const objects: Array<{ path: string; resource: { group: string; version: string;
 test("every pod-spec kind: the apiserver's protobuf and JSON encodings of one object read as the same fields", async () => {
   for (const { path, resource, object } of objects) {
     // A dry run answers with the object as the apiserver would store it (defaults set), in the encoding asked for.
-    const json = await admin("POST", `${path}?dryRun=All`, object, "application/json");
+    const json = await admin(`${path}?dryRun=All`, object, "application/json");
     assert.is(json.status, 201, `${path}: ${json.body.toString()}`);
-    const proto = await admin("POST", `${path}?dryRun=All`, object, PROTOBUF);
+    const proto = await admin(`${path}?dryRun=All`, object, PROTOBUF);
     assert.is(proto.status, 201, `${path}: ${proto.body.toString()}`);
     assert.ok(proto.body.subarray(0, 4).equals(Buffer.from("k8s\0")), `${path} answered protobuf`);
     const fromJson = readBody("POST", "application/json", json.body.toString("utf8"), { ...resource, subresource: "" });
@@ -73,7 +86,7 @@ test("every pod-spec kind: the apiserver's protobuf and JSON encodings of one ob
     assert.equal(fromProto.ok && fromProto.fields, fromJson.ok && fromJson.fields, `${object.kind as string}`);
   }
   // And the fields are the ones the object holds (the oracle compares like with like; this pins what "like" is).
-  const risk = readBody("POST", PROTOBUF, (await admin("POST", "/apis/batch/v1/namespaces/team-a/cronjobs?dryRun=All", objects[7]!.object, PROTOBUF)).body, { group: "batch", version: "v1", resource: "cronjobs", subresource: "" });
+  const risk = readBody("POST", PROTOBUF, (await admin("/apis/batch/v1/namespaces/team-a/cronjobs?dryRun=All", objects[7]!.object, PROTOBUF)).body, { group: "batch", version: "v1", resource: "cronjobs", subresource: "" });
   assert.ok(risk.ok);
   if (risk.ok) {
     const f = risk.fields;
@@ -85,16 +98,7 @@ test("every pod-spec kind: the apiserver's protobuf and JSON encodings of one ob
 test("a JSON pod naming spec twice is refused: the apiserver merges the two into a privileged pod on the host network", async () => {
   const ns = gateway().cluster.namespace;
   const body = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"twice"},"spec":{"hostNetwork":true,"containers":[{"name":"a","image":"x","securityContext":{"privileged":true}}]},"spec":{"containers":[{"name":"b","image":"y"}]}}';
-  const merged = await new Promise<string>((resolve, reject) => {
-    const { cluster } = gateway();
-    const req = request(new URL(`/api/v1/namespaces/${ns}/pods?dryRun=All`, cluster.url), { method: "POST", ca: cluster.caPem, headers: { authorization: `Bearer ${cluster.tokens.admin}`, accept: "application/json", "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (d: string) => (text += d));
-      res.on("end", () => resolve(text));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+  const merged = (await adminPost(`/api/v1/namespaces/${ns}/pods?dryRun=All`, body, "application/json")).text;
   const spec = (JSON.parse(merged) as { spec: { hostNetwork?: boolean; containers: Array<{ name: string; securityContext?: { privileged?: boolean } }> } }).spec;
   assert.equal([spec.hostNetwork, spec.containers.map((c) => [c.name, c.securityContext?.privileged])], [true, [["b", true]]], merged);
   // What a plain JSON.parse sees: neither.
@@ -104,16 +108,7 @@ test("a JSON pod naming spec twice is refused: the apiserver merges the two into
 
 /** POSTs a YAML pod as a dry run, as the admin: the pod the apiserver would store, or undefined when it refuses the body. */
 async function yamlDryRun(yaml: string): Promise<{ hostNetwork?: boolean; securityContext?: { runAsUser?: number } } | undefined> {
-  const { cluster } = gateway();
-  const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request(new URL(`/api/v1/namespaces/${cluster.namespace}/pods?dryRun=All`, cluster.url), { method: "POST", ca: cluster.caPem, headers: { authorization: `Bearer ${cluster.tokens.admin}`, accept: "application/json", "content-type": "application/yaml", "content-length": Buffer.byteLength(yaml) } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("error", reject);
-    req.end(yaml);
-  });
+  const answer = await adminPost(`/api/v1/namespaces/${gateway().cluster.namespace}/pods?dryRun=All`, yaml, "application/yaml");
   return answer.status === 201 ? (JSON.parse(answer.text) as { spec: { hostNetwork?: boolean; securityContext?: { runAsUser?: number } } }).spec : undefined;
 }
 
@@ -180,22 +175,13 @@ function lengthDelimited(field: number, bytes: Buffer): Buffer {
 
 test("a pod whose spec is sent twice is refused: the apiserver merges the two, a last-wins reader would see only the second", async () => {
   const ns = gateway().cluster.namespace;
-  const encode = async (name: string, securityContext: unknown) => (await admin("POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, { apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { containers: [{ name, image: `registry.invalid/${name}:1`, securityContext }] } }, PROTOBUF)).body;
+  const encode = async (name: string, securityContext: unknown) => (await admin(`/api/v1/namespaces/${ns}/pods?dryRun=All`, { apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { containers: [{ name, image: `registry.invalid/${name}:1`, securityContext }] } }, PROTOBUF)).body;
   const evil = splitEnvelope(await encode("evil", { privileged: true }));
   const benign = splitEnvelope(await encode("benign", {}));
   // The evil pod's raw bytes followed by the benign one's: every field of the object twice.
   const smuggled = Buffer.concat([evil.before, lengthDelimited(2, Buffer.concat([evil.raw, benign.raw])), evil.after]);
   // The oracle: the apiserver reads both specs into one pod, privileged container included.
-  const merged = await new Promise<string>((resolve, reject) => {
-    const { cluster } = gateway();
-    const req = request(new URL(`/api/v1/namespaces/${ns}/pods?dryRun=All`, cluster.url), { method: "POST", ca: cluster.caPem, headers: { authorization: `Bearer ${cluster.tokens.admin}`, accept: "application/json", "content-type": PROTOBUF, "content-length": smuggled.length } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (d: string) => (text += d));
-      res.on("end", () => resolve(text));
-    });
-    req.on("error", reject);
-    req.end(smuggled);
-  });
+  const merged = (await adminPost(`/api/v1/namespaces/${ns}/pods?dryRun=All`, smuggled, PROTOBUF)).text;
   const containers = (JSON.parse(merged) as { spec: { containers: Array<{ name: string; securityContext?: { privileged?: boolean } }> } }).spec.containers;
   assert.equal(containers.map((c) => [c.name, c.securityContext?.privileged ?? false]), [["evil", true], ["benign", false]]);
   const read = readBody("POST", PROTOBUF, smuggled, { group: "", version: "v1", resource: "pods", subresource: "" });
@@ -221,20 +207,12 @@ test("kubectl create deployment and create job send protobuf; the gateway reads 
 
 test("a privileged pod in protobuf is refused by the policy, as in JSON", async () => {
   const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "proto-priv" }, spec: { containers: [{ name: "app", image: "registry.invalid/app:1", securityContext: { privileged: true } }] } };
-  const encoded = await admin("POST", `/api/v1/namespaces/${gateway().cluster.namespace}/pods?dryRun=All`, pod, PROTOBUF);
+  const encoded = await admin(`/api/v1/namespaces/${gateway().cluster.namespace}/pods?dryRun=All`, pod, PROTOBUF);
   assert.is(encoded.status, 201);
   const token = await gateway().token();
-  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(`${gateway().url}/api/v1/namespaces/${gateway().cluster.namespace}/pods`, { method: "POST", ca: gateway().caPem, headers: { authorization: `Bearer ${token}`, "content-type": PROTOBUF, accept: "application/json", "content-length": encoded.body.length } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on("error", reject);
-    req.end(encoded.body);
-  });
-  assert.is(answer.status, 403, answer.body);
-  assert.match(answer.body, /privileged/);
+  const answer = await post(`${gateway().url}/api/v1/namespaces/${gateway().cluster.namespace}/pods`, gateway().caPem, token, encoded.body, PROTOBUF);
+  assert.is(answer.status, 403, answer.text);
+  assert.match(answer.text, /privileged/);
   const stored = await gateway().cluster.api("admin", "GET", `/api/v1/namespaces/${gateway().cluster.namespace}/pods/proto-priv`);
   assert.is(stored.status, 404, "nothing was created");
 });
