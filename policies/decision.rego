@@ -105,11 +105,33 @@ own_decision := with_rate(with_limit(with_mask({"allow": true, "reasons": mask_r
 
 own_decision := with_rate(with_limit({"allow": true, "reasons": []})) if effect == "allow"
 
-# with_rate(result) adds the request-rate ceiling for the identity's kind (settings.rates): the
-# gateway refuses requests over it, with the time until the minute's budget resets.
-with_rate(result) := object.union(result, {"limits": {"requests_per_minute": n}}) if {
-	n := settings.requests_per_minute[input.identity.kind]
+# with_rate(result) adds the budgets for the identity's kind: the request-rate ceiling
+# (settings.rates), refused over it with the time until the minute's budget resets; and, on a
+# statement reading a table that holds masked columns, the row limits (settings.reads): a result over
+# the per-statement limit is cut there with an error, and once the hour's rows are spent such
+# statements are refused until it resets.
+with_rate(result) := object.union(result, {"limits": own_limits}) if {
+	count(own_limits) > 0
 } else := result
+
+own_limits := object.union(rate_limit, read_limits)
+
+rate_limit := {"requests_per_minute": n} if {
+	n := settings.requests_per_minute[input.identity.kind]
+} else := {}
+
+read_limits := object.union(rows_per_statement, rows_per_hour) if {
+	sql.reads_sensitive_table
+} else := {}
+
+rows_per_statement := {"rows_per_statement": n} if {
+	n := settings.read_rows_per_statement[input.identity.kind]
+} else := {}
+
+# One budget for every table holding masked columns: reading them in turn spends the same hour.
+rows_per_hour := {"rows_per_window": {"limit": n, "seconds": 3600, "name": "masked-tables"}} if {
+	n := settings.read_rows_per_hour[input.identity.kind]
+} else := {}
 
 # approval is what the engine needs to hold the request (settings.approvals in lib/settings.rego).
 # People wait for the approval (hold); services get a ticket and retry once it is approved.

@@ -5,7 +5,7 @@ import data.portcullis.test.fixtures as fx
 
 test_plain_query_is_allowed if {
 	d := portcullis.decision with input as fx.request(fx.select_one, fx.alice, fx.prod)
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_empty_text_is_allowed if {
@@ -38,6 +38,7 @@ test_approval_for_a_person_holds if {
 		"allow": true,
 		"reasons": [reason],
 		"approval": {"required": true, "approvers": ["group:dba"], "reason": reason, "ttl_seconds": 900, "mode": "hold"},
+		"limits": {"requests_per_minute": 600000},
 	}
 }
 
@@ -52,7 +53,7 @@ test_approval_for_a_service_is_a_ticket if {
 
 test_approved_request_is_allowed if {
 	d := portcullis.decision with input as fx.approved(fx.request(fx.create_table, fx.alice, fx.prod))
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_deny_wins_over_approval if {
@@ -80,12 +81,13 @@ test_mask_lists_columns_and_reasons if {
 			{"column": "public.users.email", "strategy": "redact"},
 			{"column": "public.users.ssn", "strategy": "partial", "keep": 4},
 		],
+		"limits": {"requests_per_minute": 600000},
 	}
 }
 
 test_reader_is_not_masked if {
 	d := portcullis.decision with input as fx.request(fx.select_star, fx.reader, fx.prod)
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_decision_is_never_undefined if {
@@ -160,4 +162,23 @@ test_database_role_by_group_then_default_and_delegated if {
 	s3.database_role == "db_agent"
 	s4 := portcullis.session_limits with input as dba with data.settings.sessions.database_roles as {}
 	not s4.database_role
+}
+
+test_a_service_reading_a_table_with_masked_columns_gets_row_limits if {
+	d := portcullis.decision with input as fx.request(fx.select_star, fx.ci, fx.prod)
+	d.limits == {
+		"requests_per_minute": 6000,
+		"rows_per_statement": 1000,
+		"rows_per_window": {"limit": 10000, "seconds": 3600, "name": "masked-tables"},
+	}
+}
+
+test_a_person_reading_a_table_with_masked_columns_gets_only_the_rate_ceiling if {
+	d := portcullis.decision with input as fx.request(fx.select_star, fx.alice, fx.prod)
+	d.limits == {"requests_per_minute": 600000}
+}
+
+test_a_service_reading_other_tables_gets_no_row_limits if {
+	d := portcullis.decision with input as fx.request(fx.select_one, fx.ci, fx.prod)
+	d.limits == {"requests_per_minute": 6000}
 }

@@ -79,10 +79,24 @@ chain_limit := {"max_rows_affected": min(limits)} if {
 	count(limits) > 0
 } else := {}
 
-chain_rate := {"limits": {"requests_per_minute": min(rates)}} if {
-	rates := [d.decision.limits.requests_per_minute | some d in decisions; d.decision.limits.requests_per_minute]
-	count(rates) > 0
+# chain_rate: every budget any participant has, at its lowest: counts at the least, and of window
+# budgets the one allowing the fewest (the longer window when two allow as few).
+chain_rate := {"limits": object.union(chain_counts, chain_windows)} if {
+	some d in decisions
+	count(object.get(d.decision, "limits", {})) > 0
 } else := {}
+
+chain_counts := {name: min(values) |
+	some name in {"requests_per_minute", "rows_per_statement"}
+	values := [v | some d in decisions; v := d.decision.limits[name]]
+	count(values) > 0
+}
+
+chain_windows := {name: ranked[0][2] |
+	some name in {"rows_per_window", "bytes_per_window", "commands_per_window"}
+	ranked := sort([[w.limit, 0 - w.seconds, w] | some d in decisions; w := d.decision.limits[name]])
+	count(ranked) > 0
+}
 
 # masked_columns: every column masked for any participant.
 masked_columns := own_masked_columns if not delegated

@@ -11,7 +11,7 @@ pat := {"subject": "pat", "issuer": "https://id.example.com", "groups": ["dba", 
 
 test_an_agent_for_a_reader_sees_masked_columns if {
 	unmasked := portcullis.decision with input as fx.request(fx.select_email_alias, fx.reader, fx.staging)
-	unmasked == {"allow": true, "reasons": []}
+	unmasked == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 	d := portcullis.decision with input as fx.request(fx.select_email_alias, acting_for(fx.reader, [fx.ci]), fx.staging)
 	d.allow == true
 	d.mask == [{"column": "public.users.email", "strategy": "redact"}]
@@ -79,9 +79,21 @@ test_session_answers_are_intersected_too if {
 	own == []
 }
 
-test_a_person_acting_through_an_agent_gets_the_agent_request_ceiling if {
-	own := portcullis.decision with input as fx.request(fx.select_one, fx.alice, fx.staging)
-	not own.limits
-	d := portcullis.decision with input as fx.request(fx.select_one, acting_for(fx.alice, [fx.ci]), fx.staging)
-	d.limits == {"requests_per_minute": 6000}
+test_a_person_acting_through_an_agent_gets_the_agent_row_limits if {
+	own := portcullis.decision with input as fx.request(fx.select_star, fx.alice, fx.staging)
+	own.limits == {"requests_per_minute": 600000}
+	d := portcullis.decision with input as fx.request(fx.select_star, acting_for(fx.alice, [fx.ci]), fx.staging)
+	d.limits == {
+		"requests_per_minute": 6000,
+		"rows_per_statement": 1000,
+		"rows_per_window": {"limit": 10000, "seconds": 3600, "name": "masked-tables"},
+	}
+}
+
+test_a_chain_gets_each_budget_at_its_lowest if {
+	d := portcullis.decision with input as fx.request(fx.select_star, acting_for(fx.alice, [fx.ci]), fx.staging)
+		with data.settings.reads.rows_per_statement as {"human": 50, "service": 1000}
+		with data.settings.reads.rows_per_hour as {"human": 20000, "service": 10000}
+	d.limits.rows_per_statement == 50
+	d.limits.rows_per_window.limit == 10000
 }

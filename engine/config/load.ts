@@ -66,6 +66,7 @@ export function resolveConfig(document: unknown, baseDir: string, env: NodeJS.Pr
     auditDurability: file.audit?.durability ?? "write",
     approvals: approvalsConfig(file, stateDir, baseDir, env),
     revocations: revocationsConfig(file, baseDir, env),
+    limits: limitsConfig(file, stateDir, baseDir, env),
     recordings: { dir: file.recordings?.dir ? path(file.recordings.dir) : resolve(stateDir, "recordings"), enabled: file.recordings?.enabled ?? true },
   };
   const auditStore = file.audit?.store;
@@ -151,6 +152,15 @@ function revocationsConfig(file: ConfigFile, baseDir: string, env: NodeJS.Proces
   const audit = file.audit?.store;
   if (store === undefined && audit !== undefined && audit !== "file") return { postgresUrl: resolveSecret(audit.postgres, baseDir, "audit.store.postgres", env), pollMs };
   return { pollMs };
+}
+
+/** Limit counters follow the same rule as revocations: shared in PostgreSQL when the audit log is. */
+function limitsConfig(file: ConfigFile, stateDir: string, baseDir: string, env: NodeJS.ProcessEnv): GatewayConfig["limits"] {
+  const store = file.limits?.store;
+  if (store !== undefined && store !== "file") return { postgresUrl: resolveSecret(store.postgres, baseDir, "limits.store.postgres", env) };
+  const audit = file.audit?.store;
+  if (store === undefined && audit !== undefined && audit !== "file") return { postgresUrl: resolveSecret(audit.postgres, baseDir, "audit.store.postgres", env) };
+  return { file: resolve(stateDir, "limit-counters.json") };
 }
 
 function approvalsConfig(file: ConfigFile, stateDir: string, baseDir: string, env: NodeJS.ProcessEnv): GatewayConfig["approvals"] {

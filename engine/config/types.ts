@@ -30,6 +30,7 @@ export interface ConfigFile {
   recordings?: { dir?: string; enabled?: boolean };
   approvals?: { store?: "file" | { postgres: SecretSource }; pending_seconds?: number; webhook?: { url: string; secret: SecretSource } };
   revocations?: { store?: "file" | { postgres: SecretSource }; poll_ms?: number };
+  limits?: { store?: "file" | { postgres: SecretSource } };
   console?: { issuer: string; client_id: string; client_secret?: SecretSource; public_url?: string; viewer_groups?: string[] };
 }
 
@@ -117,6 +118,8 @@ export interface GatewayConfig {
   approvals: { store: { file: string } | { postgresUrl: string }; pendingSeconds?: number; webhook?: { url: string; secret: string } };
   /** Revocations: in the state directory (one instance), or in PostgreSQL shared by instances and read every pollMs. */
   revocations: { postgresUrl?: string; pollMs: number };
+  /** The counts behind window limits: a file in the state directory (one instance), or PostgreSQL shared by instances. */
+  limits: { file: string } | { postgresUrl: string };
   console?: { issuer: string; clientId: string; clientSecret?: string; publicUrl?: string; viewerGroups?: string[] };
 }
 

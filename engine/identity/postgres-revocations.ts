@@ -1,5 +1,5 @@
-import pg from "pg";
-import { messageOf } from "../errors.js";
+import type pg from "pg";
+import { openSharedStore } from "../storage/postgres-pool.js";
 import type { RevocationEntry, SharedRevocationStore } from "./revocation-store.js";
 
 const SCHEMA = `
@@ -15,7 +15,6 @@ CREATE TABLE IF NOT EXISTS portcullis_revocations (
   CHECK ((kind = 'subject' AND subject IS NOT NULL AND issuer IS NOT NULL) OR (kind = 'token' AND jti IS NOT NULL))
 );
 `;
-const SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('portcullis_revocations_schema'))";
 
 interface Row {
   kind: "subject" | "token";
@@ -40,26 +39,7 @@ export class PostgresRevocationStore implements SharedRevocationStore {
   }
 
   static async open(options: pg.PoolConfig & { log?: (line: string) => void }): Promise<PostgresRevocationStore> {
-    const { log, ...config } = options;
-    const pool = new pg.Pool({ max: 2, connectionTimeoutMillis: 5_000, ...config });
-    // An idle pooled connection that breaks emits here; without a handler it would end the process.
-    pool.on("error", (error) => (log ?? ((line: string) => process.stderr.write(`${line}\n`)))(`revocation store: idle connection failed: ${error.message}`));
-    const client = await pool.connect().catch(async (error: unknown) => {
-      await pool.end().catch(() => undefined);
-      throw new Error(`cannot open the revocation store in PostgreSQL: ${messageOf(error)}`, { cause: error });
-    });
-    try {
-      await client.query("BEGIN");
-      await client.query(SCHEMA_LOCK);
-      await client.query(SCHEMA);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      client.release(true);
-      await pool.end().catch(() => undefined);
-      throw new Error(`cannot create the revocation table in PostgreSQL: ${messageOf(error)}`, { cause: error });
-    }
-    client.release();
+    const pool = await openSharedStore("revocation store", options, SCHEMA, "portcullis_revocations_schema");
     return new PostgresRevocationStore(pool);
   }
 

@@ -90,6 +90,22 @@ export interface ApprovalRequirement {
   mode?: "hold" | "ticket";
 }
 
+/** A budget over a time window: `limit` per `seconds`, counted apart for each `name`. */
+export interface WindowLimit {
+  limit: number;
+  seconds: number;
+  name?: string;
+}
+
+/** The budgets a decision may carry (see schemas/decision.json). */
+export interface Limits {
+  requests_per_minute?: number;
+  rows_per_statement?: number;
+  rows_per_window?: WindowLimit;
+  bytes_per_window?: WindowLimit;
+  commands_per_window?: WindowLimit;
+}
+
 export interface Decision {
   allow: boolean;
   reasons: string[];
@@ -98,7 +114,7 @@ export interface Decision {
   /** The most existing rows one statement may change (see schemas/decision.json). */
   max_rows_affected?: number;
   /** Budgets enforced on the wire (see schemas/decision.json). */
-  limits?: { requests_per_minute?: number };
+  limits?: Limits;
   policy_revision?: string;
 }
 

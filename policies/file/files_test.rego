@@ -15,7 +15,7 @@ op(operation, path, resolved) := {"kind": "file", "operation": operation, "path"
 
 test_reads_and_writes_of_ordinary_files_are_allowed if {
 	d1 := portcullis.decision with input as file_request(op("read", "notes.txt", "/home/alice/notes.txt"), fx.alice, web_prod)
-	d1 == {"allow": true, "reasons": []}
+	d1 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 	d2 := portcullis.decision with input as file_request(op("write", "/tmp/x", "/tmp/x"), fx.ci, web_dev)
 	d2 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 6000}}
 }
@@ -29,9 +29,9 @@ test_changes_under_etc_are_denied_to_all_but_admins if {
 	d3 := portcullis.decision with input as file_request(op("setstat", "/etc", "/etc"), fx.ci, web_dev)
 	d3.allow == false
 	d4 := portcullis.decision with input as file_request(op("write", "/etc/hosts", "/etc/hosts"), admin, web_dev)
-	d4 == {"allow": true, "reasons": []}
+	d4 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 	d5 := portcullis.decision with input as file_request(op("write", "/etcetera/x", "/etcetera/x"), fx.alice, web_dev)
-	d5 == {"allow": true, "reasons": []}
+	d5 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_secrets_are_read_by_admins_only if {
@@ -40,7 +40,7 @@ test_secrets_are_read_by_admins_only if {
 	d2 := portcullis.decision with input as file_request(op("read", ".ssh/id_ed25519", "/home/alice/.ssh/id_ed25519"), fx.alice, web_dev)
 	d2.allow == false
 	d3 := portcullis.decision with input as file_request(op("read", "/etc/shadow", "/etc/shadow"), admin, web_dev)
-	d3 == {"allow": true, "reasons": []}
+	d3 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_system_changes_on_prod_need_approval_even_for_admins if {

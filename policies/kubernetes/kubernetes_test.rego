@@ -29,7 +29,7 @@ plain_pod := object.union(base, {"method": "POST", "verb": "create", "object": p
 
 test_list_is_allowed if {
 	d := portcullis.decision with input as fx.request(list_pods, fx.alice, cluster_prod)
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_parse_error_is_denied if {
@@ -59,7 +59,7 @@ test_exec_into_prod_is_denied_to_services if {
 
 test_exec_in_dev_is_allowed if {
 	d := portcullis.decision with input as fx.request(exec_ls, fx.alice, cluster_dev)
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_prod_namespace_from_settings_counts_as_prod if {
@@ -74,12 +74,12 @@ test_delete_in_prod_needs_approval if {
 
 test_dry_run_delete_needs_no_approval if {
 	d := portcullis.decision with input as fx.request(object.union(delete_deployment, {"dry_run": true}), fx.alice, cluster_prod)
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_approved_delete_passes if {
 	d := portcullis.decision with input as object.union(fx.request(delete_deployment, fx.alice, cluster_prod), {"approval": {"id": "apr_1", "granted_by": "dana", "expires_at": "2030-01-01T00:00:00Z"}})
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_scale_to_zero_in_prod_needs_approval if {
@@ -92,12 +92,12 @@ test_privileged_pod_denied_but_for_admins if {
 	d.allow == false
 	d.reasons == ["pods: a hostPath volume (/) is for admins only", "pods: a privileged container is for admins only"]
 	a := portcullis.decision with input as fx.request(privileged_pod, admin, cluster_dev)
-	a == {"allow": true, "reasons": []}
+	a == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_plain_pod_allowed if {
 	d := portcullis.decision with input as fx.request(plain_pod, fx.alice, cluster_dev)
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_impersonation_denied_even_to_admins if {
@@ -130,12 +130,12 @@ test_a_change_to_a_secret_answers_masked if {
 test_secret_readers_see_secrets if {
 	reader := object.union(fx.alice, {"groups": ["secret-readers"]})
 	d := portcullis.decision with input as fx.request(object.union(get_secret, {"verb": "watch", "name": ""}), reader, cluster_dev)
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_configmaps_are_not_masked if {
 	d := portcullis.decision with input as fx.request(object.union(get_secret, {"resource": "configmaps"}), fx.alice, cluster_dev)
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 node_proxy := object.union(base, {"path": "/api/v1/nodes/n1/proxy/run/demo/web-1/app", "method": "POST", "verb": "create", "resource": "nodes", "subresource": "proxy", "namespace": "", "name": "n1"})

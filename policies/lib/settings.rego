@@ -31,8 +31,12 @@
 #       "max_rows_affected": {"service": 1000}   by identity kind: the most existing rows one statement
 #     },                                       may change (the gateway rolls back a bigger change)
 #     "rates": {
-#       "requests_per_minute": {"service": 6000}   by identity kind: a ceiling on requests per minute on
+#       "requests_per_minute": {"human": 600000, "service": 6000}   by identity kind: requests per minute on
 #     },                                       one target (an agent acting for a person: the lowest)
+#     "reads": {                               by identity kind, on statements reading a table that
+#       "rows_per_statement": {"service": 1000},  holds masked columns: rows one statement may return
+#       "rows_per_hour": {"service": 10000}       (cut there), and rows per hour over all such tables
+#     },
 #     "sessions": {
 #       "max_per_identity": {"service": 10},     by identity kind: open sessions on one target (lowers the
 #       "idle_timeout_seconds": {"service": 300}  gateway's configured limit); idle seconds before closing
@@ -73,6 +77,14 @@ max_rows_affected := data.settings.writes.max_rows_affected
 default requests_per_minute := {}
 
 requests_per_minute := data.settings.rates.requests_per_minute
+
+default read_rows_per_statement := {}
+
+read_rows_per_statement := data.settings.reads.rows_per_statement
+
+default read_rows_per_hour := {}
+
+read_rows_per_hour := data.settings.reads.rows_per_hour
 
 default sessions_max_per_identity := {}
 

@@ -14,7 +14,7 @@ shell_request(action, identity, target) := object.union(fx.request(action, ident
 
 test_a_plain_command_is_allowed_everywhere if {
 	d101 := portcullis.decision with input as shell_request(sh.echo, fx.alice, web_prod)
-	d101 == {"allow": true, "reasons": []}
+	d101 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 	d102 := portcullis.decision with input as shell_request(sh.echo, fx.ci, web_prod)
 	d102 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 6000}}
 }
@@ -46,21 +46,21 @@ test_sudo_and_service_restarts_need_approval_on_prod if {
 
 test_changes_are_not_held_outside_prod if {
 	d103 := portcullis.decision with input as shell_request(sh.sudo_restart, fx.alice, web_staging)
-	d103 == {"allow": true, "reasons": []}
+	d103 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_an_approved_request_is_not_held_again if {
 	d := portcullis.decision with input as fx.approved(shell_request(sh.sudo_restart, fx.alice, web_prod))
-	d == {"allow": true, "reasons": []}
+	d == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_reading_status_is_not_a_change if {
 	d104 := portcullis.decision with input as shell_request(sh.systemctl_status, fx.alice, web_prod)
-	d104 == {"allow": true, "reasons": []}
+	d104 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 	d105 := portcullis.decision with input as shell_request(sh.apt_install, fx.alice, web_prod)
-	d105 == {"allow": true, "reasons": []}
+	d105 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 	d106 := portcullis.decision with input as shell_request(sh.rm_file, fx.alice, web_prod)
-	d106 == {"allow": true, "reasons": []}
+	d106 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_each_kind_of_change_needs_approval_on_prod if {
@@ -72,7 +72,7 @@ test_each_kind_of_change_needs_approval_on_prod if {
 
 test_recursive_removal_under_tmp_is_fine if {
 	d107 := portcullis.decision with input as shell_request(sh.rm_tmp, fx.alice, web_prod)
-	d107 == {"allow": true, "reasons": []}
+	d107 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_the_reason_names_what_changes if {
@@ -97,7 +97,7 @@ test_interactive_shells_are_for_people_and_held_on_prod if {
 	d9 := portcullis.decision with input as shell_request(sh.interactive, fx.ci, web_staging)
 	d9.allow == false
 	d108 := portcullis.decision with input as shell_request(sh.interactive, fx.alice, web_staging)
-	d108 == {"allow": true, "reasons": []}
+	d108 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 	d10 := portcullis.decision with input as shell_request(sh.interactive, fx.alice, web_prod)
 	d10.approval.required == true
 }
@@ -111,7 +111,7 @@ test_scp_receiving_under_etc_is_denied_to_all_but_admins if {
 	d2.allow == true
 	scp_tmp := object.union(scp_etc, {"text": "scp -t /tmp/x", "commands": [{"program": "scp", "argv": ["scp", "-t", "/tmp/x"], "assignments": [], "redirects": [], "via": []}]})
 	d3 := portcullis.decision with input as shell_request(scp_tmp, fx.alice, web_staging)
-	d3 == {"allow": true, "reasons": []}
+	d3 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
 
 test_variables_that_change_which_code_runs_are_denied if {
@@ -120,5 +120,5 @@ test_variables_that_change_which_code_runs_are_denied if {
 	d1.reasons == ["setting LD_PRELOAD for a command is denied: it changes which code runs"]
 	with_lang := object.union(sh.echo, {"env": {"LANG": "C.UTF-8"}})
 	d2 := portcullis.decision with input as shell_request(with_lang, fx.alice, web_staging)
-	d2 == {"allow": true, "reasons": []}
+	d2 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }

@@ -121,3 +121,15 @@ deny contains reason if {
 
 # mask_entry(sensitive) is the decision's mask entry for a configured sensitive column.
 mask_entry(sensitive) := object.filter(sensitive, {"column", "strategy", "keep"})
+
+# reads_sensitive_table is true when a statement that runs reads a table holding a sensitive column
+# (whether or not the caller sees it masked): the row limits of settings.reads apply to it.
+reads_sensitive_table if {
+	some statement in input.action.statements
+	sqllib.runs(statement)
+	some table in statement.tables
+	table.access == "read"
+	some sensitive in settings.masking_columns
+	want := sqllib.column_name(sensitive.column)
+	sqllib.relation_matches(table, want.schema, want.table)
+}

@@ -2,10 +2,11 @@ import type { TargetFacts } from "../../engine/actions/index.js";
 import type { Action, RawRequest } from "../../engine/actions/types.js";
 import type { Verdict } from "../../engine/decide.js";
 import { messageOf } from "../../engine/errors.js";
-import { policyTarget, type ApprovalGrant, type Decision } from "../../engine/policy/types.js";
+import { policyTarget, type ApprovalGrant, type Decision, type Limits, type WindowLimit } from "../../engine/policy/types.js";
+import type { Allowance } from "./budgets.js";
 import { actingFor } from "../../engine/identity/acting-for.js";
 import { awaitApproval } from "./approval-wait.js";
-import type { GateCaller, GateOutcome, GatePorts, HoldControl, Refusal } from "./types.js";
+import type { GateCaller, GateOutcome, GatePorts, HoldControl, Refusal, RequestAllowance } from "./types.js";
 
 /** How one request is gated: what only its proxy knows. */
 export interface GateOptions {
@@ -37,6 +38,7 @@ export class RequestGate {
   private readonly ports: GatePorts;
   readonly caller: GateCaller;
   private requests = 0;
+  private readonly keys = new Map<string, string>();
 
   constructor(ports: GatePorts, caller: GateCaller) {
     this.ports = ports;
@@ -47,7 +49,7 @@ export class RequestGate {
     let verdict = await this.evaluate(request, options.facts ?? {});
     const again = options.redecide?.(verdict);
     if (again) verdict = await this.evaluate(request, again);
-    verdict = this.withinBudget(verdict);
+    verdict = await this.withinBudget(verdict);
     if (verdict.effect === "approval" && options.defers?.(verdict)) return this.settle(request, verdict, options, true);
     const desk = this.ports.approvals;
     // An earlier approval (a ticket) can only change a decision that requires one: the approval
@@ -67,18 +69,106 @@ export class RequestGate {
   }
 
   /**
-   * The decision's requests_per_minute, counted for the caller (the person and the agents acting for
-   * them) on this target: one request over the budget is denied with the time until it resets.
+   * The decision's window limits, counted for the caller (the person and the agents acting for them):
+   * a request over a budget is denied with the time until it resets. Requests per minute and commands
+   * per window count this request; rows and bytes per window are spent by the proxy as the answer
+   * streams, so here a request is only refused once they are spent.
    */
-  private withinBudget(verdict: Verdict): Verdict {
-    const perMinute = verdict.decision.limits?.requests_per_minute;
-    if (perMinute === undefined || verdict.effect === "deny") return verdict;
-    const { identity, target } = this.caller;
-    const who = actingFor(identity);
-    const key = JSON.stringify([identity.issuer, identity.subject, (identity.actors ?? []).map((a) => [a.issuer, a.subject]), target.name]);
-    const used = this.ports.rates.consume(key, perMinute);
-    if (used.ok) return verdict;
-    return deniedBy(verdict, [`rate limit: at most ${perMinute} requests per minute for ${who} on ${target.name}; the budget resets in ${used.resetSeconds} s`]);
+  private async withinBudget(verdict: Verdict): Promise<Verdict> {
+    const limits = verdict.decision.limits;
+    if (limits === undefined || verdict.effect === "deny") return verdict;
+    const who = actingFor(this.caller.identity);
+    try {
+      await this.ports.budgets.ready(this.windowsOf(limits));
+    } catch (error) {
+      this.ports.log(`budgets unknown, denying: ${messageOf(error)}`);
+      return deniedBy(verdict, ["the gateway could not read your usage of the policy's limits; try again shortly"]);
+    }
+    for (const kind of ["rows_per_window", "bytes_per_window"] as const) {
+      const window = limits[kind];
+      if (window === undefined) continue;
+      const state = this.ports.budgets.state(this.budgetKey(kind, window), window.limit, window.seconds);
+      if (state.left <= 0) return deniedBy(verdict, [`${UNITS[kind]} budget spent: at most ${window.limit} ${UNITS[kind]} per ${period(window.seconds)} for ${who}${named(window)}; it resets in ${state.resetSeconds} s`]);
+    }
+    const commands = limits.commands_per_window;
+    if (commands !== undefined) {
+      const used = this.ports.budgets.consume(this.budgetKey("commands_per_window", commands), commands.limit, commands.seconds);
+      if (!used.ok) return deniedBy(verdict, [`rate limit: at most ${commands.limit} requests per ${period(commands.seconds)} for ${who}${named(commands)}; the budget resets in ${used.resetSeconds} s`]);
+    }
+    const perMinute = limits.requests_per_minute;
+    if (perMinute !== undefined) {
+      const target = this.caller.target.name;
+      const used = this.ports.budgets.consume(this.requestsKey(), perMinute, 60);
+      if (!used.ok) return deniedBy(verdict, [`rate limit: at most ${perMinute} requests per minute for ${who} on ${target}; the budget resets in ${used.resetSeconds} s`]);
+    }
+    return verdict;
+  }
+
+  /**
+   * What a forwarded request may use of its decision's row and byte limits: the per-request limit, or
+   * what is left of the window, whichever is less, and how to spend what it used.
+   */
+  private allowanceOf(verdict: Verdict): RequestAllowance | undefined {
+    const limits = verdict.decision.limits;
+    if (limits === undefined) return undefined;
+    const rows = this.allowance("rows_per_window", limits.rows_per_window, limits.rows_per_statement, "statement");
+    const bytes = this.allowance("bytes_per_window", limits.bytes_per_window, undefined, "request");
+    if (!rows && !bytes) return undefined;
+    return { ...(rows ? { rows } : {}), ...(bytes ? { bytes } : {}) };
+  }
+
+  private allowance(kind: "rows_per_window" | "bytes_per_window", window: WindowLimit | undefined, perRequest: number | undefined, request: string): Allowance | undefined {
+    if (window === undefined && perRequest === undefined) return undefined;
+    const unit = UNITS[kind];
+    const key = window ? this.budgetKey(kind, window) : "";
+    const who = actingFor(this.caller.identity);
+    return {
+      left: (used = 0) => {
+        const own = perRequest === undefined ? Infinity : Math.max(0, perRequest - used);
+        const shared = window ? this.ports.budgets.state(key, window.limit, window.seconds).left : Infinity;
+        if (own <= shared) return { max: own, reason: `the policy allows at most ${perRequest} ${unit} per ${request}` };
+        return { max: shared, reason: `the policy allows ${who} ${window!.limit} ${unit} per ${period(window!.seconds)}${named(window!)}, and that budget is spent` };
+      },
+      spend: (n) => {
+        if (window) this.ports.budgets.spend(key, window.seconds, n);
+      },
+    };
+  }
+
+  /** Who a budget is counted for: the person and every agent acting for them, from their issuers. */
+  private callerKey(): unknown[] {
+    const { identity } = this.caller;
+    return [identity.issuer, identity.subject, (identity.actors ?? []).map((a) => [a.issuer, a.subject])];
+  }
+
+  /** Every window a decision's limits count in, for reading their counts before deciding. */
+  private windowsOf(limits: Limits): Array<{ key: string; seconds: number }> {
+    const windows = [];
+    if (limits.requests_per_minute !== undefined) windows.push({ key: this.requestsKey(), seconds: 60 });
+    for (const kind of ["rows_per_window", "bytes_per_window", "commands_per_window"] as const) {
+      const window = limits[kind];
+      if (window) windows.push({ key: this.budgetKey(kind, window), seconds: window.seconds });
+    }
+    return windows;
+  }
+
+  private requestsKey(): string {
+    return this.keyOf("requests_per_minute", this.caller.target.name);
+  }
+
+  private budgetKey(kind: string, window: WindowLimit): string {
+    return this.keyOf(kind, window.name ?? kind);
+  }
+
+  /** Budget keys, built once per gate (its caller never changes): every request asks for them. */
+  private keyOf(kind: string, name: string): string {
+    const id = `${kind}\u0000${name}`;
+    let key = this.keys.get(id);
+    if (key === undefined) {
+      key = JSON.stringify([...this.callerKey(), kind, name]);
+      this.keys.set(id, key);
+    }
+    return key;
   }
 
   /** What a request does from its text alone, asking no policy and recording nothing. */
@@ -126,7 +216,8 @@ export class RequestGate {
       const reason = approval?.reason ?? verdict.decision.reasons.join("; ");
       return { ok: false, verdict, requestId, refusal: { code: "approval_required", message: `approval required from ${approvers}: ${reason}`, hint: "this request needs a human approval before it can run" } };
     }
-    return { ok: true, verdict, requestId };
+    const allowance = this.allowanceOf(verdict);
+    return { ok: true, verdict, requestId, ...(allowance ? { allowance } : {}) };
   }
 
   /**
@@ -159,4 +250,18 @@ function refusalOf(verdict: Verdict): Refusal {
   const parseError = "parse_error" in verdict.action ? verdict.action.parse_error : undefined;
   if (parseError) return { code: "unparsable", message: parseError.message, position: parseError.position, detail: reasons };
   return { code: "denied", message: reasons };
+}
+
+const UNITS = { rows_per_window: "rows", bytes_per_window: "bytes" } as const;
+
+/** A window's length as people say it. */
+function period(seconds: number): string {
+  if (seconds === 60) return "minute";
+  if (seconds === 3600) return "hour";
+  if (seconds === 86400) return "day";
+  return `${seconds} s`;
+}
+
+function named(window: WindowLimit): string {
+  return window.name ? ` (budget "${window.name}")` : "";
 }

@@ -7,7 +7,7 @@ import type { TargetFacts } from "../../engine/actions/index.js";
 import type { Action, RawRequest, RefusedResult, RequestResult } from "../../engine/actions/types.js";
 import type { DecisionRequest, Verdict } from "../../engine/decide.js";
 import type { ApprovalGrant, Identity, Protocol, SessionInfo } from "../../engine/policy/types.js";
-import type { RequestRates } from "./request-rates.js";
+import type { Allowance, Budgets } from "./budgets.js";
 
 /** The configured target a session reaches: what the policy sees of it (name, protocol, tags) at least. */
 export interface GateTarget {
@@ -90,8 +90,8 @@ export interface GatePorts {
   record(event: SessionEvent): Promise<void>;
   /** Approvals; without them a decision that requires one is refused with a reason naming it. */
   approvals?: ApprovalDesk;
-  /** Per-caller request counts for the decision's `limits.requests_per_minute`, shared by every session of the gateway. */
-  rates: RequestRates;
+  /** Per-caller counts for the decision's window limits (requests per minute, rows, bytes, commands), shared by every session of the gateway. */
+  budgets: Budgets;
   log(line: string): void;
 }
 
@@ -124,5 +124,16 @@ export interface Refusal {
 
 /** What the gate answers: forward (with the verdict to enforce) or refuse. Both carry the request's number when it was recorded. */
 export type GateOutcome =
-  | { ok: true; verdict: Verdict; requestId: number }
+  | { ok: true; verdict: Verdict; requestId: number; allowance?: RequestAllowance }
   | { ok: false; verdict?: Verdict; requestId?: number; refusal: Refusal };
+
+/**
+ * What a forwarded request may still use of its decision's limits, for its proxy to enforce on the
+ * wire as the answer streams (cut where the allowance ends) and to spend what it sent.
+ */
+export interface RequestAllowance {
+  /** Rows the client may receive for this statement (PostgreSQL). */
+  rows?: Allowance;
+  /** Bytes of output the client may receive for this request (SSH, Kubernetes). */
+  bytes?: Allowance;
+}

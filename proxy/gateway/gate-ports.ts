@@ -3,15 +3,15 @@ import type { IdentityService } from "../../engine/identity/identity-service.js"
 import { actingFor } from "../../engine/identity/acting-for.js";
 import type { Authentication, GatePorts, SessionEvent } from "../gate/types.js";
 import type { LiveSessions } from "./live-sessions.js";
-import { RequestRates } from "../gate/request-rates.js";
+import { Budgets } from "../gate/budgets.js";
 
 /**
- * The request gate's ports over the engine, the same for every protocol's sessions. `rates` counts
- * requests for the policy's requests_per_minute; the gateway passes one shared by all its protocols.
+ * The request gate's ports over the engine, the same for every protocol's sessions. `budgets` counts
+ * the policy's window limits for callers; the gateway passes one shared by all its protocols.
  */
-export function enginePorts(engine: Engine, record: (event: SessionEvent) => Promise<void>, log: (line: string) => void, rates: RequestRates = new RequestRates()): GatePorts {
+export function enginePorts(engine: Engine, record: (event: SessionEvent) => Promise<void>, log: (line: string) => void, budgets: Budgets = Budgets.inMemory()): GatePorts {
   return {
-    rates,
+    budgets,
     decideAsync: (request) => engine.decideAsync(request),
     normalizeAsync: (request, facts) => engine.normalizeAsync(request, facts),
     decideWithGrant: (verdict, grant) => engine.decideWithGrant(verdict, grant),

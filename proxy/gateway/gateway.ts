@@ -25,7 +25,10 @@ import { binaryToText } from "../postgres/value-text.js";
 import { approvalDesk } from "./approval-desk.js";
 import { auditEventOf } from "./audit-events.js";
 import { startKubernetesListener } from "./kubernetes-context.js";
-import { RequestRates } from "../gate/request-rates.js";
+import { Budgets } from "../gate/budgets.js";
+import { WindowCounters } from "../../engine/limits/window-counters.js";
+import { FileCounterStore } from "../../engine/limits/file-counter-store.js";
+import { PostgresCounterStore } from "../../engine/limits/postgres-counter-store.js";
 import { LiveSessions } from "./live-sessions.js";
 import { createPostgresContext } from "./postgres-context.js";
 import { startSshSide } from "./ssh-side.js";
@@ -102,8 +105,11 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     // Sessions end when their identity does: a token in the chain expires, or a revocation (made here or
     // read from the instances' shared store) reaches it.
     const liveSessions = new LiveSessions({ log });
-    // One count of requests per caller for the policy's requests_per_minute, whatever the protocol.
-    const rates = new RequestRates();
+    // One set of counts per caller for the policy's window limits, whatever the protocol; shared with
+    // the other instances when the store is PostgreSQL.
+    const counterStore = "file" in config.limits ? FileCounterStore.open(config.limits.file) : await PostgresCounterStore.open({ connectionString: config.limits.postgresUrl, log });
+    const budgets = new Budgets(new WindowCounters(counterStore, { log }));
+    closers.push(() => budgets.close());
     closers.push(async () => liveSessions.close());
     const tls = await postgresTls(config);
     const masker = createMasker({ hashKey: Buffer.from(config.maskingHashKey ?? stateKey(config.stateDir), "utf8") });
@@ -121,13 +127,13 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
       log,
       approvals: approvalDesk(approvals, config.approvals.pendingSeconds),
       liveSessions,
-      rates,
+      budgets,
       ...(tls ? { tls } : {}),
       allowCleartextTokens: config.postgres.allowCleartextTokens,
     });
     closers.push(() => context.close());
 
-    const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, rates, log }) : undefined;
+    const sshSide = config.listen.ssh ? await startSshSide(config, config.listen.ssh, { engine, identity, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, budgets, log }) : undefined;
     const ssh = sshSide?.listener;
     if (ssh) closers.push(() => ssh.close());
     const http = await startHttpServer({ host: config.listen.http.host, port: config.listen.http.port, identity, approvals, recordAdmin: (event) => audit.append(event).then(() => undefined), audit: { source: auditSource }, ...(sshSide ? { ssh: sshSide.certificates } : {}), log: (event) => log(`http: ${JSON.stringify(event)}`) });
@@ -149,7 +155,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     }
     const postgres = await listenPostgres({ ...config.listen.postgres, context, decode: binaryToText, messageLimit: config.postgres.messageLimitBytes, sessionLimits: config.postgres.sessions });
     closers.push(() => postgres.close());
-    const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, rates, log });
+    const kubernetes = await startKubernetesListener(config, { engine, identity, masker, record, approvals: approvalDesk(approvals, config.approvals.pendingSeconds), liveSessions, budgets, log });
     if (kubernetes) closers.push(() => kubernetes.close());
     return { config, engine, identity, audit, approvals, liveSessions, http, postgres, ...(ssh ? { ssh } : {}), ...(kubernetes ? { kubernetes } : {}), close: closeAll };
   } catch (error) {

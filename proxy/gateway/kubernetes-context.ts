@@ -8,7 +8,7 @@ import type { KubernetesGatewayContext } from "../kubernetes/context.js";
 import { listenKubernetes, type KubernetesListener } from "../kubernetes/server.js";
 import { authenticateToken } from "./gate-ports.js";
 import type { LiveSessions } from "./live-sessions.js";
-import { RequestRates } from "../gate/request-rates.js";
+import { Budgets } from "../gate/budgets.js";
 import { selfSignedPems } from "./tls.js";
 
 export interface KubernetesGatewayOptions {
@@ -18,7 +18,7 @@ export interface KubernetesGatewayOptions {
   record: (event: SessionEvent) => Promise<void>;
   approvals?: ApprovalDesk;
   /** Request counts for the policy's requests_per_minute, shared by the gateway's protocols (one of its own otherwise). */
-  rates?: RequestRates;
+  budgets?: Budgets;
   /** Long requests end when their identity does (expiry, revocation) when given. */
   liveSessions?: LiveSessions;
   log: (line: string) => void;
@@ -35,7 +35,7 @@ export function createKubernetesContext(config: GatewayConfig, options: Kubernet
     decideWithGrant: (verdict, grant) => options.engine.decideWithGrant(verdict, grant),
     revision: () => options.engine.revision,
     record: options.record,
-    rates: options.rates ?? new RequestRates(),
+    budgets: options.budgets ?? Budgets.inMemory(),
     mask: (rule, value) => options.masker.mask(rule, value),
     log: options.log,
   };

@@ -5,7 +5,7 @@ import type { Masker } from "../../engine/masking/index.js";
 import { ColumnCatalog } from "../postgres/catalog.js";
 import { authenticateToken, enginePorts } from "./gate-ports.js";
 import type { LiveSessions } from "./live-sessions.js";
-import type { RequestRates } from "../gate/request-rates.js";
+import type { Budgets } from "../gate/budgets.js";
 import type { ApprovalDesk, SessionEvent } from "../gate/types.js";
 import type { PostgresGatewayContext } from "../postgres/context.js";
 import type { QueryLimits } from "../postgres/query-limits.js";
@@ -27,7 +27,7 @@ export interface PostgresContextOptions {
   /** This instance's id in the names of per-session database roles. */
   sessionRoleInstance?: string;
   /** Request counts for the policy's requests_per_minute, shared by the gateway's protocols (one of its own otherwise). */
-  rates?: RequestRates;
+  budgets?: Budgets;
   /** Open sessions end when their identity does (expiry, revocation) when given. */
   liveSessions?: LiveSessions;
   log: (line: string) => void;
@@ -38,7 +38,7 @@ export function createPostgresContext(options: PostgresContextOptions): Postgres
   const targets = new Map(options.targets.map((t) => [t.name, t]));
   const catalogs = new Map<string, ColumnCatalog>();
   const context: PostgresGatewayContext & { close(): Promise<void> } = {
-    ...enginePorts(options.engine, options.record, options.log, options.rates),
+    ...enginePorts(options.engine, options.record, options.log, options.budgets),
     target: (name) => targets.get(name),
     authenticate: (secret, target) => authenticateToken(options.identity, secret, target, options.liveSessions),
     decide: (request) => options.engine.decide(request),

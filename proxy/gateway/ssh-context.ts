@@ -6,7 +6,7 @@ import type { SshCertificateAuthority } from "../ssh/certificates/authority.js";
 import type { SshGatewayContext } from "../ssh/context.js";
 import { authenticateToken, enginePorts } from "./gate-ports.js";
 import type { LiveSessions } from "./live-sessions.js";
-import type { RequestRates } from "../gate/request-rates.js";
+import type { Budgets } from "../gate/budgets.js";
 
 export interface SshContextOptions {
   engine: Engine;
@@ -18,7 +18,7 @@ export interface SshContextOptions {
   record: (event: SessionEvent) => Promise<void>;
   approvals?: ApprovalDesk;
   /** Request counts for the policy's requests_per_minute, shared by the gateway's protocols (one of its own otherwise). */
-  rates?: RequestRates;
+  budgets?: Budgets;
   /** Open sessions end when their identity does (expiry, revocation) when given. */
   liveSessions?: LiveSessions;
   log: (line: string) => void;
@@ -28,7 +28,7 @@ export interface SshContextOptions {
 export function createSshContext(options: SshContextOptions): SshGatewayContext {
   const targets = new Map(options.targets.map((t) => [t.name, t]));
   const context: SshGatewayContext = {
-    ...enginePorts(options.engine, options.record, options.log, options.rates),
+    ...enginePorts(options.engine, options.record, options.log, options.budgets),
     target: (name) => targets.get(name),
     authenticate: (secret, target) => authenticateToken(options.identity, secret, target, options.liveSessions),
     authenticateCertificate(certificate, target, proof) {

@@ -7,7 +7,7 @@ import type { SshCertificates } from "../http/ssh-routes.js";
 import { SshCertificateAuthority } from "../ssh/certificates/authority.js";
 import { gatewayHostKey, hostPublicKey } from "../ssh/host-key.js";
 import { listenSsh, type SshListener } from "../ssh/server.js";
-import type { RequestRates } from "../gate/request-rates.js";
+import type { Budgets } from "../gate/budgets.js";
 import type { LiveSessions } from "./live-sessions.js";
 import { createSshContext } from "./ssh-context.js";
 
@@ -20,7 +20,7 @@ export interface SshSideOptions {
   record: (event: SessionEvent) => Promise<void>;
   approvals?: ApprovalDesk;
   liveSessions?: LiveSessions;
-  rates?: RequestRates;
+  budgets?: Budgets;
   log: (line: string) => void;
 }
 

@@ -2,6 +2,8 @@ import type { ErrorFields, FieldDescription } from "./protocol/backend-messages.
 import type { SqlStatement } from "../../engine/actions/sql/types.js";
 import type { ColumnMask, ResolvedMask } from "./row-masker.js";
 import type { RowLimit } from "./row-limit.js";
+import type { RowCap } from "./row-cap.js";
+import type { Allowance } from "../gate/budgets.js";
 
 /** A prepared statement as the gateway knows it: its decision's masks and, once described, its columns. */
 export interface PreparedStatement {
@@ -17,16 +19,22 @@ export interface PreparedStatement {
   decidedForCycle?: number;
   /** The row limit of the Parse's decision, for the execution that decision stands for. */
   rowLimit?: RowLimit;
+  /** The rows the Parse's decision lets that execution return, when it limits them. */
+  rows?: Allowance;
   /** The Parse's decision (its number in the session), which the result of that execution names. */
   requestId?: number;
 }
 
 /**
- * A statement run under a row limit: the server's count decides whether it stands. `settle` lets the
+ * A statement run under a row limit: the server's count decides whether it stands, and the rows it
+ * returns are cut at the cap. `settle` lets the
  * client's next messages through once the count is known (nothing may reach the server before).
  */
 export interface LimitWatch {
+  /** The most rows a counted change may change (Infinity when only returned rows are limited). */
   max: number;
+  /** The rows the client may receive, when the decision limits them (see row-cap.ts). */
+  rows?: RowCap;
   settle: () => void;
   /** The Sync that ends the gateway's own extended cycle (for a Query run that way) was sent. */
   synced: boolean;
@@ -43,6 +51,8 @@ export interface Portal {
   plan?: ColumnMask[];
   /** The relay's request cycle it was bound in: the server drops a portal when its transaction ends. */
   cycle?: number;
+  /** Rows its Executes returned so far (a portal fetched in parts), held to the row limit together. */
+  sent?: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import { MessageWriter } from "./protocol/message-writer.js";
 import { refuseOverLimit } from "./query-limits.js";
 import type { BinaryDecoder, ResolvedMask } from "./row-masker.js";
 import { queryAsExtended, rowLimitOf, type RowLimit } from "./row-limit.js";
+import { executeMessage, executeRows, startCap, uncappable } from "./row-cap.js";
 import { denial, ServerReplies } from "./server-replies.js";
 import { SessionState, type Outbox } from "./session-state.js";
 import { withDefinitions } from "./sql-definitions.js";
@@ -297,7 +298,12 @@ export class Relay {
     const entry: Pending = { kind: "query", requestId: gate.requestId, masks: gate.masks, ddl: gate.ddl, plan: [], rows: 0, started: performance.now(), statements, completedStatements: 0 };
     const limit = rowLimitOf(gate.verdict, statements);
     if (limit.kind === "refuse") return this.state.refuse(limit.error);
-    if (limit.kind === "none") return this.state.forward(frame, entry);
+    const rows = gate.rows;
+    if (rows) {
+      const error = uncappable(statements);
+      if (error) return this.state.refuse(error);
+    }
+    if ((limit.kind === "none" && !rows) || statements.length === 0) return this.state.forward(frame, entry);
     // The gateway's own cycle must not join one the client left open: wait until the server has
     // answered everything. After an error there it skips to the next Sync, this Query included.
     if (this.state.pending.length > 0) {
@@ -308,10 +314,13 @@ export class Relay {
     }
     if (this.state.skippingToSync) return this.state.forward(frame, entry);
     // Run as an extended cycle, one statement at a time, that the gateway ends once it has read the
-    // server's row counts: a COMMIT later in the same Query must not run before the count is known.
+    // server's row counts: a COMMIT later in the same Query must not run before the count is known,
+    // and a statement whose rows are capped is asked for one row more than its cap (row-cap.ts).
     const texts = statements.map((s) => s.text);
-    const settled = new Promise<void>((settle) => (entry.limit = { max: limit.max, settle, synced: false, texts, counted: limit.counted, index: 0 }));
-    this.out.toServer(queryAsExtended(texts[0]!));
+    const cap = rows ? startCap(rows) : undefined;
+    const counted = limit.kind === "limit" ? limit.counted : statements.map(() => false);
+    const settled = new Promise<void>((settle) => (entry.limit = { max: limit.kind === "limit" ? limit.max : Infinity, ...(cap ? { rows: cap } : {}), settle, synced: false, texts, counted, index: 0 }));
+    this.out.toServer(queryAsExtended(texts[0]!, cap ? executeRows(cap) : 0));
     this.state.expect(entry);
     this.releaseServerWrites();
     await settled;
@@ -332,6 +341,7 @@ export class Relay {
     const statement = portal.statement;
     let masks: ResolvedMask[] = statement.masks;
     let limit: RowLimit = statement.rowLimit ?? { kind: "none" };
+    let rows = statement.rows;
     let requestId = statement.requestId;
     if (statement.decidedForCycle !== this.state.cycle) {
       const gate = await gateStatement(this.context, this.who, statement.sql, () => this.holdControl());
@@ -342,6 +352,11 @@ export class Relay {
       masks = gate.masks;
       requestId = gate.requestId;
       limit = rowLimitOf(gate.verdict, gate.statements);
+      rows = gate.rows;
+      if (rows) {
+        const error = uncappable(gate.statements);
+        if (error) return this.state.discard(error);
+      }
       // Rows can only be masked by columns the server described when the statement was prepared.
       if (masks.length > 0 && !statement.fields && statement.masks.length === 0) {
         return this.state.discard(denial("the policy now masks columns of this prepared statement: prepare it again"));
@@ -350,11 +365,15 @@ export class Relay {
     statement.decidedForCycle = undefined;
     const entry: Pending = { kind: "execute", portal, requestId, masks, rows: 0, started: performance.now() };
     if (limit.kind === "refuse") return this.state.discard(limit.error);
-    if (limit.kind === "none") return this.state.forward(frame, entry);
+    if (limit.kind === "none" && !rows) return this.state.forward(frame, entry);
     // A partial Execute leaves the change's count until the last one, past the point it could be undone.
-    if (maxRows > 0) return this.state.discard(denial(`the policy limits the rows you may change, so a change must be executed whole (Execute with no row limit)`));
-    const settled = new Promise<void>((settle) => (entry.limit = { max: limit.max, settle, synced: true, texts: [], counted: [true], index: 0 }));
-    this.state.forward(frame, entry);
+    if (limit.kind === "limit" && maxRows > 0) return this.state.discard(denial(`the policy limits the rows you may change, so a change must be executed whole (Execute with no row limit)`));
+    // Under a row cap the server is asked for one row more than the cap (or the client's own count,
+    // when that is within it): the rows of a portal fetched in parts count together.
+    const cap = rows ? startCap(rows, portal.sent ?? 0) : undefined;
+    const sent = cap ? { ...frame, raw: executeMessage(readExecute(frame.body).portal, maxRows > 0 && maxRows <= cap.max ? maxRows : executeRows(cap)) } : frame;
+    const settled = new Promise<void>((settle) => (entry.limit = { max: limit.kind === "limit" ? limit.max : Infinity, ...(cap ? { rows: cap } : {}), settle, synced: true, texts: [], counted: [limit.kind === "limit"], index: 0 }));
+    this.state.forward(sent, entry);
     // The count arrives before the Sync only if the server is asked for its answers now.
     this.out.toServer(new MessageWriter(0).finish("H"));
     this.releaseServerWrites();
@@ -384,6 +403,11 @@ export class Relay {
       statement.decidedForCycle = this.state.cycle;
       statement.requestId = gate.requestId;
       statement.rowLimit = rowLimitOf(gate.verdict, gate.statements);
+      if (gate.rows) statement.rows = gate.rows;
+    }
+    if (gate.rows) {
+      const error = uncappable(gate.statements);
+      if (error) return void this.state.discard(error);
     }
     this.state.statements.set(message.name, statement);
     this.state.forward(frame, { kind: "parse", name: message.name, statement });

@@ -78,13 +78,14 @@ export function overLimit(count: number, max: number): ErrorFields {
  * One statement of a simple Query sent as the extended protocol without a Sync: the server runs it but
  * keeps its implicit transaction open until the gateway has read the row count. Text results, no
  * parameters, exactly as the Query would run it; Describe asks for the columns the Query would send.
+ * `maxRows`: at most that many rows (0: all), for a cap on the rows returned (row-cap.ts).
  */
-export function queryAsExtended(text: string): Buffer {
+export function queryAsExtended(text: string, maxRows = 0): Buffer {
   return Buffer.concat([
     new MessageWriter().cstring("").cstring(text).int16(0).finish("P"),
     new MessageWriter().cstring("").cstring("").int16(0).int16(0).int16(0).finish("B"),
     new MessageWriter().byte(0x50).cstring("").finish("D"),
-    new MessageWriter().cstring("").int32(0).finish("E"),
+    new MessageWriter().cstring("").int32(maxRows).finish("E"),
     new MessageWriter(0).finish("H"),
   ]);
 }

@@ -10,6 +10,7 @@ import { resultFormatAt } from "./protocol/frontend-messages.js";
 import { MessageWriter } from "./protocol/message-writer.js";
 import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
 import { affectedRows, overLimit, queryAsExtended } from "./row-limit.js";
+import { cutOff, executeRows, startCap, type RowCap } from "./row-cap.js";
 import { refusedParse, type Outbox, type SessionState } from "./session-state.js";
 import type { GateSession } from "./gate-session.js";
 
@@ -68,8 +69,11 @@ export class ServerReplies {
         if ((head?.kind === "query" || head?.kind === "execute") && head.limit) return this.limitedComplete(frame, head, head.limit);
         this.complete(frame, head);
         return frame.raw;
-      case "I":
       case "s":
+        if ((head?.kind === "query" || head?.kind === "execute") && head.limit?.rows) return this.suspended(frame, head, head.limit, head.limit.rows);
+        this.complete(frame, head);
+        return frame.raw;
+      case "I":
         this.complete(frame, head);
         return frame.raw;
       case "E": {
@@ -80,7 +84,12 @@ export class ServerReplies {
         const replaced = head && (head.kind === "query" || head.kind === "parse") && head.replaceError ? errorResponse(head.replaceError) : undefined;
         // After an error the server skips the rest of the extended cycle up to Sync: what it skipped
         // (or failed) defined nothing on it, so the gateway forgets it too.
-        if ((head?.kind === "query" || head?.kind === "execute") && head.limit) this.endLimited(head.limit);
+        if ((head?.kind === "query" || head?.kind === "execute") && head.limit) {
+          // The rows it sent before failing were received all the same.
+          head.limit.rows?.allowance.spend(head.rows);
+          if (head.limit.rows) head.rows = 0;
+          this.endLimited(head.limit);
+        }
         if (head && isExtended(head)) {
           while (state.pending[0] && state.pending[0].kind !== "sync") state.forgetFailed(state.pending.shift()!);
           if (state.pending.length === 0) state.skippingToSync = true;
@@ -117,13 +126,16 @@ export class ServerReplies {
    */
   private limitedComplete(frame: Frame, head: Pending & { kind: "query" | "execute" }, limit: LimitWatch): Buffer | undefined {
     const tag = readCommandTag(frame.body);
+    limit.rows?.allowance.spend(head.rows);
+    if (head.kind === "execute") head.portal.sent = undefined;
     const counted = limit.counted[limit.index++] ?? false;
     const count = affectedRows(tag);
     if (!counted || (count !== undefined && count <= limit.max)) {
       this.complete(frame, head);
       // The next statement of the Query runs only now that this one's count is known.
       const next = limit.texts[limit.index];
-      if (head.kind === "query" && next !== undefined) this.out.toServer(queryAsExtended(next));
+      if (limit.rows && next !== undefined) limit.rows = startCap(limit.rows.allowance);
+      if (head.kind === "query" && next !== undefined) this.out.toServer(queryAsExtended(next, limit.rows ? executeRows(limit.rows) : 0));
       else this.endLimited(limit);
       return frame.raw;
     }
@@ -139,6 +151,38 @@ export class ServerReplies {
       this.endLimited(limit);
     }
     limit.settle();
+    return undefined;
+  }
+
+  /**
+   * A PortalSuspended under a row cap. Either the client's own Execute count was reached (within the
+   * cap: the portal stays open, its rows counted towards the cap of its next Execute), or the server
+   * had a row past the cap: the result is cut there, and the statement is failed on the server before
+   * anything commits, exactly as a statement over its write limit is (see limitedComplete).
+   */
+  private suspended(frame: Frame, head: Pending & { kind: "query" | "execute" }, limit: LimitWatch, cap: RowCap): Buffer | undefined {
+    const sent = head.rows;
+    cap.allowance.spend(sent);
+    if (head.kind === "execute" && !cap.cut) {
+      head.portal.sent = (head.portal.sent ?? 0) + sent;
+      this.complete(frame, head);
+      this.endLimited(limit);
+      return frame.raw;
+    }
+    const total = sent + (head.kind === "execute" ? (head.portal.sent ?? 0) : 0);
+    const error = cutOff(cap, total);
+    this.result(head.requestId, frame, sent, head.plan?.map((m) => m.rule.column) ?? [], head.started, `SUSPENDED (cut off after ${total} rows: ${cap.reason})`);
+    head.rows = 0;
+    if (head.kind === "execute") {
+      this.state.pending.shift();
+      this.state.discard(error);
+      limit.settle();
+    } else {
+      this.out.toServer(refusedParse());
+      head.replaceError = error;
+      head.completedStatements += 1;
+      this.endLimited(limit);
+    }
     return undefined;
   }
 
@@ -174,7 +218,12 @@ export class ServerReplies {
     return frame.raw;
   }
 
-  private dataRow(frame: Frame, head: Pending | undefined): Buffer {
+  private dataRow(frame: Frame, head: Pending | undefined): Buffer | undefined {
+    // The row past a cap only shows that the result is over it: never sent (see suspended).
+    if ((head?.kind === "query" || head?.kind === "execute") && head.limit?.rows && head.rows >= head.limit.rows.max) {
+      head.limit.rows.cut = true;
+      return undefined;
+    }
     if (head?.kind === "query") {
       head.rows += 1;
       return head.plan.length > 0 ? maskRow(frame.body, head.plan, (r, v) => this.context.mask(r, v), this.decode) : frame.raw;

@@ -4,6 +4,7 @@ import type { SqlAction, SqlStatement } from "../../engine/actions/sql/types.js"
 import type { Action } from "../../engine/actions/types.js";
 import type { Verdict } from "../../engine/decide.js";
 import { messageOf } from "../../engine/errors.js";
+import type { Allowance } from "../gate/budgets.js";
 import type { HoldControl } from "../gate/types.js";
 import { decidedOnStaleNames, targetFacts } from "./catalog-snapshot.js";
 import type { PostgresGatewayContext } from "./context.js";
@@ -15,7 +16,7 @@ import type { ResolvedMask } from "./row-masker.js";
 
 export type GateResult =
   /** `sensitive`: the caller has masked columns, so the server's runtime error messages are withheld. `requestId`: what its result names. */
-  | { ok: true; verdict: Verdict; requestId: number; statements: SqlStatement[]; masks: ResolvedMask[]; ddl: boolean; sensitive: boolean }
+  | { ok: true; verdict: Verdict; requestId: number; statements: SqlStatement[]; masks: ResolvedMask[]; ddl: boolean; sensitive: boolean; rows?: Allowance }
   | { ok: false; verdict?: Verdict; error: ErrorFields };
 
 /**
@@ -60,13 +61,14 @@ export async function gateStatement(context: PostgresGatewayContext, who: GateSe
     return { ok: false, ...(outcome.verdict ? { verdict: outcome.verdict } : {}), error };
   }
   const { verdict, requestId } = outcome;
+  const rows = outcome.allowance?.rows;
   // A SQL request is read as SQL; anything else here is a defect, refused rather than forwarded unread.
   if (verdict.action.kind !== "sql") return { ok: false, verdict, error: statementDenial("the request was not read as SQL") };
   const statements = verdict.action.statements;
   const ddl = statements.some((s) => s.category === "ddl");
   try {
     const masks = await resolveMasks(context, who, verdict, sensitive);
-    return { ok: true, verdict, requestId, statements, masks, ddl, sensitive };
+    return { ok: true, verdict, requestId, statements, masks, ddl, sensitive, ...(rows ? { rows } : {}) };
   } catch (error) {
     context.log(`masking could not be prepared, denying: ${messageOf(error)}`);
     return { ok: false, verdict, error: statementDenial("the columns to mask could not be prepared on the target") };

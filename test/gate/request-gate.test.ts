@@ -7,7 +7,7 @@ import { Engine } from "../../engine/engine.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { RequestGate } from "../../proxy/gate/request-gate.js";
-import { RequestRates } from "../../proxy/gate/request-rates.js";
+import { Budgets } from "../../proxy/gate/budgets.js";
 import type { GateCaller, GatePorts, SessionEvent } from "../../proxy/gate/types.js";
 import { approvalDesk } from "../../proxy/gateway/approval-desk.js";
 import { bob, ci, tempDir } from "../approvals/fixtures/requests.js";
@@ -42,7 +42,7 @@ function harness(identity: Identity, options: { approvals?: boolean } = {}): Har
       h.events.push(event);
     },
     log: () => undefined,
-    rates: new RequestRates(),
+    budgets: Budgets.inMemory(),
     ...(options.approvals === false ? {} : { approvals: approvalDesk(approvals) }),
   };
   const caller: GateCaller = { identity, session: { id: `gate-${++sessions}`, protocol: "postgres" }, target: prod };

@@ -8,6 +8,7 @@ import type { Identity } from "../../engine/policy/types.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
 import { createPostgresContext } from "../../proxy/gateway/postgres-context.js";
 import type { SessionEvent } from "../../proxy/gate/types.js";
+import type { Budgets } from "../../proxy/gate/budgets.js";
 import { listenPostgres, type PostgresListener } from "../../proxy/postgres/server.js";
 import type { QueryLimits } from "../../proxy/postgres/query-limits.js";
 import type { PostgresTarget } from "../../proxy/postgres/upstream/target.js";
@@ -69,6 +70,8 @@ export interface GatewayTestOptions {
   allowCleartextTokens?: boolean;
   /** Session limits and idle timeout (the listener's defaults otherwise). */
   sessionLimits?: SessionLimitSettings;
+  /** The counts behind the policy's window limits (in memory, this gateway's own, otherwise). */
+  budgets?: Budgets;
   /** Puts a relay between the gateway and the server: given the server's port, returns the port the demo target uses. */
   upstreamVia?: (port: number) => Promise<number>;
 }
@@ -104,6 +107,7 @@ export async function startGatewayUnderTest(options: GatewayTestOptions = {}): P
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.allowCleartextTokens ? { allowCleartextTokens: true } : {}),
     ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}),
+    ...(options.budgets ? { budgets: options.budgets } : {}),
   });
   const gateway = await listenPostgres({ host: options.host ?? "127.0.0.1", port: 0, context, decode: binaryToText, ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}), sessionLimits: options.sessionLimits ?? TEST_SESSION_LIMITS });
   const token = async (who: Identity = ALICE): Promise<string> => (await identity.tokens.issue(who)).token;
