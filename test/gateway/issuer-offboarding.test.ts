@@ -11,6 +11,7 @@ import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.j
 import { deviceLogin } from "../support/device-login.js";
 import { DEMO_SCHEMA } from "../support/pg-gateway.js";
 import { startPostgres, type RunningPostgres } from "../support/postgres.js";
+import { recheckingPeople } from "../support/rechecking-issuer.js";
 import { psql, psqlInBackground } from "../support/run.js";
 import { ACCESS_TOKEN_TYPE, exchangeAt } from "../support/token-exchange.js";
 
@@ -43,18 +44,7 @@ test.before(async () => {
       listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0" },
       policy: { watch: false },
       identity: {
-        issuers: [
-          {
-            name: "people",
-            issuer: idp.issuer,
-            audience: idp.humanClientId,
-            kind: "human",
-            groups_claim: "groups",
-            // People's access tokens from the demo provider are opaque: introspection verifies them and re-checks them.
-            introspection: { client_id: idp.gatewayClient.id, client_secret: idp.gatewayClient.secret },
-            session_recheck: { every_seconds: RECHECK_SECONDS, max_unanswered_seconds: MAX_UNANSWERED_SECONDS },
-          },
-        ],
+        issuers: [recheckingPeople(idp, { every_seconds: RECHECK_SECONDS, max_unanswered_seconds: MAX_UNANSWERED_SECONDS })],
       },
       postgres: { targets: [{ name: "shop", tags: { env: "dev" }, host: server.host, port: server.port, database: server.database, user: "gateway", password: targetPassword, tls: "disable" }] },
     },
