@@ -60,6 +60,8 @@ export class IssuerVerdicts {
    * instance is re-checked by expiry and revocation alone.
    */
   private readonly inheritedBy = new Map<string, { checks: IssuerCheck[]; until: number }>();
+  /** Issuers already reported as unable to introspect some token: said once, not for every login. */
+  private readonly reportedUnsupported = new Set<string>();
   private readonly ask: (issuer: string, token: string) => Promise<IssuerAnswer>;
   private readonly log: (line: string) => void;
   private readonly now: () => number;
@@ -127,11 +129,6 @@ export class IssuerVerdicts {
     return found.checks;
   }
 
-  /** Asks about every held token now (the timers do this on their own; tests and shutdown paths call it). */
-  async askAll(): Promise<void> {
-    await Promise.all([...this.watched.values()].map((entry) => this.askAbout(entry)));
-  }
-
   close(): void {
     for (const entry of this.watched.values()) clearInterval(entry.timer);
     this.watched.clear();
@@ -169,7 +166,10 @@ export class IssuerVerdicts {
       entry.lastError = undefined;
       if (answer === "inactive") this.markGone(check);
       if (answer !== "active") this.stopAsking(entry);
-      if (answer === "unsupported") this.log(`identity: ${check.issuer} does not introspect ${check.subject}'s kind of token; the session is not re-checked with the issuer`);
+      if (answer === "unsupported" && !this.reportedUnsupported.has(check.issuer)) {
+        this.reportedUnsupported.add(check.issuer);
+        this.log(`identity: ${check.issuer} does not introspect ${check.subject}'s kind of token (unsupported_token_type): sessions on such tokens are checked by expiry and revocation only`);
+      }
     } catch (error) {
       entry.lastError = messageOf(error);
     } finally {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as oidc from "openid-client";
 import pg from "pg";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -32,6 +33,7 @@ let server: RunningPostgres;
 let idp: RunningIdentityProvider;
 let gateway: RunningGateway;
 let dir: string;
+const logs: string[] = [];
 
 test.before(async () => {
   const targetPassword = randomBytes(12).toString("hex");
@@ -44,13 +46,17 @@ test.before(async () => {
       listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0" },
       policy: { watch: false },
       identity: {
-        issuers: [recheckingPeople(idp, { every_seconds: RECHECK_SECONDS, max_unanswered_seconds: MAX_UNANSWERED_SECONDS })],
+        issuers: [
+          recheckingPeople(idp, { every_seconds: RECHECK_SECONDS, max_unanswered_seconds: MAX_UNANSWERED_SECONDS }),
+          // Workloads' tokens are JWTs, which oidc-provider refuses to introspect (unsupported_token_type).
+          { name: "workloads", issuer: idp.issuer, audience: idp.audience, kind: "service", groups_claim: "groups", session_recheck: { every_seconds: RECHECK_SECONDS, max_unanswered_seconds: MAX_UNANSWERED_SECONDS } },
+        ],
       },
       postgres: { targets: [{ name: "shop", tags: { env: "dev" }, host: server.host, port: server.port, database: server.database, user: "gateway", password: targetPassword, tls: "disable" }] },
     },
     dir,
   );
-  gateway = await startGateway(config, () => undefined);
+  gateway = await startGateway(config, (line) => logs.push(line));
 });
 
 test.after(async () => {
@@ -137,6 +143,18 @@ test("removing alice at the issuer ends her sessions (her token's and a gateway 
   assert.match(ciAgain.stderr, /password authentication failed for user "alice"/);
   const refused = await gateway.identity.verify(ciToken);
   assert.equal(refused.ok ? "accepted" : [refused.code, refused.detail], ["inactive", reason]);
+});
+
+test("an issuer that cannot introspect a workload's JWT (oidc-provider) leaves its session to expiry and revocation: no unreachable timeout, one log line", async () => {
+  const { id, secret } = idp.machineClient;
+  const config = await oidc.discovery(new URL(idp.issuer), id, secret, oidc.ClientSecretBasic(secret), { execute: [oidc.allowInsecureRequests] });
+  const jwt = (await oidc.clientCredentialsGrant(config)).access_token;
+  const workload = driver(id, jwt);
+  await workload.connect();
+  await new Promise((r) => setTimeout(r, (MAX_UNANSWERED_SECONDS + 1.5) * 1000));
+  assert.equal((await workload.query("SELECT 1 AS one")).rows, [{ one: 1 }], "still open past max_unanswered_seconds");
+  await workload.end();
+  assert.ok(logs.some((line) => line.includes(`${idp.issuer} does not introspect ${id}'s kind of token (unsupported_token_type)`)), logs.join("\n"));
 });
 
 test("an unreachable issuer ends a session only once it has not answered for max_unanswered_seconds, naming the outage", async () => {
