@@ -7,14 +7,14 @@ import pg from "pg";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { resolveConfig } from "../../engine/config/load.js";
-import { DEMO_ACCOUNTS, startIdentityProvider, type RunningIdentityProvider } from "../../proxy/demo/identity-provider.js";
+import { DEFAULT_MACHINES, DEMO_ACCOUNTS, startIdentityProvider, type RunningIdentityProvider } from "../../proxy/demo/identity-provider.js";
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
 import { deviceLogin } from "../support/device-login.js";
 import { DEMO_SCHEMA } from "../support/pg-gateway.js";
 import { startPostgres, type RunningPostgres } from "../support/postgres.js";
 import { recheckingPeople } from "../support/rechecking-issuer.js";
 import { psql, psqlInBackground } from "../support/run.js";
-import { ACCESS_TOKEN_TYPE, exchangeAt } from "../support/token-exchange.js";
+import { ACCESS_TOKEN_TYPE, exchangeAt, JWT_TYPE } from "../support/token-exchange.js";
 
 /**
  * Off-boarding at the issuer: alice's account is removed at the real demo OpenID provider (as an
@@ -38,7 +38,7 @@ const logs: string[] = [];
 test.before(async () => {
   const targetPassword = randomBytes(12).toString("hex");
   server = await startPostgres({ users: [{ name: "gateway", password: targetPassword }], initSql: DEMO_SCHEMA });
-  idp = await startIdentityProvider({ devicePollIntervalSeconds: 1 });
+  idp = await startIdentityProvider({ devicePollIntervalSeconds: 1, machines: [...DEFAULT_MACHINES.map((m) => ({ ...m })), { clientId: "agent-one", clientSecret: "agent-one-secret", groups: ["agents"], claims: {} }] });
   dir = mkdtempSync(join(tmpdir(), "portcullis-issuer-offboarding-"));
   const config = resolveConfig(
     {
@@ -65,6 +65,11 @@ test.after(async () => {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+async function clientToken(id: string, secret: string): Promise<string> {
+  const config = await oidc.discovery(new URL(idp.issuer), id, secret, oidc.ClientSecretBasic(secret), { execute: [oidc.allowInsecureRequests] });
+  return (await oidc.clientCredentialsGrant(config)).access_token;
+}
 
 const accessToken = async (who: string): Promise<string> => (await deviceLogin(idp.issuer, idp.humanClientId, idp.humanScopes, who)).access_token;
 
@@ -93,12 +98,18 @@ function sessionEnds(): Array<{ session_id: string; reason?: string }> {
     .filter((event) => event.type === "session_end");
 }
 
-test("removing alice at the issuer ends her sessions (her token's and a gateway token exchanged from it) within 5 s with 57P01; bob's stays; her token is refused", async () => {
+test("removing alice at the issuer ends her sessions (her token's, a gateway token exchanged from it, her agent's) within 5 s with 57P01; bob's stays; her tokens are refused", async () => {
   const aliceToken = await accessToken("alice");
   assert.ok(!aliceToken.includes("."), "the demo provider gives people opaque access tokens");
   const exchanged = await exchangeAt(gateway.http.url, { subject_token: aliceToken, subject_token_type: ACCESS_TOKEN_TYPE });
   assert.is(exchanged.status, 200, JSON.stringify(exchanged.body));
   const ciToken = exchanged.body.access_token as string;
+  // Her agent acts for her with a token delegated at the gateway (RFC 8693 with an actor token).
+  const delegated = await exchangeAt(gateway.http.url, { subject_token: aliceToken, subject_token_type: ACCESS_TOKEN_TYPE, actor_token: await clientToken("agent-one", "agent-one-secret"), actor_token_type: JWT_TYPE });
+  assert.is(delegated.status, 200, JSON.stringify(delegated.body));
+  const agent = driver("alice", delegated.body.access_token as string);
+  const agentEnded = new Promise<Error & { code?: string }>((resolve) => agent.on("error", resolve));
+  await agent.connect();
 
   const alice = driver("alice", aliceToken);
   const aliceEnded = new Promise<Error & { code?: string }>((resolve) => alice.on("error", resolve));
@@ -107,8 +118,8 @@ test("removing alice at the issuer ends her sessions (her token's and a gateway 
   const ciJob = psqlInBackground(psqlEnv(ciToken), "SELECT pg_sleep(60)");
   const bob = driver("bob", await accessToken("bob"));
   await bob.connect();
-  for (let i = 0; i < 100 && gateway.liveSessions.size < 3; i++) await new Promise((r) => setTimeout(r, 50));
-  assert.is(gateway.liveSessions.size, 3);
+  for (let i = 0; i < 100 && gateway.liveSessions.size < 4; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.is(gateway.liveSessions.size, 4);
   // Past a few re-checks: while the provider still knows alice, her sessions stand.
   await new Promise((r) => setTimeout(r, 2.5 * RECHECK_SECONDS * 1000));
   assert.equal((await alice.query("SELECT 1 AS one")).rows, [{ one: 1 }]);
@@ -118,7 +129,7 @@ test("removing alice at the issuer ends her sessions (her token's and a gateway 
   assert.is(removed.status, 204);
   const removedAt = Date.now();
 
-  const [error, ci] = await within(2 * ENDED_WITHIN_MS, Promise.all([aliceEnded, ciJob.done]), "alice's sessions ending");
+  const [error, ci, agentError] = await within(2 * ENDED_WITHIN_MS, Promise.all([aliceEnded, ciJob.done, agentEnded]), "alice's sessions ending");
   const took = Date.now() - removedAt;
   // The provider answers at the next re-check (≤ every_seconds); the session ends at the next tick after that.
   assert.ok(took < ENDED_WITHIN_MS, `ended ${took} ms after the account was removed`);
@@ -127,9 +138,10 @@ test("removing alice at the issuer ends her sessions (her token's and a gateway 
   assert.is(error.message, `Portcullis: terminating connection: ${reason}`);
   assert.is.not(ci.code, 0);
   assert.match(ci.stderr, `FATAL:  57P01: Portcullis: terminating connection: ${reason}`);
+  assert.equal([agentError.code, agentError.message], ["57P01", `Portcullis: terminating connection: ${reason}`], "the agent acting for her stops too");
 
-  for (let i = 0; i < 50 && sessionEnds().filter((e) => e.reason === `identity ended: ${reason}`).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.is(sessionEnds().filter((e) => e.reason === `identity ended: ${reason}`).length, 2, JSON.stringify(sessionEnds()));
+  for (let i = 0; i < 50 && sessionEnds().filter((e) => e.reason === `identity ended: ${reason}`).length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.is(sessionEnds().filter((e) => e.reason === `identity ended: ${reason}`).length, 3, JSON.stringify(sessionEnds()));
 
   assert.equal((await bob.query("SELECT 1 AS one")).rows, [{ one: 1 }], "bob's session is untouched");
   await bob.end();
@@ -143,18 +155,19 @@ test("removing alice at the issuer ends her sessions (her token's and a gateway 
   assert.match(ciAgain.stderr, /password authentication failed for user "alice"/);
   const refused = await gateway.identity.verify(ciToken);
   assert.equal(refused.ok ? "accepted" : [refused.code, refused.detail], ["inactive", reason]);
+  const exchangedAgain = await exchangeAt(gateway.http.url, { subject_token: aliceToken, subject_token_type: ACCESS_TOKEN_TYPE });
+  assert.is(exchangedAgain.body.error, "invalid_grant", "her token buys no new gateway token");
 });
 
-test("an issuer that cannot introspect a workload's JWT (oidc-provider) leaves its session to expiry and revocation: no unreachable timeout, one log line", async () => {
+test("an issuer that cannot introspect a workload's JWT (oidc-provider) leaves its session to expiry and revocation: no unreachable timeout, one log line per issuer", async () => {
   const { id, secret } = idp.machineClient;
-  const config = await oidc.discovery(new URL(idp.issuer), id, secret, oidc.ClientSecretBasic(secret), { execute: [oidc.allowInsecureRequests] });
-  const jwt = (await oidc.clientCredentialsGrant(config)).access_token;
-  const workload = driver(id, jwt);
+  const workload = driver(id, await clientToken(id, secret));
   await workload.connect();
   await new Promise((r) => setTimeout(r, (MAX_UNANSWERED_SECONDS + 1.5) * 1000));
   assert.equal((await workload.query("SELECT 1 AS one")).rows, [{ one: 1 }], "still open past max_unanswered_seconds");
   await workload.end();
-  assert.ok(logs.some((line) => line.includes(`${idp.issuer} does not introspect ${id}'s kind of token (unsupported_token_type)`)), logs.join("\n"));
+  // Said once per issuer (the agent's JWT in the first case was the first), not at every login.
+  assert.is(logs.filter((line) => line.includes(`${idp.issuer} does not introspect`) && line.includes("(unsupported_token_type)")).length, 1, logs.join("\n"));
 });
 
 test("an unreachable issuer ends a session only once it has not answered for max_unanswered_seconds, naming the outage", async () => {
