@@ -128,6 +128,7 @@ test("removing alice at the issuer ends her sessions (her token's, a gateway tok
   const removed = await fetch(`${idp.issuer}${DEMO_ACCOUNTS}alice`, { method: "DELETE" });
   assert.is(removed.status, 204);
   const removedAt = Date.now();
+  assert.is((await fetch(`${idp.issuer}${DEMO_ACCOUNTS}alice`, { method: "DELETE" })).status, 404, "gone already");
 
   const [error, ci, agentError] = await within(2 * ENDED_WITHIN_MS, Promise.all([aliceEnded, ciJob.done, agentEnded]), "alice's sessions ending");
   const took = Date.now() - removedAt;

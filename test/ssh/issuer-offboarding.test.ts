@@ -1,3 +1,4 @@
+import * as oidc from "openid-client";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startIdentityProvider, type RunningIdentityProvider } from "../../proxy/demo/identity-provider.js";
@@ -25,7 +26,8 @@ test.after(async () => {
 });
 
 test("removing alice at the issuer ends her open SSH session within 5 s, naming the issuer's verdict; her token logs in no more", async () => {
-  const password = (await deviceLogin(idp.issuer, idp.humanClientId, idp.humanScopes, "alice")).access_token;
+  const signIn = await deviceLogin(idp.issuer, idp.humanClientId, idp.humanScopes, "alice");
+  const password = signIn.access_token;
   const session = await g.startSsh(["echo started; sleep 30"], { password });
   for (let i = 0; i < 200 && (g.gateway.liveSessions.size < 1 || !session.stdout().includes("started")); i++) await new Promise((r) => setTimeout(r, 50));
   assert.is(g.gateway.liveSessions.size, 1);
@@ -39,6 +41,10 @@ test("removing alice at the issuer ends her open SSH session within 5 s, naming 
   const again = await g.ssh(["echo again"], { password });
   assert.is.not(again.code, 0);
   assert.not.match(again.stdout, /again/);
+  // At the provider too she is gone: her refresh token gets her no new tokens.
+  const client = await oidc.discovery(new URL(idp.issuer), idp.humanClientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const refreshed = await oidc.refreshTokenGrant(client, signIn.refresh_token!).then(() => "refreshed", (error: unknown) => (error instanceof oidc.ResponseBodyError ? error.error : String(error)));
+  assert.is(refreshed, "invalid_grant");
 });
 
 test.run();
