@@ -35,6 +35,23 @@ export interface IssuerConfig {
   };
   /** The public client `portcullis login` uses for this issuer (humans). */
   login?: { client_id: string; scopes?: string[] };
+  /**
+   * Opt-in: ask this issuer again, while a session opened with one of its tokens is open, whether the
+   * token still stands (RFC 7662 introspection with an entry's `introspection` credentials), so an
+   * account removed at the issuer ends its open sessions. See engine/identity/issuer-verdicts.ts.
+   */
+  session_recheck?: SessionRecheckConfig;
+}
+
+export interface SessionRecheckConfig {
+  /** How often each open session's token is introspected again (default 30; one request per token, however many sessions share it). */
+  every_seconds?: number;
+  /**
+   * How long sessions stay open while the issuer cannot be asked (unreachable, an error, a timeout)
+   * before they end anyway (default 4 × every_seconds): an outage is not proof the account is gone,
+   * but nor can it keep a removed account's sessions open for ever.
+   */
+  max_unanswered_seconds?: number;
 }
 
 export interface GatewayTokenConfig {
@@ -71,4 +88,7 @@ export const MAX_TOKEN_BYTES = 16 * 1024;
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 export const DEFAULT_JWKS_COOLDOWN_SECONDS = 30;
+export const DEFAULT_RECHECK_SECONDS = 30;
+/** max_unanswered_seconds, when not set, is this many re-check intervals. */
+export const DEFAULT_UNANSWERED_INTERVALS = 4;
 export const DEFAULT_LOGIN_SCOPES = ["openid", "profile", "email", "groups", "offline_access"];

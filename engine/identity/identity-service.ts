@@ -13,6 +13,8 @@ export interface IdentityServiceOptions {
   stateDir?: string;
   /** Revocations shared with other gateway instances (PostgreSQL), read every `pollMs` (default 1000). */
   sharedRevocations?: { store: SharedRevocationStore; pollMs?: number; log?: (line: string) => void };
+  /** Where identity notices go (an issuer that cannot re-check a kind of token); stderr by default. */
+  log?: (line: string) => void;
 }
 
 /** How often shared revocations are read when the caller names no interval: well inside the 5 s promise. */
@@ -50,11 +52,11 @@ export class IdentityService {
   readonly revocations: Revocations;
   private readonly config: IdentityConfig;
 
-  private constructor(config: IdentityConfig, tokens: GatewayTokens, revocations: Revocations) {
+  private constructor(config: IdentityConfig, tokens: GatewayTokens, revocations: Revocations, log?: (line: string) => void) {
     this.config = config;
     this.tokens = tokens;
     this.revocations = revocations;
-    this.verifier = new IdentityVerifier(config, tokens, revocations);
+    this.verifier = new IdentityVerifier(config, tokens, revocations, log);
   }
 
   /**
@@ -69,7 +71,7 @@ export class IdentityService {
     if (shared) {
       await revocations.share(shared.store, { pollMs: shared.pollMs ?? DEFAULT_REVOCATION_POLL_MS, log: shared.log ?? ((line) => process.stderr.write(`${line}\n`)) });
     }
-    return new IdentityService(config, tokens, revocations);
+    return new IdentityService(config, tokens, revocations, options.log);
   }
 
   /** Verifies a presented token; with `target`, a gateway token scoped elsewhere is refused. Never throws. */
@@ -92,6 +94,7 @@ export class IdentityService {
       if (!plan.ok) return plan;
       const ttl = Math.min(options.ttlSeconds ?? this.tokens.ttlSeconds, plan.remainingSeconds);
       const issued = await this.tokens.issue(plan.identity, { ttlSeconds: ttl, actors: plan.actors, derivedFrom: plan.derivedFrom, ...(plan.targets ? { targets: plan.targets } : {}) });
+      this.verifier.issuerVerdicts.inherit(issued.jti, [...verified.issuerChecks, ...(actor.ok ? actor.issuerChecks : [])], issued.expires_at);
       return { ok: true, issued, verified };
     }
     if (verified.via === "gateway") return reject("not_exchangeable", "a gateway token cannot be exchanged for another");
@@ -100,19 +103,27 @@ export class IdentityService {
       ...(requested ? { targets: requested } : {}),
       ...(verified.tokenId !== undefined ? { derivedFrom: [verified.tokenId] } : {}),
     });
+    this.verifier.issuerVerdicts.inherit(issued.jti, verified.issuerChecks, issued.expires_at);
     return { ok: true, issued, verified };
   }
 
   /**
    * Why an identity verified earlier (an open session's) no longer stands, or null: a token in its chain
-   * expired, or its subject, a token it rests on or an agent in its chain was revoked since.
+   * expired, its subject, a token it rests on or an agent in its chain was revoked since, or (with
+   * session_recheck) an issuer called a token of its chain inactive or could not be asked for too long.
+   * Synchronous: issuers are asked in the background while the session is held (holdIssuerChecks).
    */
   recheck(verified: VerifiedIdentity, now = Date.now()): string | null {
     if (verified.expiresAt * 1000 <= now) return `the token of ${verified.identity.subject} expired at ${new Date(verified.expiresAt * 1000).toISOString()}`;
     for (const link of verified.actorTokens) {
       if (link.expiresAt * 1000 <= now) return `the token of agent ${link.actor.subject} expired at ${new Date(link.expiresAt * 1000).toISOString()}`;
     }
-    return revocationOf(this.revocations, verified);
+    return revocationOf(this.revocations, verified) ?? this.verifier.issuerVerdicts.reason(verified.issuerChecks);
+  }
+
+  /** Keeps asking the issuers of `verified`'s chain about it (session_recheck) until the returned function is called. */
+  holdIssuerChecks(verified: VerifiedIdentity): () => void {
+    return this.verifier.issuerVerdicts.hold(verified.issuerChecks);
   }
 
   /**
@@ -134,9 +145,10 @@ export class IdentityService {
     return (identity.actors?.length ?? 0) === 0 && identity.groups.some((g) => admins.includes(g));
   }
 
-  /** Stops reading shared revocations. */
+  /** Stops reading shared revocations and asking issuers about open sessions. */
   close(): void {
     this.revocations.close();
+    this.verifier.issuerVerdicts.close();
   }
 
   /** Starts signing gateway tokens with a new key; the old key stays published while its tokens live. */

@@ -24,7 +24,7 @@ export type RejectionCode =
   | "wrong_audience"
   /** A required claim (`iss`, `sub`, `exp`, `aud`, the configured subject claim) is absent. */
   | "missing_claim"
-  /** The issuer's introspection endpoint says the opaque token is not active. */
+  /** The issuer's introspection endpoint says the opaque token is not active, or said so of a token in its chain at a session re-check (session_recheck). */
   | "inactive"
   /** Its subject or its token id was revoked at the gateway. */
   | "revoked"

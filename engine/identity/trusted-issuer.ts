@@ -2,6 +2,7 @@ import type { JWTVerifyGetKey } from "jose";
 import * as oidc from "openid-client";
 import { DEFAULT_JWKS_COOLDOWN_SECONDS, type IssuerConfig } from "./config.js";
 import { RemoteKeySet } from "./key-set.js";
+import type { IssuerAnswer } from "./issuer-verdicts.js";
 import { isLoopback } from "./loopback.js";
 import { audiencesOf } from "./validate-config.js";
 
@@ -65,6 +66,24 @@ export class TrustedIssuer {
   /** The entries that may introspect opaque tokens here. */
   introspectingEntries(): IssuerConfig[] {
     return this.entries.filter((e) => e.introspection);
+  }
+
+  /**
+   * Asks again whether `token` still stands (a live session's re-check): RFC 7662 with the credentials
+   * of the first entry that has them. oidc-provider (and others) refuse to introspect JWTs with
+   * `unsupported_token_type`: that is an answer (it cannot say), not an outage. Throws when the issuer
+   * cannot be asked.
+   */
+  async recheck(token: string): Promise<IssuerAnswer> {
+    const entry = this.introspectingEntries()[0];
+    if (!entry) throw new Error(`no entry for ${this.issuer} has introspection credentials`);
+    try {
+      const answer = await this.introspect(entry, token);
+      return answer.active === true ? "active" : "inactive";
+    } catch (error) {
+      if (error instanceof oidc.ResponseBodyError && error.error === "unsupported_token_type") return "unsupported";
+      throw error;
+    }
   }
 
   /** RFC 7662 at this issuer with `entry`'s client credentials. */

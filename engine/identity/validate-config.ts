@@ -1,4 +1,4 @@
-import { DEFAULT_ALGORITHMS, MAX_CLOCK_SKEW_SECONDS, type IdentityConfig, type IssuerConfig } from "./config.js";
+import { DEFAULT_ALGORITHMS, DEFAULT_RECHECK_SECONDS, MAX_CLOCK_SKEW_SECONDS, type IdentityConfig, type IssuerConfig } from "./config.js";
 import { isLoopback } from "./loopback.js";
 import { MAX_DELEGATION_DEPTH } from "./delegation.js";
 import { CodedError } from "../errors.js";
@@ -34,6 +34,7 @@ export function validateIdentityConfig(config: IdentityConfig): void {
     }
     audiencesByIssuer.set(entry.issuer, taken);
   });
+  config.issuers.forEach((entry, i) => validateSessionRecheck(entry, `identity.issuers[${i}].session_recheck`, config.issuers));
 
   validateDelegation(config);
   const gateway: unknown = config.gateway_tokens;
@@ -59,6 +60,30 @@ function validateDelegation(config: IdentityConfig): void {
   const depth = delegation.max_depth;
   if (depth !== undefined && (typeof depth !== "number" || !Number.isInteger(depth) || depth < 1 || depth > MAX_DELEGATION_DEPTH)) {
     throw new IdentityConfigError("identity.delegation.max_depth", `must be a whole number from 1 to ${MAX_DELEGATION_DEPTH}`);
+  }
+}
+
+/**
+ * Re-checking sessions asks the issuer by RFC 7662 introspection, so some entry of the same issuer URL
+ * must carry introspection credentials; without them every re-check would fail and, after
+ * max_unanswered_seconds, end every session: refused here instead.
+ */
+function validateSessionRecheck(entry: IssuerConfig, at: string, issuers: readonly IssuerConfig[]): void {
+  const recheck: unknown = entry.session_recheck;
+  if (recheck === undefined) return;
+  if (!isRecord(recheck)) throw new IdentityConfigError(at, "must be a mapping");
+  for (const key of Object.keys(recheck)) {
+    if (key !== "every_seconds" && key !== "max_unanswered_seconds") throw new IdentityConfigError(`${at}.${key}`, "is not a known key (every_seconds, max_unanswered_seconds)");
+  }
+  const every = optionalSeconds(recheck.every_seconds, `${at}.every_seconds`);
+  if (every !== undefined && every > 3600) throw new IdentityConfigError(`${at}.every_seconds`, "must be at most 3600");
+  const unanswered = optionalSeconds(recheck.max_unanswered_seconds, `${at}.max_unanswered_seconds`);
+  if (unanswered !== undefined && unanswered > 86_400) throw new IdentityConfigError(`${at}.max_unanswered_seconds`, "must be at most 86400");
+  if (unanswered !== undefined && unanswered < (every ?? DEFAULT_RECHECK_SECONDS)) {
+    throw new IdentityConfigError(`${at}.max_unanswered_seconds`, `${unanswered} is less than every_seconds (${every ?? DEFAULT_RECHECK_SECONDS}): sessions would end before the issuer was asked`);
+  }
+  if (!issuers.some((other) => other.issuer === entry.issuer && other.introspection !== undefined)) {
+    throw new IdentityConfigError(at, `needs introspection credentials on an entry for ${entry.issuer}: re-checks are RFC 7662 introspection`);
   }
 }
 

@@ -31,6 +31,11 @@ export class VerifiedTokens<Verified extends { expiresAt: number }> {
     this.entries.set(token, { result, until });
   }
 
+  /** Forgets `token`: its issuer has since said it no longer stands. */
+  delete(token: string): void {
+    this.entries.delete(token);
+  }
+
   clear(): void {
     this.entries.clear();
   }

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Identity } from "../policy/types.js";
 import { groupsFrom, policyClaims } from "./claims.js";
-import { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_SKEW_SECONDS, MAX_TOKEN_BYTES, type IdentityConfig, type IssuerConfig } from "./config.js";
+import { DEFAULT_ALGORITHMS, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_RECHECK_SECONDS, DEFAULT_UNANSWERED_INTERVALS, MAX_TOKEN_BYTES, type IdentityConfig, type IssuerConfig } from "./config.js";
 import { GATEWAY_AUDIENCE, GATEWAY_ALGORITHM, type GatewayTokens } from "./gateway-tokens.js";
 import { introspect } from "./introspection.js";
 import { checkAlgorithm, rejectionOf, verifyJwt } from "./jwt-check.js";
@@ -10,6 +10,7 @@ import type { Revocations } from "./revocations.js";
 import { chainFromAct, DEFAULT_MAX_DELEGATION_DEPTH, type ActorToken } from "./delegation.js";
 import { TrustedIssuer } from "./trusted-issuer.js";
 import { VerifiedTokens } from "./verified-tokens.js";
+import { IssuerVerdicts, type IssuerCheck } from "./issuer-verdicts.js";
 import { messageOf } from "../errors.js";
 
 export interface VerifiedIdentity {
@@ -29,6 +30,12 @@ export interface VerifiedIdentity {
   actorTokens: ActorToken[];
   /** Ids of the subject tokens a gateway token was exchanged from (revoking one revokes it). */
   derivedFrom: string[];
+  /**
+   * The tokens of this identity's chain whose issuers re-check live sessions (`session_recheck`): the
+   * presented IdP token, or for a gateway token the IdP tokens it was exchanged from on this instance.
+   * They carry token texts: never logged, audited or shown to a policy.
+   */
+  issuerChecks: IssuerCheck[];
 }
 
 export type VerifyResult = VerifiedIdentity | Rejection;
@@ -55,14 +62,20 @@ export class IdentityVerifier {
   private readonly revocations: Revocations;
   private readonly verified = new VerifiedTokens<VerifiedIdentity>();
   readonly maxDelegationDepth: number;
+  /** What issuers last said about open sessions' tokens (session_recheck). */
+  readonly issuerVerdicts: IssuerVerdicts;
 
-  constructor(config: IdentityConfig, gateway: GatewayTokens, revocations: Revocations) {
+  constructor(config: IdentityConfig, gateway: GatewayTokens, revocations: Revocations, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)) {
     this.maxDelegationDepth = config.delegation?.max_depth ?? DEFAULT_MAX_DELEGATION_DEPTH;
     const byUrl = new Map<string, IssuerConfig[]>();
     for (const entry of config.issuers) byUrl.set(entry.issuer, [...(byUrl.get(entry.issuer) ?? []), entry]);
     for (const [url, entries] of byUrl) this.issuers.set(url, new TrustedIssuer(url, entries));
     this.gateway = gateway;
     this.revocations = revocations;
+    this.issuerVerdicts = new IssuerVerdicts((issuer, token) => {
+      const trusted = this.issuers.get(issuer);
+      return trusted ? trusted.recheck(token) : Promise.reject(new Error(`${issuer} is no longer a trusted issuer`));
+    }, { log });
   }
 
   async verify(token: string, options: { target?: string } = {}): Promise<VerifyResult> {
@@ -76,6 +89,13 @@ export class IdentityVerifier {
       }
       if (!result.ok) return result;
       if (text.split(".").length === 3) this.verified.set(text, result);
+    }
+    // An issuer that called a token in the chain inactive since (an account removed) outweighs a
+    // signature verified earlier: the cached verification goes too.
+    const gone = result.issuerChecks.map((check) => this.issuerVerdicts.goneReason(check.token)).find((reason) => reason !== null);
+    if (gone) {
+      this.verified.delete(text);
+      return reject("inactive", gone);
     }
     // Fail closed: a token cannot be accepted while the instances' shared revocations are unknown.
     const unknown = this.revocations.unknownReason();
@@ -100,7 +120,7 @@ export class IdentityVerifier {
     }
     if (!OPAQUE_TOKEN.test(token)) return reject("malformed", "neither a JWT nor an opaque token (unexpected characters)");
     const result = await introspect([...this.issuers.values()], token);
-    return result.ok ? idpIdentity(result.entry, result.payload) : result;
+    return result.ok ? idpIdentity(result.entry, result.payload, token) : result;
   }
 
   private async verifySigned(token: string): Promise<VerifyResult> {
@@ -135,7 +155,7 @@ export class IdentityVerifier {
       return reject("issuer_unavailable", `cannot get the keys of ${iss}: ${messageOf(error)}`);
     }
     const checked = await verifyJwt(token, keys, { issuer: iss, audience: entry.audience, algorithms, clockSkewSeconds: entry.clock_skew_seconds ?? DEFAULT_CLOCK_SKEW_SECONDS });
-    return checked.ok ? idpIdentity(entry, checked.payload) : checked;
+    return checked.ok ? idpIdentity(entry, checked.payload, token) : checked;
   }
 
   private gatewayIdentity(payload: JWTPayload): VerifyResult {
@@ -158,14 +178,20 @@ export class IdentityVerifier {
       targets,
       actorTokens: chain.chain,
       derivedFrom: Array.isArray(payload.src) ? payload.src.filter((id): id is string => typeof id === "string") : [],
+      issuerChecks: this.issuerVerdicts.inherited(payload.jti),
     };
   }
 }
 
 /** The identity a policy sees for a verified token (or introspection answer) from a trusted issuer. */
-function idpIdentity(entry: IssuerConfig, payload: JWTPayload): VerifyResult {
+function idpIdentity(entry: IssuerConfig, payload: JWTPayload, token: string): VerifyResult {
   const subject = entry.subject_claim ? payload[entry.subject_claim] : payload.sub;
   if (typeof subject !== "string" || subject === "") return reject("missing_claim", `token has no ${entry.subject_claim ?? "sub"}`);
+  const recheck = entry.session_recheck;
+  const everySeconds = recheck?.every_seconds ?? DEFAULT_RECHECK_SECONDS;
+  const issuerChecks: IssuerCheck[] = recheck
+    ? [{ token, issuer: entry.issuer, subject, expiresAt: payload.exp!, everyMs: everySeconds * 1000, maxUnansweredMs: (recheck.max_unanswered_seconds ?? everySeconds * DEFAULT_UNANSWERED_INTERVALS) * 1000 }]
+    : [];
   return {
     ok: true,
     identity: { subject, issuer: entry.issuer, groups: groupsFrom(payload, entry.groups_claim), kind: entry.kind, claims: policyClaims(payload) },
@@ -177,6 +203,7 @@ function idpIdentity(entry: IssuerConfig, payload: JWTPayload): VerifyResult {
     targets: undefined,
     actorTokens: [],
     derivedFrom: [],
+    issuerChecks,
   };
 }
 

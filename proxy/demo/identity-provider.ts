@@ -15,6 +15,9 @@ export type { DemoMachine, DemoUser } from "./demo-users.js";
 export type { SigningKey } from "./signing-key.js";
 export { DEFAULT_MACHINES, DEFAULT_USERS } from "./demo-users.js";
 
+/** Path prefix of the demo's account-removal hook: `DELETE /demo/accounts/<username>`. */
+export const DEMO_ACCOUNTS = "/demo/accounts/";
+
 export interface IdentityProviderOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number;
@@ -69,6 +72,13 @@ export interface RunningIdentityProvider {
    * Sessions, grants and refresh tokens survive; only the Provider object is rebuilt.
    */
   rotateSigningKey(): Promise<SigningKey>;
+  /**
+   * Off-boards `username` at the provider, as deleting an account in a real IdP does: the account can
+   * no longer sign in or refresh, and every token issued to it is inactive at introspection. Also
+   * reachable as `DELETE /demo/accounts/<username>` on the provider's loopback port (the demo's
+   * admin hook: answers 204, or 404 for an unknown user). Returns false for an unknown user.
+   */
+  removeUser(username: string): boolean;
   close(): Promise<void>;
 }
 
@@ -103,6 +113,12 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
       res.writeHead(503).end();
       return;
     }
+    if (path.startsWith(DEMO_ACCOUNTS)) {
+      // Demo-only admin hook; the provider listens on 127.0.0.1 only, so nobody off this machine reaches it.
+      const removed = req.method === "DELETE" && removeUser(decodeURIComponent(path.slice(DEMO_ACCOUNTS.length)));
+      res.writeHead(req.method !== "DELETE" ? 405 : removed ? 204 : 404).end();
+      return;
+    }
     if (path.startsWith("/interaction/")) {
       handleInteraction(provider, users, req, res).catch((error: unknown) => {
         log(`identity provider: interaction error: ${messageOf(error)}`);
@@ -131,6 +147,15 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     next.on("server_error", (_ctx: unknown, error: unknown) => log(`identity provider: server error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
     provider = next;
     providerHandler = next.callback();
+  };
+  const removeUser = (username: string): boolean => {
+    const at = users.findIndex((u) => u.username === username);
+    if (at < 0) return false;
+    users.splice(at, 1);
+    store.removeAccount(username);
+    // findAccount reads the users given at build time: rebuild so the account cannot sign in or refresh.
+    build();
+    return true;
   };
   try {
     build();
@@ -165,6 +190,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
       build();
       return keys[0]!;
     },
+    removeUser,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

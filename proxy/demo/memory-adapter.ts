@@ -66,6 +66,23 @@ export class MemoryStore {
     };
   };
 
+  /**
+   * Forgets everything `accountId` was granted, as an identity provider does when an account is
+   * deleted: its grants with every token issued under them (access and refresh tokens; introspection
+   * then answers `active: false`) and its sign-in sessions.
+   */
+  removeAccount(accountId: string): void {
+    for (const [key, entry] of [...this.entries]) {
+      if (entry.payload.accountId !== accountId) continue;
+      if (key.startsWith("Grant:")) {
+        const grantId = key.slice("Grant:".length);
+        for (const member of this.grants.get(grantId) ?? []) this.entries.delete(member);
+        this.grants.delete(grantId);
+      }
+      if (key.startsWith("Grant:") || key.startsWith("Session:")) this.entries.delete(key);
+    }
+  }
+
   private get(key: string): AdapterPayload | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;

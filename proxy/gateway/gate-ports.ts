@@ -23,8 +23,8 @@ export function enginePorts(engine: Engine, record: (event: SessionEvent) => Pro
 
 /**
  * A token (a password, an SSH keyboard-interactive answer) checked for a target, in the proxies' terms.
- * With `live`, the session it opens is watched: it ends when a token in the chain expires or a
- * revocation reaches it.
+ * With `live`, the session it opens is watched: it ends when a token in the chain expires, a
+ * revocation reaches it, or its issuer says it no longer stands (session_recheck).
  */
 export async function authenticateToken(identity: IdentityService, secret: string, target: string, live?: LiveSessions): Promise<Authentication> {
   const result = await identity.verify(secret, { target });
@@ -34,6 +34,14 @@ export async function authenticateToken(identity: IdentityService, secret: strin
     ok: true,
     identity: result.identity,
     expiresAt: result.expiresAt,
-    watch: (session, end) => live.watch({ sessionId: session.id, protocol: session.protocol, subject: actingFor(result.identity), check: () => identity.recheck(result), end }),
+    watch: (session, end) => {
+      // Issuers with session_recheck are asked about the session's tokens while it is open; check() only reads their answers.
+      const release = identity.holdIssuerChecks(result);
+      const unwatch = live.watch({ sessionId: session.id, protocol: session.protocol, subject: actingFor(result.identity), check: () => identity.recheck(result), end });
+      return () => {
+        unwatch();
+        release();
+      };
+    },
   };
 }

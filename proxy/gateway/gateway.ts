@@ -71,7 +71,7 @@ export async function startGateway(config: GatewayConfig, log: (line: string) =>
     const revocationUrl = config.revocations.postgresUrl;
     const sharedRevocations = revocationUrl === undefined ? undefined : { store: await PostgresRevocationStore.open({ connectionString: revocationUrl, log }), pollMs: config.revocations.pollMs, log };
     if (sharedRevocations) closers.push(() => sharedRevocations.store.close());
-    const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir, ...(sharedRevocations ? { sharedRevocations } : {}) });
+    const identity = await IdentityService.create(config.identity, { stateDir: config.stateDir, log, ...(sharedRevocations ? { sharedRevocations } : {}) });
     closers.push(async () => identity.close());
     // What the audit log and the recordings must never contain: every credential the gateway holds.
     const secrets = knownSecrets(config);

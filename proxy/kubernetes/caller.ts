@@ -48,7 +48,12 @@ export async function callerOf(request: IncomingMessage, context: KubernetesGate
   try {
     const session = await sessions.session(request.socket as TLSSocket, auth.identity, target);
     const watch = auth.watch;
-    return { ok: true, session, rest: named.rest, ...(watch ? { watch: (end: () => void) => watch(session.session, end) } : {}) };
+    // The reason is kept on the session so that its session_end, recorded when the connection closes, names it.
+    const ending = (end: () => void) => (reason: string): void => {
+      session.endReason ??= reason;
+      end();
+    };
+    return { ok: true, session, rest: named.rest, ...(watch ? { watch: (end: () => void) => watch(session.session, ending(end)) } : {}) };
   } catch {
     return { ok: false, status: status(503, "ServiceUnavailable", "Portcullis: the session could not be recorded in the audit log") };
   }

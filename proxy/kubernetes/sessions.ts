@@ -11,6 +11,8 @@ export interface KubeSession {
   target: KubernetesTarget;
   session: SessionInfo;
   gate: RequestGate;
+  /** Why the gateway ended the session's requests (its identity no longer stands), when it did. */
+  endReason?: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export class ConnectionSessions {
   }
 
   private async end(session: KubeSession): Promise<void> {
-    await this.context.record({ type: "session_end", session_id: session.session.id, reason: "connection closed" }).catch((error: unknown) => this.context.log(`kubernetes: session_end not recorded: ${String(error)}`));
+    const reason = session.endReason === undefined ? "connection closed" : `identity ended: ${session.endReason}`;
+    await this.context.record({ type: "session_end", session_id: session.session.id, reason }).catch((error: unknown) => this.context.log(`kubernetes: session_end not recorded: ${String(error)}`));
   }
 }

@@ -11,6 +11,7 @@ import { IdentityConfigError, IdentityService, type IdentityConfig, type IssuerC
  * a restart.
  */
 const PEOPLE: IssuerConfig = { name: "people", issuer: "https://idp.example.com", audience: "portcullis-cli", kind: "human", groups_claim: "groups" };
+const GW = { client_id: "portcullis-gateway", client_secret: "s" };
 const CI: IssuerConfig = { name: "github", issuer: "https://token.actions.githubusercontent.com", audience: "portcullis", kind: "service" };
 
 async function refusal(config: unknown): Promise<IdentityConfigError> {
@@ -25,7 +26,12 @@ async function refusal(config: unknown): Promise<IdentityConfigError> {
 
 test("a sound configuration with people and workloads is accepted, and people's issuers are offered for login", async () => {
   const service = await IdentityService.create({
-    issuers: [{ ...PEOPLE, login: { client_id: "portcullis-cli" } }, { ...PEOPLE, name: "people-machines", audience: "portcullis", kind: "service" }, CI],
+    issuers: [
+      // Re-checking people's sessions may use the introspection credentials of another entry of the same issuer.
+      { ...PEOPLE, login: { client_id: "portcullis-cli" }, session_recheck: { every_seconds: 30, max_unanswered_seconds: 120 } },
+      { ...PEOPLE, name: "people-machines", audience: "portcullis", kind: "service", introspection: GW },
+      CI,
+    ],
     gateway_tokens: { ttl_seconds: 600, max_ttl_seconds: 3600 },
   });
   assert.equal(service.loginIssuers(), [{ name: "people", issuer: PEOPLE.issuer, client_id: "portcullis-cli", scopes: ["openid", "profile", "email", "groups", "offline_access"] }]);
@@ -48,6 +54,10 @@ test("each dangerous or meaningless setting is refused with the key that holds i
     ["same issuer and audience twice", { issuers: [PEOPLE, { ...PEOPLE, name: "again", kind: "service" }] }, "identity.issuers[1].audience", /already accepted/],
     ["login on a service issuer", { issuers: [{ ...CI, login: { client_id: "x" } }] }, "identity.issuers[0].login", /human/],
     ["introspection without a secret", { issuers: [{ ...PEOPLE, introspection: { client_id: "gw" } }] }, "identity.issuers[0].introspection.client_secret", /non-empty/],
+    ["session_recheck without introspection credentials", { issuers: [{ ...PEOPLE, session_recheck: {} }] }, "identity.issuers[0].session_recheck", /introspection credentials/],
+    ["session_recheck too rarely", { issuers: [{ ...PEOPLE, introspection: GW, session_recheck: { every_seconds: 7200 } }] }, "identity.issuers[0].session_recheck.every_seconds", /at most 3600/],
+    ["session_recheck giving up before asking", { issuers: [{ ...PEOPLE, introspection: GW, session_recheck: { every_seconds: 60, max_unanswered_seconds: 30 } }] }, "identity.issuers[0].session_recheck.max_unanswered_seconds", /less than every_seconds/],
+    ["session_recheck with an unknown key", { issuers: [{ ...PEOPLE, introspection: GW, session_recheck: { every: 5 } }] }, "identity.issuers[0].session_recheck.every", /not a known key/],
     ["ttl above its cap", { issuers: [PEOPLE], gateway_tokens: { ttl_seconds: 7200, max_ttl_seconds: 3600 } }, "identity.gateway_tokens.ttl_seconds", /more than max_ttl_seconds/],
     ["gateway issuer equal to a trusted issuer", { issuers: [PEOPLE], gateway_tokens: { issuer: PEOPLE.issuer } }, "identity.gateway_tokens.issuer", /differ/],
   ];

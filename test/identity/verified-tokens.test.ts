@@ -17,6 +17,7 @@ const verified = (expiresAt: number): VerifiedIdentity => ({
   targets: undefined,
   actorTokens: [],
   derivedFrom: [],
+  issuerChecks: [],
 });
 
 test("kept until the token expires, when that comes first", () => {

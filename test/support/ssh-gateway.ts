@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../../engine/config/load.js";
+import type { IdentityConfig } from "../../engine/identity/config.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { startGateway, type RunningGateway } from "../../proxy/gateway/gateway.js";
 import { writeSshLogin } from "../../cli/commands/ssh-login.js";
@@ -38,7 +39,9 @@ export interface SshGatewayUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startSshGateway(options: { tags?: Record<string, string>; policyDir?: string; loginGraceSeconds?: number; interactive?: "raw" | "command" } = {}): Promise<SshGatewayUnderTest> {
+export async function startSshGateway(
+  options: { tags?: Record<string, string>; policyDir?: string; loginGraceSeconds?: number; interactive?: "raw" | "command"; identity?: IdentityConfig } = {},
+): Promise<SshGatewayUnderTest> {
   const sshd = await startSshd();
   const dir = mkdtempSync(join(tmpdir(), "portcullis-ssh-gateway-"));
   // The key is read from a file, as an operator would keep it; only the gateway reads it.
@@ -49,6 +52,8 @@ export async function startSshGateway(options: { tags?: Record<string, string>; 
       listen: { postgres: "127.0.0.1:0", http: "127.0.0.1:0", ssh: "127.0.0.1:0" },
       policy: { watch: false, ...(options.policyDir ? { dir: options.policyDir } : {}) },
       ...(options.loginGraceSeconds ? { ssh: { login_grace_seconds: options.loginGraceSeconds } } : {}),
+      // Trusted issuers (a real demo provider's), besides the gateway's own tokens.
+      ...(options.identity ? { identity: options.identity } : {}),
       targets: [{ name: "web", type: "ssh", tags: options.tags ?? { env: "dev" }, host: sshd.host, port: sshd.port, user: sshd.user, private_key: { file: "web.key" }, host_key: sshd.hostKey, ...(options.interactive ? { interactive: options.interactive } : {}) }],
     },
     dir,
