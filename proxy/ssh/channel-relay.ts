@@ -4,7 +4,7 @@ import type { FileResult, RawRequest, ShellResult } from "../../engine/actions/t
 import { messageOf } from "../../engine/errors.js";
 import type { RequestGate } from "../gate/request-gate.js";
 import type { GateOutcome, HoldControl, SessionEvent } from "../gate/types.js";
-import { ByteMeter } from "../gate/byte-meter.js";
+import { meterOf, type ByteMeter } from "../gate/byte-meter.js";
 import { REFUSED_EXIT_STATUS, refusalMessage } from "./refusal-messages.js";
 
 /** What a session channel needs from its SSH session. */
@@ -69,7 +69,7 @@ export async function gateAndRelay(session: ChannelSession, channel: ServerChann
   }
   state.upstream = upstream;
   state.requestId = requestId;
-  relay(session, channel, upstream, requestId, started, state.pty !== undefined, outcome.allowance?.bytes ? new ByteMeter(outcome.allowance.bytes) : undefined);
+  relay(session, channel, upstream, requestId, started, state.pty !== undefined, meterOf(outcome));
 }
 
 /**
