@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { ByteMeter } from "../gate/byte-meter.js";
+import { meteredPipe } from "../gate/metered-pipe.js";
 
 /**
  * Relays a response body to the client through the request's byte meter (the decision's
@@ -18,14 +19,7 @@ export function relayMetered(source: Readable, client: ServerResponse, meter: By
       finished = true;
       resolve({ cut });
     };
-    const onData = (chunk: Buffer): void => {
-      const allowed = meter.pass(chunk);
-      if (allowed.length > 0 && !client.write(allowed)) {
-        source.pause();
-        client.once("drain", () => source.resume());
-      }
-      if (!meter.cut) return;
-      source.off("data", onData);
+    meteredPipe(source, client, meter, () => {
       source.destroy();
       if (text) client.write(`\n${meter.message()}\n`);
       // Ending the socket (not the response) leaves the chunked body unterminated: the client sees it cut.
@@ -33,8 +27,7 @@ export function relayMetered(source: Readable, client: ServerResponse, meter: By
       if (socket) socket.end();
       else client.destroy();
       finish(true);
-    };
-    source.on("data", onData);
+    });
     source.once("end", () => {
       client.end();
       finish(false);

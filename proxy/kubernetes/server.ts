@@ -126,7 +126,7 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
       const requestId = decided.requestId;
       terminal = (event) => void context.record({ type: "terminal", session_id: sessionId, request_id: requestId, ...event }).catch((error: unknown) => context.log(`kubernetes: terminal event not recorded: ${messageOf(error)}`));
     }
-    const result = await splice(socket, head, request, upstream, caller.rest, headers, terminal);
+    const result = await splice(socket, head, request, upstream, caller.rest, headers, terminal, decided.meter);
     const outcome: KubernetesResult = { kind: "kubernetes", status: result.status, response_bytes: result.responseBytes, request_bytes: result.requestBytes, masked_paths: [], ...(result.exitStatus !== undefined ? { exit_status: result.exitStatus } : {}) };
     await recordResult(caller.session, decided.requestId, result.error ? { error: { code: String(result.status), message: result.error } } : outcome, started);
   }

@@ -5,6 +5,7 @@ import { messageOf } from "../../engine/errors.js";
 import type { RequestGate } from "../gate/request-gate.js";
 import type { GateOutcome, HoldControl, SessionEvent } from "../gate/types.js";
 import { meterOf, type ByteMeter } from "../gate/byte-meter.js";
+import { meteredPipe } from "../gate/metered-pipe.js";
 import { REFUSED_EXIT_STATUS, refusalMessage } from "./refusal-messages.js";
 
 /** What a session channel needs from its SSH session. */
@@ -135,21 +136,6 @@ function relay(session: ChannelSession, channel: ServerChannel, upstream: Client
   });
   // The client went away (Ctrl-C, a dropped connection): the request's channel upstream goes too.
   channel.once("close", () => upstream.close());
-}
-
-/**
- * Pipes the target's `from` to the client's `to` through `meter`, with backpressure as pipe() has:
- * what passes is written as it comes, and `cut` is called once the allowance ends mid-stream.
- */
-function meteredPipe(from: Readable, to: Writable, meter: ByteMeter, cut: () => void): void {
-  from.on("data", (chunk: Buffer) => {
-    const allowed = meter.pass(chunk);
-    if (allowed.length > 0 && !to.write(allowed)) {
-      from.pause();
-      to.once("drain", () => from.resume());
-    }
-    if (meter.cut) cut();
-  });
 }
 
 /** Writes `message` on stderr and ends the channel with `status`. */

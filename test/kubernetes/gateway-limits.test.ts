@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Identity } from "../../engine/policy/types.js";
 import { kubeGatewayForSuite } from "../support/kube-gateway.js";
+import { until } from "../support/kube-streams.js";
 import { policyDir } from "../support/policy-dir.js";
 import { clearOfWindowEnd } from "../support/windows.js";
 
@@ -20,6 +21,8 @@ const REQUESTS = 3;
 // Budgets are counted per caller (issuer and subject): one issuer per test keeps them apart. All act as alice in the cluster.
 const LOGS: Identity = { subject: "alice", issuer: "https://logs.test", groups: ["dev"], kind: "service", claims: {} };
 const OBJECTS: Identity = { subject: "alice", issuer: "https://objects.test", groups: ["dev"], kind: "service", claims: {} };
+const EXEC: Identity = { subject: "alice", issuer: "https://exec.test", groups: ["dev"], kind: "service", claims: {} };
+const EXEC_BYTES = 50_000;
 const CALLS: Identity = { subject: "alice", issuer: "https://calls.test", groups: ["dev"], kind: "service", claims: {} };
 
 const POLICY = `package portcullis
@@ -34,6 +37,11 @@ decision := {"allow": true, "reasons": [], "limits": {"bytes_per_window": {"limi
 decision := {"allow": true, "reasons": [], "limits": {"bytes_per_window": {"limit": ${OBJECT_BYTES}, "seconds": 3600}}} if {
 	input.identity.issuer == "https://objects.test"
 	input.action.resource == "configmaps"
+}
+
+decision := {"allow": true, "reasons": [], "limits": {"bytes_per_window": {"limit": ${EXEC_BYTES}, "seconds": 3600}}} if {
+	input.identity.issuer == "https://exec.test"
+	input.action.subresource == "exec"
 }
 
 decision := {"allow": true, "reasons": [], "limits": {"commands_per_window": {"limit": ${REQUESTS}, "seconds": 3600}}} if input.identity.issuer == "https://calls.test"
@@ -90,6 +98,22 @@ test("a response whose size is known and over the byte budget is refused whole w
   // Nothing was sent, so nothing was spent: the same 100 bytes are left.
   const again = await g.kubectl(["get", "configmap", "sized", "-n", g.cluster.namespace, "-o", "json"], { who: OBJECTS });
   assert.match(again.stderr, /only 100 bytes are left of the policy's byte budget/);
+});
+
+test("an exec stream is closed where its byte budget ends, and the cut recorded as its result", async () => {
+  await clearOfWindowEnd(3600);
+  const g = gateway();
+  const r = await g.kubectl(["exec", "-n", g.cluster.namespace, POD, "--", "sh", "-c", "head -c 200000 /dev/zero | base64"], { who: EXEC });
+  // The budget counts the stream's frames as sent (headers and channel bytes included), and the client
+  // drops the frame cut in two: the output is less, by up to a frame.
+  assert.ok(r.stdout.length <= EXEC_BYTES && r.stdout.length > EXEC_BYTES / 2, `${r.stdout.length} bytes: ${r.stderr}`);
+  assert.is(r.stdout, ("A".repeat(76) + "\n").repeat(2000).slice(0, r.stdout.length));
+  assert.is.not(r.code, 0, r.stderr);
+  const recorded = new RegExp(`Portcullis cut this output off after ${EXEC_BYTES} bytes: the policy allows alice ${EXEC_BYTES} bytes per hour, and that budget is spent; it resets in \\d+ s`);
+  // The result is recorded once the gateway has closed both sides, which kubectl does not wait for.
+  await until("the cut to be recorded", () => recorded.test(recordings(g.dir)), 5_000);
+  assert.match(recordings(g.dir), new RegExp(`Portcullis cut this output off after ${EXEC_BYTES} bytes: the policy allows alice ${EXEC_BYTES} bytes per hour, and that budget is spent; it resets in \\d+ s`));
+  assert.match(r.stderr, /websocket: close 1006 \(abnormal closure\): unexpected EOF/);
 });
 
 test("kubectl requests past their commands budget are refused with the time until the window resets", async () => {
