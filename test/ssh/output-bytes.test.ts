@@ -70,6 +70,26 @@ test("output past the byte budget is cut exactly there, with the reason and exit
   assert.ok(recordings.some((r) => r.includes(cutLine)), recordings.join("\n").slice(-2000));
 });
 
+test("in command mode a line's output is cut the same way, and the session's next line is refused until the window resets", async () => {
+  await clearOfWindowEnd(3600);
+  const command = await startSshGateway({ policyDir: policy.dir, interactive: "command" });
+  try {
+    const password = await command.token(READER);
+    const r = await command.ssh(["-T"], { login: "ci-reader+web", password, input: "head -c 200000 /dev/zero | base64\necho after\n", timeoutMs: 30_000 });
+    const output = ("A".repeat(76) + "\n").repeat(2000).slice(0, BYTES);
+    const told = `Portcullis cut this output off after ${BYTES} bytes: the policy allows ci-reader ${BYTES} bytes per hour, and that budget is spent; it resets in \\d+ s`;
+    const refused = `Portcullis denied this command: bytes budget spent: at most ${BYTES} bytes per hour for ci-reader; it resets in \\d+ s`;
+    // After command mode's banner line: the prompt, the line's output up to exactly the budget, why, the next line refused.
+    const shown = r.stdout.slice(r.stdout.indexOf("\n") + 1);
+    const prompt = "web:~$ ";
+    assert.ok(shown.startsWith(prompt + output + "\n"), JSON.stringify(shown.slice(0, 100)));
+    assert.match(shown.slice(prompt.length + BYTES), new RegExp(`^\\n${told}\\nweb:~\\$ ${refused}\\nweb:~\\$ $`));
+    assert.is(r.code, 0, r.stderr);
+  } finally {
+    await command.stop();
+  }
+});
+
 test("commands past their budget are refused with the time until the window resets", async () => {
   await clearOfWindowEnd(3600);
   const password = await g.token(RUNNER);
