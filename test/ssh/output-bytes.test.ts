@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -12,8 +14,9 @@ import { clearOfWindowEnd } from "../support/windows.js";
 /**
  * The decision's bytes_per_window and commands_per_window over SSH, against a real sshd and the real
  * OpenSSH client: output past the byte budget is cut exactly at it with the reason on stderr and exit
- * status 1, the next command is refused with the time until the window resets, and commands past
- * their budget are refused the same way. Both are audited.
+ * status 1 (in command mode, on the line's own output), the next command is refused with the time
+ * until the window resets, an scp download stops at the budget, and commands past their budget are
+ * refused the same way. Refusals are audited as denials; cuts are the requests' recorded results.
  */
 const BYTES = 100_000;
 const COMMANDS = 3;
@@ -27,6 +30,11 @@ default decision := {"allow": true, "reasons": []}
 decision := {"allow": true, "reasons": [], "limits": {"bytes_per_window": {"limit": ${BYTES}, "seconds": 3600}}} if input.identity.subject == "ci-reader"
 
 decision := {"allow": true, "reasons": [], "limits": {"commands_per_window": {"limit": ${COMMANDS}, "seconds": 3600}}} if input.identity.subject == "ci-runner"
+
+decision := {"allow": true, "reasons": [], "limits": {"bytes_per_window": {"limit": ${BYTES}, "seconds": 3600}}} if {
+	input.identity.subject == "alice@example.com"
+	input.action.operation == "read"
+}
 `;
 
 let g: SshGatewayUnderTest;
@@ -87,6 +95,25 @@ test("in command mode a line's output is cut the same way, and the session's nex
     assert.is(r.code, 0, r.stderr);
   } finally {
     await command.stop();
+  }
+});
+
+test("an scp download (SFTP) stops at the byte budget: the client gets no byte past it, fails, and the file's read is recorded as cut", async () => {
+  await clearOfWindowEnd(3600);
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-bytes-"));
+  try {
+    const content = randomBytes(2 * BYTES);
+    writeFileSync(join(dir, "big.bin"), content);
+    const r = await g.copy("scp", [`alice+web@portcullis:${join(dir, "big.bin")}`, join(dir, "copy.bin")]);
+    assert.is.not(r.code, 0, "the copy failed");
+    const copied = existsSync(join(dir, "copy.bin")) ? readFileSync(join(dir, "copy.bin")) : Buffer.alloc(0);
+    assert.ok(content.subarray(0, BYTES).equals(copied), `the file's first ${BYTES} bytes arrived, no more (${copied.length})`);
+    // OpenSSH's scp names the SFTP status, not the server's message, which the recording keeps.
+    assert.is(r.stderr, `scp: read remote "${join(dir, "big.bin")}" : Permission denied\r\n`);
+    const recordings = readdirSync(join(g.dir, "recordings")).map((f) => readFileSync(join(g.dir, "recordings", f), "utf8"));
+    assert.ok(recordings.some((t) => t.includes(`"code":"PERMISSION_DENIED","message":"Portcullis cut this output off after ${BYTES} bytes`)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
