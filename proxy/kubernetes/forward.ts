@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import type { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ByteMeter } from "../gate/byte-meter.js";
-import { relayMetered } from "./metered-response.js";
+import { relayMetered, type BodyKind } from "./metered-response.js";
 import { isHopByHop } from "./respond.js";
 import { status, type KubernetesStatus } from "./status.js";
 import type { Upstream } from "./upstream.js";
@@ -93,8 +93,7 @@ export function forward(client: ServerResponse, options: ForwardOptions): Promis
       if (meter) {
         const source = rewrite ? response.pipe(rewrite) : response;
         if (rewrite) response.once("error", (error) => rewrite.destroy(error));
-        const text = /^text\/plain/i.test(String(response.headers["content-type"] ?? ""));
-        void relayMetered(source, client, meter, text).then(({ cut }) => {
+        void relayMetered(source, client, meter, bodyKind(response, options.path)).then(({ cut }) => {
           if (cut) response.destroy();
           done({ status: response.statusCode ?? 502, responseBytes, ...(cut ? { error: meter.message() } : {}) });
         });
@@ -108,4 +107,12 @@ export function forward(client: ServerResponse, options: ForwardOptions): Promis
     });
     up.end(options.body);
   });
+}
+
+/** How a body is cut at its byte limit: a log (text), a JSON watch (newline-delimited events), or any other. */
+function bodyKind(response: IncomingMessage, path: string): BodyKind {
+  const type = String(response.headers["content-type"] ?? "");
+  if (/^text\/plain/i.test(type)) return "text";
+  if (/^application\/json/i.test(type) && /[?&]watch=(true|1)(&|$)/.test(path)) return "watch";
+  return "other";
 }

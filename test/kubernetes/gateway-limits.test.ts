@@ -23,6 +23,8 @@ const LOGS: Identity = { subject: "alice", issuer: "https://logs.test", groups: 
 const OBJECTS: Identity = { subject: "alice", issuer: "https://objects.test", groups: ["dev"], kind: "service", claims: {} };
 const EXEC: Identity = { subject: "alice", issuer: "https://exec.test", groups: ["dev"], kind: "service", claims: {} };
 const EXEC_BYTES = 50_000;
+const WATCH: Identity = { subject: "alice", issuer: "https://watch.test", groups: ["dev"], kind: "service", claims: {} };
+const WATCH_BYTES = 300;
 const CALLS: Identity = { subject: "alice", issuer: "https://calls.test", groups: ["dev"], kind: "service", claims: {} };
 
 const POLICY = `package portcullis
@@ -42,6 +44,11 @@ decision := {"allow": true, "reasons": [], "limits": {"bytes_per_window": {"limi
 decision := {"allow": true, "reasons": [], "limits": {"bytes_per_window": {"limit": ${EXEC_BYTES}, "seconds": 3600}}} if {
 	input.identity.issuer == "https://exec.test"
 	input.action.subresource == "exec"
+}
+
+decision := {"allow": true, "reasons": [], "limits": {"bytes_per_window": {"limit": ${WATCH_BYTES}, "seconds": 3600}}} if {
+	input.identity.issuer == "https://watch.test"
+	input.action.verb == "watch"
 }
 
 decision := {"allow": true, "reasons": [], "limits": {"commands_per_window": {"limit": ${REQUESTS}, "seconds": 3600}}} if input.identity.issuer == "https://calls.test"
@@ -114,6 +121,23 @@ test("an exec stream is closed where its byte budget ends, and the cut recorded 
   await until("the cut to be recorded", () => recorded.test(recordings(g.dir)), 5_000);
   assert.match(recordings(g.dir), new RegExp(`Portcullis cut this output off after ${EXEC_BYTES} bytes: the policy allows alice ${EXEC_BYTES} bytes per hour, and that budget is spent; it resets in \\d+ s`));
   assert.match(r.stderr, /websocket: close 1006 \(abnormal closure\): unexpected EOF/);
+});
+
+test("a watch is ended where its byte budget ends, with an ERROR event carrying the reason after the last whole event", async () => {
+  await clearOfWindowEnd(3600);
+  const g = gateway();
+  const watch = await g.startKubectl(["get", "configmaps", "-n", g.cluster.namespace, "-w", "-o", "name", "--watch-only"], { who: WATCH });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const created = await g.cluster.api("admin", "POST", `/api/v1/namespaces/${g.cluster.namespace}/configmaps`, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "watched" }, data: { a: "z".repeat(400) } });
+  assert.is(created.status, 201, created.body);
+  const r = await watch.done;
+  // The event over the budget never arrives; the ERROR event's Status is what client-go's informers
+  // report as the watch's error. kubectl get -w -o name prints any object, a Status included, and ends.
+  assert.equal(r, { code: 0, stdout: "status/<unknown>\n", stderr: "" });
+  const again = await g.kubectl(["get", "configmaps", "-n", g.cluster.namespace, "-w", "-o", "name", "--watch-only"], { who: WATCH, timeoutMs: 20_000 });
+  assert.match(again.stderr, new RegExp(`Error from server \\(Forbidden\\): Portcullis denied this request: bytes budget spent: at most ${WATCH_BYTES} bytes per hour for alice; it resets in \\d+ s`));
+  assert.is(again.code, 1);
+  assert.match(recordings(g.dir), new RegExp(`Portcullis cut this output off after ${WATCH_BYTES} bytes`));
 });
 
 test("kubectl requests past their commands budget are refused with the time until the window resets", async () => {
