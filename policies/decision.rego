@@ -109,12 +109,14 @@ own_decision := with_rate(with_limit({"allow": true, "reasons": []})) if effect 
 # (settings.rates), refused over it with the time until the minute's budget resets; and, on a
 # statement reading a table that holds masked columns, the row limits (settings.reads): a result over
 # the per-statement limit is cut there with an error, and once the hour's rows are spent such
-# statements are refused until it resets.
+# statements are refused until it resets. Over SSH and Kubernetes, the output bytes per hour
+# (settings.shell.output_bytes_per_hour, settings.kubernetes.response_bytes_per_hour): output is cut
+# where the hour's bytes end, and requests are refused until it resets.
 with_rate(result) := object.union(result, {"limits": own_limits}) if {
 	count(own_limits) > 0
 } else := result
 
-own_limits := object.union(rate_limit, read_limits)
+own_limits := object.union(object.union(rate_limit, read_limits), output_limit)
 
 rate_limit := {"requests_per_minute": n} if {
 	n := settings.requests_per_minute[input.identity.kind]
@@ -131,6 +133,15 @@ rows_per_statement := {"rows_per_statement": n} if {
 # One budget for every table holding masked columns: reading them in turn spends the same hour.
 rows_per_hour := {"rows_per_window": {"limit": n, "seconds": 3600, "name": "masked-tables"}} if {
 	n := settings.read_rows_per_hour[input.identity.kind]
+} else := {}
+
+# One budget per protocol for everything a caller receives over it in the hour.
+output_limit := {"bytes_per_window": {"limit": n, "seconds": 3600, "name": "ssh-output"}} if {
+	input.action.kind in {"shell", "file"}
+	n := settings.shell_output_bytes_per_hour[input.identity.kind]
+} else := {"bytes_per_window": {"limit": n, "seconds": 3600, "name": "kubernetes-responses"}} if {
+	input.action.kind == "kubernetes"
+	n := settings.kubernetes_response_bytes_per_hour[input.identity.kind]
 } else := {}
 
 # approval is what the engine needs to hold the request (settings.approvals in lib/settings.rego).

@@ -184,3 +184,16 @@ test_a_debug_container_is_a_stream if {
 	ci := portcullis.decision with input as fx.request(debug, fx.ci, cluster_prod)
 	ci.allow == false
 }
+
+test_response_bytes_per_hour_limits_kubernetes_responses_by_identity_kind if {
+	bytes := {"service": 7000}
+	d := portcullis.decision with input as fx.request(list_pods, fx.ci, cluster_prod) with data.settings.kubernetes.response_bytes_per_hour as bytes
+	d.limits == {"requests_per_minute": 6000, "bytes_per_window": {"limit": 7000, "seconds": 3600, "name": "kubernetes-responses"}}
+	person := portcullis.decision with input as fx.request(list_pods, fx.alice, cluster_prod) with data.settings.kubernetes.response_bytes_per_hour as bytes
+	person.limits == {"requests_per_minute": 600000}
+}
+
+test_ssh_output_setting_does_not_limit_kubernetes if {
+	d := portcullis.decision with input as fx.request(list_pods, fx.ci, cluster_prod) with data.settings.shell.output_bytes_per_hour as {"service": 5000}
+	d.limits == {"requests_per_minute": 6000}
+}

@@ -42,11 +42,15 @@
 #       "idle_timeout_seconds": {"service": 300}  gateway's configured limit); idle seconds before closing
 #     },
 #     "shell": {
+#       "output_bytes_per_hour": {"service": 10000000},  by identity kind: bytes of output (commands, shells, file
+#                                               reads) over SSH per hour, cut where they end (none by default)
 #       "dynamic_denied_kinds": ["service"],    identity kinds that may not run commands the gateway cannot read
 #       "interactive_denied_kinds": ["service"], identity kinds that may not open an interactive shell
 #       "admin_groups": ["sre"]                 groups that may read /etc/shadow and private SSH keys
 #     },
 #     "kubernetes": {
+#       "response_bytes_per_hour": {"service": 100000000},  by identity kind: bytes of Kubernetes responses and
+#                                               streams per hour, cut or refused where they end (none by default)
 #       "admin_groups": ["cluster-admins"],     groups that may run privileged pods, hostPath, host namespaces, added capabilities
 #       "secret_readers": ["secret-readers"],   groups that see Secret values in clear
 #       "prod_namespaces": []                   namespaces treated as prod on any target (besides targets tagged prod)
@@ -85,6 +89,14 @@ read_rows_per_statement := data.settings.reads.rows_per_statement
 default read_rows_per_hour := {}
 
 read_rows_per_hour := data.settings.reads.rows_per_hour
+
+default shell_output_bytes_per_hour := {}
+
+shell_output_bytes_per_hour := data.settings.shell.output_bytes_per_hour
+
+default kubernetes_response_bytes_per_hour := {}
+
+kubernetes_response_bytes_per_hour := data.settings.kubernetes.response_bytes_per_hour
 
 default sessions_max_per_identity := {}
 

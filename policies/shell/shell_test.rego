@@ -122,3 +122,11 @@ test_variables_that_change_which_code_runs_are_denied if {
 	d2 := portcullis.decision with input as shell_request(with_lang, fx.alice, web_staging)
 	d2 == {"allow": true, "reasons": [], "limits": {"requests_per_minute": 600000}}
 }
+
+test_output_bytes_per_hour_limits_ssh_output_by_identity_kind if {
+	bytes := {"service": 5000}
+	d := portcullis.decision with input as shell_request(sh.echo, fx.ci, web_prod) with data.settings.shell.output_bytes_per_hour as bytes
+	d.limits == {"requests_per_minute": 6000, "bytes_per_window": {"limit": 5000, "seconds": 3600, "name": "ssh-output"}}
+	person := portcullis.decision with input as shell_request(sh.echo, fx.alice, web_prod) with data.settings.shell.output_bytes_per_hour as bytes
+	person.limits == {"requests_per_minute": 600000}
+}

@@ -3,13 +3,15 @@ import { kubernetesRequestText, type KubernetesAction } from "../../engine/actio
 import { unanalysedAction } from "../../engine/actions/index.js";
 import type { KubernetesRequest } from "../../engine/actions/types.js";
 import type { Verdict } from "../../engine/decide.js";
+import { meterOf, type ByteMeter } from "../gate/byte-meter.js";
 import type { HoldControl, Refusal } from "../gate/types.js";
 import { headerPairs, type RequestBody } from "./request-body.js";
 import type { KubeSession } from "./sessions.js";
 import { refusalStatus, type KubernetesStatus } from "./status.js";
 
 export type Decided =
-  | { ok: true; request: KubernetesRequest; action: KubernetesAction; verdict: Verdict; requestId: number }
+  /** `meter`: the decision's byte allowance for what the client receives, when it has one. */
+  | { ok: true; request: KubernetesRequest; action: KubernetesAction; verdict: Verdict; requestId: number; meter?: ByteMeter }
   | { ok: false; request: KubernetesRequest; status: KubernetesStatus; refusal: Refusal; requestId?: number };
 
 /**
@@ -31,7 +33,8 @@ export async function decideRequest(session: KubeSession, message: IncomingMessa
   const action = outcome.verdict.action;
   // The gate decided on the normalizer's document; anything else would be a wiring fault: refuse.
   if (action.kind !== "kubernetes") return refused(request, { code: "unavailable", message: "the request was not read as a Kubernetes request" }, outcome.requestId);
-  return { ok: true, request, action, verdict: outcome.verdict, requestId: outcome.requestId };
+  const meter = meterOf(outcome);
+  return { ok: true, request, action, verdict: outcome.verdict, requestId: outcome.requestId, ...(meter ? { meter } : {}) };
 }
 
 function refused(request: KubernetesRequest, refusal: Refusal | undefined, requestId: number | undefined, action?: KubernetesAction): Decided {

@@ -2,6 +2,8 @@ import { request as httpsRequest } from "node:https";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { ByteMeter } from "../gate/byte-meter.js";
+import { relayMetered, type BodyKind } from "./metered-response.js";
 import { isHopByHop } from "./respond.js";
 import { status, type KubernetesStatus } from "./status.js";
 import type { Upstream } from "./upstream.js";
@@ -12,7 +14,7 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 export interface Forwarded {
   status: number;
   responseBytes: number;
-  /** Set when the apiserver could not be reached (the client got a 503 Status instead). */
+  /** Set when the apiserver could not be reached (the client got a 503 Status instead), or the response was cut or refused at its byte limit. */
   error?: string;
 }
 
@@ -24,6 +26,8 @@ export interface ForwardOptions {
   body: Buffer;
   /** Rewrites the response body (masking) when the response is one it applies to; undefined passes it through. */
   rewrite?: (response: IncomingMessage) => Transform | undefined;
+  /** The decision's byte allowance: the body the client receives is counted against it and cut where it ends. */
+  meter?: ByteMeter;
 }
 
 /**
@@ -66,6 +70,15 @@ export function forward(client: ServerResponse, options: ForwardOptions): Promis
     });
     up.on("response", (response) => {
       clearTimeout(connectTimer);
+      const { meter } = options;
+      const length = Number(response.headers["content-length"] ?? NaN);
+      // Its size known before a byte of it is sent, an answer over the allowance is refused whole rather than cut short.
+      const refused = meter && Number.isFinite(length) ? meter.refuse(length) : undefined;
+      if (refused) {
+        response.destroy();
+        fail(refused, status(429, "TooManyRequests", refused));
+        return;
+      }
       const rewrite = options.rewrite?.(response);
       const headers: OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(response.headers)) {
@@ -77,6 +90,15 @@ export function forward(client: ServerResponse, options: ForwardOptions): Promis
       client.flushHeaders();
       let responseBytes = 0;
       response.on("data", (chunk: Buffer) => (responseBytes += chunk.length));
+      if (meter) {
+        const source = rewrite ? response.pipe(rewrite) : response;
+        if (rewrite) response.once("error", (error) => rewrite.destroy(error));
+        void relayMetered(source, client, meter, bodyKind(response, options.path)).then(({ cut }) => {
+          if (cut) response.destroy();
+          done({ status: response.statusCode ?? 502, responseBytes, ...(cut ? { error: meter.message() } : {}) });
+        });
+        return;
+      }
       const streams = rewrite ? pipeline(response, rewrite, client) : pipeline(response, client);
       streams.then(
         () => done({ status: response.statusCode ?? 502, responseBytes }),
@@ -85,4 +107,12 @@ export function forward(client: ServerResponse, options: ForwardOptions): Promis
     });
     up.end(options.body);
   });
+}
+
+/** How a body is cut at its byte limit: a log (text), a JSON watch (newline-delimited events), or any other. */
+function bodyKind(response: IncomingMessage, path: string): BodyKind {
+  const type = String(response.headers["content-type"] ?? "");
+  if (/^text\/plain/i.test(type)) return "text";
+  if (/^application\/json/i.test(type) && /[?&]watch=(true|1)(&|$)/.test(path)) return "watch";
+  return "other";
 }

@@ -86,7 +86,7 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
     const headers = upstreamHeaders(request.headers, upstream, impersonationHeaders(caller.session.identity, caller.session.target, decided.action.impersonate), masking);
     const mask = (rule: JsonMaskRule, value: string | null): string | null => context.mask(rule, value);
     const rewrite = rules.length > 0 ? (answer: IncomingMessage) => maskingTransform(answer, rules, mask, decided.action.verb === "watch") : undefined;
-    const result = await forward(response, { upstream, path: caller.rest, method: request.method ?? "GET", headers, body: body.ok ? body.bytes : Buffer.alloc(0), ...(rewrite ? { rewrite } : {}) });
+    const result = await forward(response, { upstream, path: caller.rest, method: request.method ?? "GET", headers, body: body.ok ? body.bytes : Buffer.alloc(0), ...(rewrite ? { rewrite } : {}), ...(decided.meter ? { meter: decided.meter } : {}) });
     const outcome: KubernetesResult = { kind: "kubernetes", status: result.status, response_bytes: result.responseBytes, request_bytes: body.ok ? body.bytes.length : 0, masked_paths: rules.map((r) => r.json_path) };
     await recordResult(caller.session, decided.requestId, result.error ? { error: { code: String(result.status), message: result.error } } : outcome, started);
   }
@@ -126,7 +126,7 @@ export async function listenKubernetes(options: KubernetesListenOptions): Promis
       const requestId = decided.requestId;
       terminal = (event) => void context.record({ type: "terminal", session_id: sessionId, request_id: requestId, ...event }).catch((error: unknown) => context.log(`kubernetes: terminal event not recorded: ${messageOf(error)}`));
     }
-    const result = await splice(socket, head, request, upstream, caller.rest, headers, terminal);
+    const result = await splice(socket, head, request, upstream, caller.rest, headers, terminal, decided.meter);
     const outcome: KubernetesResult = { kind: "kubernetes", status: result.status, response_bytes: result.responseBytes, request_bytes: result.requestBytes, masked_paths: [], ...(result.exitStatus !== undefined ? { exit_status: result.exitStatus } : {}) };
     await recordResult(caller.session, decided.requestId, result.error ? { error: { code: String(result.status), message: result.error } } : outcome, started);
   }

@@ -1,6 +1,8 @@
 import { request as httpsRequest } from "node:https";
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
+import type { ByteMeter } from "../gate/byte-meter.js";
+import { meteredPipe } from "../gate/metered-pipe.js";
 import { ExecStatusReader } from "./exec-status.js";
 import { CONNECT_TIMEOUT_MS } from "./forward.js";
 import { isHopByHop, sendStatusOnSocket } from "./respond.js";
@@ -23,9 +25,12 @@ export interface Spliced {
  * upgrade is sent upstream as the gateway, and once the apiserver switches protocols the two
  * connections are spliced with backpressure until either side closes. An apiserver that refuses the
  * upgrade has its answer relayed as it is. With `terminal`, a WebSocket stream's channels are read
- * both ways as they pass and handed to it (a tty exec's recording).
+ * both ways as they pass and handed to it (a tty exec's recording). With `meter` (the decision's
+ * bytes_per_window), what the apiserver sends the client is counted as it passes, and the stream is
+ * closed, both ways, where the allowance ends: a cut frame cannot be followed by a well-formed one, so
+ * the client sees its connection end, and the result records why.
  */
-export function splice(client: Duplex, head: Buffer, upgrade: IncomingMessage, upstream: Upstream, path: string, headers: OutgoingHttpHeaders, terminal?: (event: TerminalEvent) => void): Promise<Spliced> {
+export function splice(client: Duplex, head: Buffer, upgrade: IncomingMessage, upstream: Upstream, path: string, headers: OutgoingHttpHeaders, terminal?: (event: TerminalEvent) => void, meter?: ByteMeter): Promise<Spliced> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (result: Spliced): void => {
@@ -96,7 +101,7 @@ export function splice(client: Duplex, head: Buffer, upgrade: IncomingMessage, u
       };
       if (upstreamHead.length > 0) {
         fromServer(upstreamHead);
-        client.write(upstreamHead);
+        client.write(meter ? meter.pass(upstreamHead) : upstreamHead);
       }
       if (head.length > 0) {
         fromClient(head);
@@ -104,14 +109,21 @@ export function splice(client: Duplex, head: Buffer, upgrade: IncomingMessage, u
       }
       socket.on("data", fromServer);
       client.on("data", fromClient);
-      socket.pipe(client);
-      client.pipe(socket);
       const close = (): void => {
         socket.destroy();
         client.destroy();
         const exitStatus = status?.exitStatus();
-        done({ status: response.statusCode ?? 101, responseBytes, requestBytes, ...(exitStatus !== undefined ? { exitStatus } : {}) });
+        done({ status: response.statusCode ?? 101, responseBytes, requestBytes, ...(exitStatus !== undefined ? { exitStatus } : {}), ...(meter?.cut ? { error: meter.message() } : {}) });
       };
+      if (meter) {
+        if (meter.cut) setImmediate(close);
+        // Ended, not destroyed: what passed before the limit still reaches the client.
+        else meteredPipe(socket, client, meter, () => {
+          client.once("finish", () => socket.destroy());
+          client.end();
+        });
+      } else socket.pipe(client);
+      client.pipe(socket);
       socket.once("close", close);
       client.once("close", close);
       socket.on("error", () => close());

@@ -4,6 +4,8 @@ import type { FileResult, RawRequest, ShellResult } from "../../engine/actions/t
 import { messageOf } from "../../engine/errors.js";
 import type { RequestGate } from "../gate/request-gate.js";
 import type { GateOutcome, HoldControl, SessionEvent } from "../gate/types.js";
+import { meterOf, type ByteMeter } from "../gate/byte-meter.js";
+import { meteredPipe } from "../gate/metered-pipe.js";
 import { REFUSED_EXIT_STATUS, refusalMessage } from "./refusal-messages.js";
 
 /** What a session channel needs from its SSH session. */
@@ -68,15 +70,18 @@ export async function gateAndRelay(session: ChannelSession, channel: ServerChann
   }
   state.upstream = upstream;
   state.requestId = requestId;
-  relay(session, channel, upstream, requestId, started, state.pty !== undefined);
+  relay(session, channel, upstream, requestId, started, state.pty !== undefined, meterOf(outcome));
 }
 
 /**
  * Streams an allowed request's channel both ways (Node's pipe: a slow reader on either side slows the
  * writer) and ends the client's channel as the target's ended, with its exit status or signal. With
- * a terminal, what was typed and shown is recorded for replay (never read as policy).
+ * a terminal, what was typed and shown is recorded for replay (never read as policy). With a `meter`
+ * (the decision's bytes per window), the output the client receives, stdout and stderr alike, is
+ * counted as it passes and cut at the allowance: the target's channel is closed, the client is told
+ * why on stderr and the command ends with exit status 1, audited as that error.
  */
-function relay(session: ChannelSession, channel: ServerChannel, upstream: ClientChannel, requestId: number, started: bigint, terminal: boolean): void {
+function relay(session: ChannelSession, channel: ServerChannel, upstream: ClientChannel, requestId: number, started: bigint, terminal: boolean, meter?: ByteMeter): void {
   const result: ShellResult = { kind: "shell", exit_status: null, stdout_bytes: 0, stderr_bytes: 0 };
   const sessionId = session.gate.caller.session.id;
   upstream.on("data", (chunk: Buffer) => {
@@ -89,8 +94,22 @@ function relay(session: ChannelSession, channel: ServerChannel, upstream: Client
   });
   if (terminal) channel.on("data", (chunk: Buffer) => session.record({ type: "terminal", session_id: sessionId, request_id: requestId, event: "input", data: chunk }));
   // The client's channel is ended only after the exit status is sent: ending it first would lose it.
-  upstream.pipe(channel, { end: false });
-  upstream.stderr.pipe(channel.stderr, { end: false });
+  let ended = false;
+  if (meter) {
+    const cut = (): void => {
+      if (ended) return;
+      ended = true;
+      upstream.close();
+      const message = meter.message();
+      session.record(resultEvent(session, requestId, { error: { code: String(REFUSED_EXIT_STATUS), message } }, started));
+      void Promise.all([drained(channel), drained(channel.stderr)]).then(() => finish(channel, terminal ? `\r\n${message}\r\n` : `${message}\n`, REFUSED_EXIT_STATUS));
+    };
+    meteredPipe(upstream, channel, meter, cut);
+    meteredPipe(upstream.stderr, channel.stderr, meter, cut);
+  } else {
+    upstream.pipe(channel, { end: false });
+    upstream.stderr.pipe(channel.stderr, { end: false });
+  }
   channel.pipe(upstream);
   let signal: { name: string; coreDumped: boolean; description: string } | undefined;
   upstream.on("exit", (code: number | null, name?: string, coreDumped?: boolean, description?: string) => {
@@ -103,6 +122,8 @@ function relay(session: ChannelSession, channel: ServerChannel, upstream: Client
     void Promise.all([readToEnd(upstream), readToEnd(upstream.stderr)])
       .then(() => Promise.all([drained(channel), drained(channel.stderr)]))
       .then(() => {
+        if (ended) return;
+        ended = true;
         if (signal) {
           result.signal = signal.name;
           channel.exit(signal.name, signal.coreDumped, signal.description);

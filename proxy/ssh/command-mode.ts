@@ -2,6 +2,7 @@ import type { ClientChannel, ServerChannel } from "ssh2";
 import type { ShellAction } from "../../engine/actions/shell/types.js";
 import type { ShellResult } from "../../engine/actions/types.js";
 import { messageOf } from "../../engine/errors.js";
+import { meterOf } from "../gate/byte-meter.js";
 import { holdOn, resultEvent, type ChannelSession, type ChannelState } from "./channel-relay.js";
 import { refusalMessage } from "./refusal-messages.js";
 
@@ -99,17 +100,31 @@ export function runCommandMode(session: ChannelSession, channel: ServerChannel, 
     if (!echo || moves) upstream.end();
     const result: ShellResult = { kind: "shell", exit_status: null, stdout_bytes: 0, stderr_bytes: 0 };
     let captured = "";
+    // The decision's bytes per window: the line's output is cut where they end, the line then fails
+    // with the reason (the session stays, and its next lines are refused until the window resets).
+    const meter = meterOf(outcome);
+    const metered = (chunk: Buffer): Buffer => {
+      if (!meter) return chunk;
+      const allowed = meter.pass(chunk);
+      if (meter.cut && running === upstream) {
+        running = undefined;
+        upstream.close();
+      }
+      return allowed;
+    };
     upstream.on("data", (chunk: Buffer) => {
       result.stdout_bytes += chunk.length;
       if (moves) captured += chunk.toString("utf8");
       else {
-        channel.write(chunk);
-        if (echo) session.record({ type: "terminal", session_id: session.gate.caller.session.id, request_id: outcome.requestId, event: "output", data: chunk });
+        const shown = metered(chunk);
+        channel.write(shown);
+        if (echo && shown.length > 0) session.record({ type: "terminal", session_id: session.gate.caller.session.id, request_id: outcome.requestId, event: "output", data: shown });
       }
     });
     upstream.stderr.on("data", (chunk: Buffer) => {
       result.stderr_bytes += chunk.length;
-      channel.write(echo ? chunk.toString("utf8").replace(/(?<!\r)\n/g, "\r\n") : chunk);
+      const shown = metered(chunk);
+      channel.write(echo ? shown.toString("utf8").replace(/(?<!\r)\n/g, "\r\n") : shown);
     });
     upstream.on("exit", (code: number | null, signal?: string) => {
       if (typeof code === "number") result.exit_status = code;
@@ -120,6 +135,12 @@ export function runCommandMode(session: ChannelSession, channel: ServerChannel, 
       const lines = captured.trim().split("\n");
       const next = lines.at(-1)?.trim();
       if (next?.startsWith("/")) cwd = next;
+    }
+    if (meter?.cut) {
+      const message = meter.message();
+      write(`${newline}${message}${newline}`);
+      session.record(resultEvent(session, outcome.requestId, { error: { code: "1", message } }, started));
+      return;
     }
     session.record(resultEvent(session, outcome.requestId, result, started));
   };

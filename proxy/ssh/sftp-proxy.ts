@@ -5,6 +5,7 @@ import type { FileOperation } from "../../engine/actions/file/types.js";
 import { fileRequestText, lexical } from "../../engine/actions/file/index.js";
 import type { FileRequest, FileResult } from "../../engine/actions/types.js";
 import { messageOf } from "../../engine/errors.js";
+import { meterOf, type ByteMeter } from "../gate/byte-meter.js";
 import { resultEvent, type ChannelSession } from "./channel-relay.js";
 import { refusalMessage } from "./refusal-messages.js";
 
@@ -16,6 +17,8 @@ interface OpenHandle {
   path: string;
   bytes: number;
   started: bigint;
+  /** The decision's bytes per window for a read: what the client receives through this handle is cut where they end. */
+  meter?: ByteMeter;
 }
 
 /**
@@ -56,6 +59,8 @@ export function proxySftp(session: ChannelSession, client: SFTPWrapper, opening:
     ready.then(handler, () => client.status(reqid, STATUS_CODE.FAILURE, "Portcullis could not reach the target"));
   };
   const handles = new Map<string, OpenHandle>();
+  /** The byte meters of allowed requests whose decision limits bytes, until their handle is open. */
+  const meters = new Map<number, ByteMeter>();
   const failed = (reqid: number, error: unknown): void => {
     const code = (error as { code?: unknown }).code;
     client.status(reqid, typeof code === "number" ? code : STATUS_CODE.FAILURE, messageOf(error));
@@ -92,7 +97,11 @@ export function proxySftp(session: ChannelSession, client: SFTPWrapper, opening:
       client.status(reqid, STATUS_CODE.PERMISSION_DENIED, `Portcullis could not decide: ${messageOf(error)}`);
       return undefined;
     }
-    if (outcome.ok) return outcome.requestId;
+    if (outcome.ok) {
+      const meter = meterOf(outcome);
+      if (meter) meters.set(outcome.requestId, meter);
+      return outcome.requestId;
+    }
     const message = refusalMessage(outcome.refusal).trim();
     client.status(reqid, STATUS_CODE.PERMISSION_DENIED, message);
     if (outcome.requestId !== undefined) session.record(resultEvent(session, outcome.requestId, { error: { code: "PERMISSION_DENIED", message } }, started));
@@ -123,12 +132,14 @@ export function proxySftp(session: ChannelSession, client: SFTPWrapper, opening:
       const mode: FileRequest["mode"] | undefined = !writes ? undefined : flags & OPEN_MODE.TRUNC ? "truncate" : flags & OPEN_MODE.APPEND ? "append" : flags & OPEN_MODE.CREAT ? "create" : "update";
       void decide(reqid, writes ? "write" : "read", filename, mode ? { mode } : {}).then((requestId) => {
         if (requestId === undefined) return;
+        const meter = meters.get(requestId);
+        meters.delete(requestId);
         upstream.open(filename, flags, attrs, (error, handle) => {
           if (error) {
             finished(requestId, "error", 0, started);
             return failed(reqid, error);
           }
-          handles.set(handle.toString("hex"), { requestId, path: filename, bytes: 0, started });
+          handles.set(handle.toString("hex"), { requestId, path: filename, bytes: 0, started, ...(meter ? { meter } : {}) });
           client.handle(reqid, handle);
         });
       });
@@ -139,11 +150,15 @@ export function proxySftp(session: ChannelSession, client: SFTPWrapper, opening:
       const open = handles.get(handle.toString("hex"));
       // Only a file handle an allowed open gave out is read or written through.
       if (!open) return client.status(reqid, STATUS_CODE.FAILURE, "Portcullis: not an open file handle");
+      // Past the byte budget every read is refused; the read it ends in is answered short (SFTP allows that).
+      if (open.meter?.cut) return client.status(reqid, STATUS_CODE.PERMISSION_DENIED, open.meter.message());
       upstream.read(handle, Buffer.alloc(length), 0, length, offset, (error, bytesRead, buffer) => {
         if (error) return failed(reqid, error);
         if (bytesRead === 0) return client.status(reqid, STATUS_CODE.EOF);
-        open.bytes += bytesRead;
-        client.data(reqid, buffer.subarray(0, bytesRead));
+        const data = open.meter ? open.meter.pass(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
+        if (data.length === 0) return client.status(reqid, STATUS_CODE.PERMISSION_DENIED, open.meter!.message());
+        open.bytes += data.length;
+        client.data(reqid, data);
       });
     }),
   );
@@ -163,7 +178,8 @@ export function proxySftp(session: ChannelSession, client: SFTPWrapper, opening:
       const open = handles.get(key);
       handles.delete(key);
       upstream.close(handle, (error) => {
-        if (open) finished(open.requestId, error ? "error" : "ok", open.bytes, open.started);
+        if (open?.meter?.cut) session.record(resultEvent(session, open.requestId, { error: { code: "PERMISSION_DENIED", message: open.meter.message() } }, open.started));
+        else if (open) finished(open.requestId, error ? "error" : "ok", open.bytes, open.started);
         done(reqid)(error);
       });
     }),
