@@ -11,6 +11,8 @@ export interface Allowance {
   left(used?: number): { max: number; reason: string };
   /** Counts what the request used against the window, when there is one (nothing otherwise). */
   spend(n: number): void;
+  /** Seconds until the window resets, when there is one: for the client told it was cut. */
+  resetSeconds(): number | undefined;
 }
 
 /** A budget over a window: what is left of it for the caller, and when it resets. */

@@ -16,12 +16,9 @@ export class ByteMeter {
   /** Why the output was cut, once it was; nothing passes after that. */
   cutReason: string | undefined;
   private readonly allowance: Allowance;
-  /** The window's length in seconds, when the limit is one: the message then says when it resets. */
-  private readonly windowSeconds: number | undefined;
 
-  constructor(allowance: Allowance, windowSeconds?: number) {
+  constructor(allowance: Allowance) {
     this.allowance = allowance;
-    this.windowSeconds = windowSeconds;
   }
 
   get cut(): boolean {
@@ -57,20 +54,19 @@ export class ByteMeter {
     return `Portcullis cut this output off after ${this.sent} bytes: ${this.why()}`;
   }
 
-  /** Why, and when the window resets (windows are aligned to the epoch, as the gateway's budgets are). */
+  /** Why, and when the window resets (as the gateway's budgets count it), when the limit is a window. */
   why(): string {
     return `${this.cutReason ?? "the policy's byte limit"}${this.resetsIn()}`;
   }
 
-  private resetsIn(now = Date.now()): string {
-    if (this.windowSeconds === undefined) return "";
-    const length = this.windowSeconds * 1000;
-    return `; it resets in ${Math.max(1, Math.ceil((length - (now % length)) / 1000))} s`;
+  private resetsIn(): string {
+    const seconds = this.allowance.resetSeconds();
+    return seconds === undefined ? "" : `; it resets in ${seconds} s`;
   }
 }
 
 /** The meter of a forwarded request's output, when its decision limits the bytes it may receive. */
 export function meterOf(outcome: Extract<GateOutcome, { ok: true }>): ByteMeter | undefined {
   const bytes = outcome.allowance?.bytes;
-  return bytes ? new ByteMeter(bytes, outcome.verdict.decision.limits?.bytes_per_window?.seconds) : undefined;
+  return bytes ? new ByteMeter(bytes) : undefined;
 }

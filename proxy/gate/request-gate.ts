@@ -132,6 +132,7 @@ export class RequestGate {
       spend: (n) => {
         if (window) this.ports.budgets.spend(key, window.seconds, n);
       },
+      resetSeconds: () => (window ? this.ports.budgets.state(key, window.limit, window.seconds).resetSeconds : undefined),
     };
   }
 
