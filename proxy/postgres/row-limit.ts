@@ -3,6 +3,7 @@ import type { Verdict } from "../../engine/decide.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import { MessageWriter } from "./protocol/message-writer.js";
+import { executeMessage } from "./row-cap.js";
 
 /**
  * The blast-radius limit a decision may carry (`max_rows_affected`): the most existing rows one
@@ -85,7 +86,7 @@ export function queryAsExtended(text: string, maxRows = 0): Buffer {
     new MessageWriter().cstring("").cstring(text).int16(0).finish("P"),
     new MessageWriter().cstring("").cstring("").int16(0).int16(0).int16(0).finish("B"),
     new MessageWriter().byte(0x50).cstring("").finish("D"),
-    new MessageWriter().cstring("").int32(maxRows).finish("E"),
+    executeMessage("", maxRows),
     new MessageWriter(0).finish("H"),
   ]);
 }
