@@ -5,6 +5,7 @@ import { messageOf, PortcullisError } from "../errors.js";
 import { readTarGz } from "./bundle-archive.js";
 import { capabilitiesFile } from "./capabilities.js";
 import { runOpa } from "./opa-cli.js";
+import { planReads, type InputPlace, type PlanReads, type PolicyPlan } from "./plan-reads.js";
 import { policyRevision } from "./revision.js";
 
 /** The policy's entrypoint for every request: the proxies ask it, and only it, for a decision. */
@@ -36,6 +37,12 @@ export interface PolicyBundle {
   hasMaskedColumns: boolean;
   /** Whether the policy defines SESSION_LIMITS_ENTRYPOINT. */
   hasSessionLimits: boolean;
+  /**
+   * Whether the decision may depend on a SQL statement's text (`input.action.statements[*].text`), as
+   * the policy's plan shows (plan-reads.ts). When it cannot, decisions are reused across statements
+   * that differ only in their text (their literals). Unknown (a bundle read without its plan) is true.
+   */
+  readsStatementText: PlanReads;
   /** Where it was built from, for status pages and errors. */
   source: string;
   builtAt: string;
@@ -57,6 +64,8 @@ export async function buildBundle(dir: string, options: BuildOptions = {}): Prom
     const build = (entrypoints: string[]) =>
       runOpa(["build", "-t", "wasm", ...entrypoints.flatMap((e) => ["-e", e]), "--capabilities", capabilitiesFile(), "--revision", revision, "-o", output, dir]);
     // OPA refuses an entrypoint that names no rule: an optional one the policy leaves out is dropped.
+    // Planned beside the WASM build; it never throws.
+    const textReads = statementTextReads(dir, work);
     let optional = [...OPTIONAL_ENTRYPOINTS];
     let result = await build([ENTRYPOINT, ...optional]);
     for (;;) {
@@ -67,9 +76,11 @@ export async function buildBundle(dir: string, options: BuildOptions = {}): Prom
       result = await build([ENTRYPOINT, ...optional]);
     }
     if (result.code !== 0) {
+      await textReads;
       throw new PortcullisError("POLICY_BUILD_FAILED", `policy build failed for ${dir}`, (result.stderr || result.stdout).trim());
     }
-    return await readBundle(await readFile(output), dir);
+    const bundle = await readBundle(await readFile(output), dir);
+    return { ...bundle, readsStatementText: await textReads };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -91,5 +102,35 @@ export async function readBundle(archive: Buffer, source: string): Promise<Polic
   const dataBytes = files.get("data.json");
   const data = dataBytes ? (JSON.parse(dataBytes.toString("utf8")) as Record<string, unknown>) : {};
   const has = (entrypoint: string): boolean => manifest.wasm?.some((w) => w.entrypoint === entrypoint) ?? false;
-  return { wasm, data, revision: manifest.revision ?? "unknown", hasMaskedColumns: has(MASKED_COLUMNS_ENTRYPOINT), hasSessionLimits: has(SESSION_LIMITS_ENTRYPOINT), source, builtAt: new Date().toISOString() };
+  return {
+    wasm,
+    data,
+    revision: manifest.revision ?? "unknown",
+    hasMaskedColumns: has(MASKED_COLUMNS_ENTRYPOINT),
+    hasSessionLimits: has(SESSION_LIMITS_ENTRYPOINT),
+    readsStatementText: { reads: true, where: "the bundle was read without its plan" },
+    source,
+    builtAt: new Date().toISOString(),
+  };
+}
+
+/** Where a SQL statement's text sits in the policy input. */
+export const STATEMENT_TEXT: InputPlace = ["action", "statements", "*", "text"];
+
+/**
+ * Whether the decision entrypoint may read the statements' text: `opa build -t plan` over the same
+ * sources (the plan is the IR OPA compiles the WASM module from), then plan-reads.ts. Any failure
+ * answers "reads", which only turns the reuse off.
+ */
+async function statementTextReads(dir: string, work: string): Promise<PlanReads> {
+  const output = join(work, "plan.tar.gz");
+  try {
+    const result = await runOpa(["build", "-t", "plan", "-e", ENTRYPOINT, "--capabilities", capabilitiesFile(), "-o", output, dir]);
+    if (result.code !== 0) return { reads: true, where: `opa build -t plan failed: ${(result.stderr || result.stdout).trim().slice(0, 200)}` };
+    const plan = (await readTarGz(await readFile(output))).get("plan.json");
+    if (!plan) return { reads: true, where: "the plan bundle has no plan.json" };
+    return planReads(JSON.parse(plan.toString("utf8")) as PolicyPlan, ENTRYPOINT, [STATEMENT_TEXT]);
+  } catch (error) {
+    return { reads: true, where: `the plan could not be analysed: ${messageOf(error)}` };
+  }
 }

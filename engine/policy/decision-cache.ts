@@ -23,12 +23,18 @@ const MAX_ENTRIES = 8192;
 
 export class DecisionCache {
   private readonly entries = new Map<string, string>();
+  /** Whether the key leaves out each SQL statement's text: only when the policy provably never reads it. */
+  private readonly withoutText: boolean;
   hits = 0;
   misses = 0;
 
+  constructor(options: { withoutStatementText: boolean }) {
+    this.withoutText = options.withoutStatementText;
+  }
+
   /** The decision for `input`, asked of `decide` only when this exact input was not decided before. */
   decide(input: PolicyInput, decide: () => Decision): Decision {
-    const key = JSON.stringify(input);
+    const key = this.keyOf(input);
     const known = this.entries.get(key);
     if (known !== undefined) {
       this.hits++;
@@ -41,6 +47,17 @@ export class DecisionCache {
     this.entries.set(key, JSON.stringify(decision));
     return decision;
   }
+
+  /**
+   * The whole input, or, for a policy that cannot read a statement's text, the input with each text left
+   * out: statements that differ only in their literals then share one decision. The rest of the action
+   * document (what the text does) is in the key either way.
+   */
+  private keyOf(input: PolicyInput): string {
+    const action = input.action;
+    if (!this.withoutText || action.kind !== "sql") return JSON.stringify(input);
+    return JSON.stringify({ ...input, action: { ...action, statements: action.statements.map((s) => ({ ...s, text: "" })) } });
+  }
 }
 
 /** Whether the decision cache is used at all (the differential test turns it off to compare). */
@@ -52,7 +69,8 @@ const caches = new WeakMap<PolicyEvaluator, DecisionCache | null>();
 export function decisionCacheOf(evaluator: PolicyEvaluator): DecisionCache | null {
   let cache = caches.get(evaluator);
   if (cache === undefined) {
-    cache = deterministic(evaluator.bundle.wasm) ? new DecisionCache() : null;
+    const bundle = evaluator.bundle;
+    cache = deterministic(bundle.wasm) ? new DecisionCache({ withoutStatementText: !bundle.readsStatementText.reads }) : null;
     caches.set(evaluator, cache);
   }
   return cache;
