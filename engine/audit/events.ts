@@ -4,25 +4,25 @@ import type { AuditIdentity, DecisionEvent, SessionStartEvent } from "./types.js
 
 /** The identity as audited: claims are left out (an issuer may put anything in them). */
 export function auditIdentity(identity: Identity): AuditIdentity {
-  const audited: AuditIdentity = { subject: identity.subject, issuer: identity.issuer, groups: [...identity.groups], kind: identity.kind };
-  if (identity.actors && identity.actors.length > 0) audited.actors = identity.actors.map((a) => ({ subject: a.subject, issuer: a.issuer, kind: a.kind }));
-  return audited;
+  // Keys in canonical order (canonical-json.ts): the audit log then serializes them without copying.
+  const actors = identity.actors && identity.actors.length > 0 ? identity.actors.map((a) => ({ issuer: a.issuer, kind: a.kind, subject: a.subject })) : undefined;
+  return { ...(actors ? { actors } : {}), groups: [...identity.groups], issuer: identity.issuer, kind: identity.kind, subject: identity.subject };
 }
 
 /** The audit event for one decided request, stamped with the policy revision that decided it. */
 export function decisionEvent(request: DecisionRequest, verdict: Verdict): DecisionEvent {
-  const event: DecisionEvent = {
-    type: "decision",
-    session_id: request.session.id,
-    identity: auditIdentity(request.identity),
-    target: request.target,
+  // Keys in canonical order (canonical-json.ts), so nearly every event is serialized as it stands.
+  return {
     action: verdict.action,
-    request: request.request,
-    decision: { ...verdict.decision, policy_revision: verdict.decision.policy_revision ?? verdict.revision },
+    ...(request.approval ? { approval: request.approval } : {}),
+    decision: verdict.decision.policy_revision !== undefined ? verdict.decision : { ...verdict.decision, policy_revision: verdict.revision },
     effect: verdict.effect,
+    identity: auditIdentity(request.identity),
+    request: request.request,
+    session_id: request.session.id,
+    target: request.target,
+    type: "decision",
   };
-  if (request.approval) event.approval = request.approval;
-  return event;
 }
 
 export function sessionStartEvent(session: SessionInfo, identity: Identity, target: Target): SessionStartEvent {

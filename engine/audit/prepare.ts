@@ -1,6 +1,6 @@
 import { boundEvent, withinBounds } from "./bound.js";
 import { canonicalJson } from "./canonical-json.js";
-import { mayHoldSecret, redact, usableSecrets, type RedactOptions } from "./redact.js";
+import { isSecretNameKnown, mayHoldSecretValue, redact, usableSecrets, type RedactOptions } from "./redact.js";
 import type { AuditEvent } from "./types.js";
 
 /**
@@ -18,8 +18,13 @@ export function prepareEvent(event: AuditEvent, options: RedactOptions): AuditEv
  * then hashed and written (chain.ts), and the event is neither copied nor serialized again.
  */
 export function prepareEventJson(event: AuditEvent, options: RedactOptions): { event: AuditEvent; json: string } {
-  const text = canonicalJson(event);
-  if (mayHoldSecret(text, usableSecrets(options))) {
+  // The name rule looks at field names only: they are checked as the serializer meets them, and the
+  // text is searched only for what the value rules look for.
+  let secretName = false;
+  const text = canonicalJson(event, (key) => {
+    if (!secretName && isSecretNameKnown(key)) secretName = true;
+  });
+  if (secretName || mayHoldSecretValue(text, usableSecrets(options))) {
     const clean = prepareEvent(event, options);
     return { event: clean, json: canonicalJson(clean) };
   }

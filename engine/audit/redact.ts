@@ -57,6 +57,31 @@ export function mayHoldSecret(text: string, secrets: readonly string[]): boolean
 const JWT_ANYWHERE = new RegExp(JWT.source);
 
 /**
+ * The value rules' quick look (a JWT, a SQL password literal, a registered secret) at JSON text whose
+ * field names were checked apart (`isSecretNameKnown`): false only when none of them could fire. Every
+ * SQL password literal holds the word PASSWORD, which JSON leaves as it is.
+ */
+export function mayHoldSecretValue(text: string, secrets: readonly string[]): boolean {
+  return PASSWORD_WORD.test(text) || JWT_ANYWHERE.test(text) || secrets.some((secret) => text.includes(JSON.stringify(secret).slice(1, -1)));
+}
+
+const PASSWORD_WORD = /password/i;
+
+/** `isSecretName`, remembered: an audit event's field names are nearly always the same few hundred. */
+export function isSecretNameKnown(name: string): boolean {
+  let known = secretNames.get(name);
+  if (known === undefined) {
+    known = isSecretName(name);
+    if (secretNames.size >= MAX_KNOWN_NAMES) secretNames.clear();
+    secretNames.set(name, known);
+  }
+  return known;
+}
+
+const secretNames = new Map<string, boolean>();
+const MAX_KNOWN_NAMES = 4096;
+
+/**
  * A secret-looking name anywhere in the text once lowercased and stripped to letters and digits. For
  * ASCII text (nearly every record) that is one case-insensitive search for each name's letters with
  * anything but letters and digits between them, without building the stripped copy; other text is

@@ -1,3 +1,4 @@
+import { canonicalJson } from "../audit/canonical-json.js";
 import type { PolicyEvaluator } from "./evaluator.js";
 import type { Decision, PolicyInput } from "./types.js";
 
@@ -44,7 +45,8 @@ export class DecisionCache {
     this.misses++;
     const decision = decide();
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(key, JSON.stringify(decision));
+    // Stored in canonical key order: every copy handed out is then serialized by the audit log as it stands.
+    this.entries.set(key, canonicalJson(decision));
     return decision;
   }
 

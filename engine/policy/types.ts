@@ -43,7 +43,8 @@ export interface Target {
 
 /** The policy's view of any configured target: its name, protocol and tags, never where it is or its credentials. */
 export function policyTarget(target: { name: string; type: Protocol; tags: Record<string, string> }): Target {
-  return { name: target.name, type: target.type, tags: target.tags };
+  // Keys in canonical order: the audit log serializes such objects without copying them (canonical-json.ts).
+  return { name: target.name, tags: target.tags, type: target.type };
 }
 
 export interface ApprovalGrant {

@@ -7,6 +7,7 @@ import * as assert from "uvu/assert";
 import { loadCases } from "../../conformance/runner/index.js";
 import type { TargetFacts } from "../../engine/actions/index.js";
 import { CatalogIndex, sqlActionCache } from "../../engine/actions/sql/index.js";
+import { canonicalJson } from "../../engine/audit/canonical-json.js";
 import { decide, type DecisionRequest, type Verdict } from "../../engine/decide.js";
 import { Engine } from "../../engine/engine.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
@@ -70,8 +71,9 @@ test.after(async () => {
   await engine.close();
 });
 
+/** The verdict as canonical JSON: what it says, whatever order its objects list their keys in. */
 function decided(verdict: Verdict): string {
-  return JSON.stringify({ effect: verdict.effect, decision: verdict.decision, action: verdict.action });
+  return canonicalJson({ effect: verdict.effect, decision: verdict.decision, action: verdict.action });
 }
 
 function decideWith(caches: boolean, request: DecisionRequest): string {

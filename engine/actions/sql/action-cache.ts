@@ -1,3 +1,4 @@
+import { canonicalJson } from "../../audit/canonical-json.js";
 import type { CatalogIndex } from "./catalog.js";
 import { fingerprintSql, type LiteralSpan, type SqlFingerprint } from "./fingerprint.js";
 import type { SqlAction, SqlStatement } from "./types.js";
@@ -68,8 +69,11 @@ export class SqlActionCache {
     this.stats.misses++;
     const action = analyse(text);
     if (entries.size >= MAX_ENTRIES) entries.clear();
-    entries.set(key, templateOf(action, text, print, analyse) ?? UNCACHEABLE);
-    return action;
+    const template = templateOf(action, text, print, analyse);
+    entries.set(key, template ?? UNCACHEABLE);
+    // The first of a shape is handed out as every later one will be (keys in the template's order), so
+    // the decision cache, which keys by the document's JSON, sees one document per shape.
+    return (template && rebuild(template, text, print)) || action;
   }
 
   clear(): void {
@@ -94,7 +98,8 @@ function templateOf(action: SqlAction, text: string, print: SqlFingerprint, anal
     const other = analyse(withOtherLiterals(text, print.literals));
     if (shapeOf(other) !== shapeOf(action)) return undefined;
   }
-  return { json: JSON.stringify(action), spans, literals: print.literals };
+  // In canonical key order: every document rebuilt from it is serialized by the audit log as it stands.
+  return { json: canonicalJson(action), spans, literals: print.literals };
 }
 
 /** Statements whose document cannot hold a literal's value, by what they are. */
