@@ -3,7 +3,8 @@
  * and with PgBouncer, in one run. Prints a table as it goes, then a CPU profile of the gateway; the last
  * line is one JSON object with every figure.
  *
- * BENCH_SECONDS (default 8) is the length of each pgbench run; BENCH_PROFILE=0 skips the profile.
+ * BENCH_SECONDS (default 8) is the length of each pgbench run; BENCH_PROFILE=0 skips the profile;
+ * BENCH_CLIENTS (default 1,4,16) and BENCH_PROFILE_CLIENTS (default 4) choose the client counts.
  *
  * The gateway runs as a Node.js process of its own (gateway-child.ts), not inside this one: that is how
  * it is deployed, the kernel then accounts its CPU time and system calls separately (/proc), and the
@@ -31,9 +32,11 @@ import { startPipeProxy, type PipeProxy } from "./pipe-proxy.js";
 const SECONDS = positiveNumber("BENCH_SECONDS", 8);
 const PROFILE = process.env.BENCH_PROFILE !== "0";
 const SCALE = 10;
-const CLIENTS = [1, 4, 16] as const;
+/** BENCH_CLIENTS (default 1,4,16): the client counts of the pgbench matrix; the aims need all three. */
+const CLIENTS = clientCounts("BENCH_CLIENTS", [1, 4, 16]);
 const MODES: readonly QueryMode[] = ["simple", "prepared"];
-const PROFILE_CLIENTS = 4;
+/** BENCH_PROFILE_CLIENTS (default 4): how many clients drive the profiled gateway. */
+const PROFILE_CLIENTS = clientCounts("BENCH_PROFILE_CLIENTS", [4])[0]!;
 const WARMUP_SECONDS = 1;
 const WARMUP_CLIENTS = 4;
 const FSYNC_SAMPLES = 300;
@@ -44,6 +47,14 @@ function positiveNumber(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of seconds`);
   return value;
+}
+
+function clientCounts(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const counts = raw.split(",").map((v) => Number(v.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`${name} must be a comma-separated list of positive client counts`);
+  return counts;
 }
 
 function loads(): number[] {

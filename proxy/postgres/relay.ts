@@ -22,6 +22,10 @@ import { messageOf } from "../../engine/errors.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
 
+/** How many client messages, or bytes of them, may wait behind a decision before the client is paused. */
+const INBOX_MAX_FRAMES = 256;
+const INBOX_MAX_BYTES = 1024 * 1024;
+
 /**
  * The steady state of one PostgreSQL session: client messages are decided and forwarded in order,
  * upstream responses are matched to what asked for them, masked where the decision says so, and
@@ -40,6 +44,9 @@ export class Relay {
   private readonly upstreamReader = new FrameReader({ maxLength: MAX_UPSTREAM_MESSAGE });
 
   private readonly inbox: Frame[] = [];
+  /** Bytes of the messages in the inbox: past INBOX_MAX_BYTES (or INBOX_MAX_FRAMES) the client is paused. */
+  private inboxBytes = 0;
+  private backlogged = false;
   private pumping = false;
   private readonly state: SessionState;
   private readonly replies: ServerReplies;
@@ -99,7 +106,7 @@ export class Relay {
     // Either side may have gone while the gateway logged in upstream: its "close" has already fired.
     if (this.client.destroyed) return this.close("client disconnected");
     if (this.upstream.destroyed) return this.upstreamClosed();
-    this.inbox.push(...queued);
+    this.queue(queued);
     void this.pump();
   }
 
@@ -113,7 +120,7 @@ export class Relay {
 
   private fromClient(chunk: Buffer): void {
     try {
-      this.inbox.push(...this.clientReader.push(chunk));
+      this.queue(this.clientReader.push(chunk));
     } catch (error) {
       this.protocolViolation(error);
       return;
@@ -125,6 +132,32 @@ export class Relay {
     this.upstream.uncork();
   }
 
+  /**
+   * Client messages wait in the inbox while one before them is decided. The client is read on meanwhile
+   * (pausing and resuming its socket around every decision cost two kernel calls a statement), up to a
+   * bound: past it the socket is paused until the pump has caught up, so no client holds unbounded memory.
+   */
+  private queue(frames: Frame[]): void {
+    for (const frame of frames) {
+      this.inbox.push(frame);
+      this.inboxBytes += frame.raw.length;
+    }
+    if (!this.backlogged && (this.inbox.length > INBOX_MAX_FRAMES || this.inboxBytes > INBOX_MAX_BYTES)) {
+      this.backlogged = true;
+      this.pause("backlog", this.client);
+    }
+  }
+
+  private next(): Frame {
+    const frame = this.inbox.shift()!;
+    this.inboxBytes -= frame.raw.length;
+    if (this.backlogged && this.inbox.length <= INBOX_MAX_FRAMES / 2 && this.inboxBytes <= INBOX_MAX_BYTES / 2) {
+      this.backlogged = false;
+      this.resume("backlog", this.client);
+    }
+    return frame;
+  }
+
   /** Handles client messages strictly in order; a decision may wait on the audit log or the catalog. */
   private async pump(): Promise<void> {
     if (this.pumping) return;
@@ -132,24 +165,18 @@ export class Relay {
     try {
       while (!this.closed && this.inbox.length > 0) {
         this.holdServerWrites();
-        const frame = this.inbox.shift()!;
+        const frame = this.next();
         // The server reads SQL text with the settings the statements before it leave (client_encoding
         // above all): text pipelined behind a running statement waits until it has run.
         if ((frame.type === "Q" || frame.type === "P" || frame.type === "F") && this.state.running()) {
           // Before a Sync the server holds its answers back: Flush asks for them (and has no reply).
           this.out.toServer(new MessageWriter(0).finish("H"));
           this.releaseServerWrites();
-          this.pause("decision", this.client);
           await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
-          this.resume("decision", this.client);
           if (this.closed) break;
         }
         const work = this.handleClient(frame);
-        if (work) {
-          this.pause("decision", this.client);
-          await work;
-          this.resume("decision", this.client);
-        }
+        if (work) await work;
       }
     } catch (error) {
       if (error instanceof ProtocolError) this.protocolViolation(error);
