@@ -115,7 +115,13 @@ export async function runPolicyCi(options: PolicyCiOptions): Promise<StepResult[
   await timed("build", async () => {
     const bundle = await buildBundle(dir);
     evaluator = await PolicyEvaluator.load(bundle);
-    return { ok: true, summary: `built WASM (${(bundle.wasm.length / 1024).toFixed(0)} KiB), revision ${bundle.revision}`, details: [] };
+    // What the gateway's decision cache may do with this policy: a policy that reads a statement's text
+    // is asked again for every literal, which costs simple-protocol clients an evaluation per statement.
+    const text = bundle.readsStatementText;
+    const reuse = text.reads
+      ? `decisions are not reused across literals: the policy may read a statement's text (${text.where})`
+      : "decisions are reused across statements that differ only in their literals (the policy never reads a statement's text)";
+    return { ok: true, summary: `built WASM (${(bundle.wasm.length / 1024).toFixed(0)} KiB), revision ${bundle.revision}`, details: [reuse] };
   });
 
   if (options.conformance) {
