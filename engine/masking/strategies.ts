@@ -49,8 +49,15 @@ export function hashValue(key: Uint8Array, value: string | null): string | null 
  */
 export function partial(value: string | null, keep: number): string | null {
   if (value === null) return null;
+  // Without surrogates every code unit is a code point: no array of characters needed (the common case).
+  if (!SURROGATE.test(value)) {
+    if (value.length <= keep) return PARTIAL_FILL.repeat(value.length);
+    return PARTIAL_FILL.repeat(value.length - keep) + value.slice(value.length - keep);
+  }
   const chars = Array.from(value);
   if (chars.length <= keep) return PARTIAL_FILL.repeat(chars.length);
   const hidden = chars.length - keep;
   return PARTIAL_FILL.repeat(hidden) + chars.slice(hidden).join("");
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
