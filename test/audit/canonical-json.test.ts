@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { canonicalJson, canonicalWalk } from "../../engine/audit/canonical-json.js";
 import { prepareEventJson } from "../../engine/audit/prepare.js";
 import type { AuditEvent } from "../../engine/audit/types.js";
+import { seeded } from "../postgres/cache-corpus.js";
 
 /**
  * The audit log serializes most events with the engine's JSON.stringify once their keys are in order
@@ -10,17 +11,6 @@ import type { AuditEvent } from "../../engine/audit/types.js";
  * canonical JSON (RFC 8785), whatever the value: integer-like keys (which every object lists first),
  * `__proto__` as a key, lone surrogates, -0, undefined in arrays and objects, shared and nested parts.
  */
-
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ["a", "b", "aa", "Z", "", "10", "9", "0", "-1", "1.5", "4294967295", "__proto__", "constructor", "é", "\u{1F600}", "\ud800", "toJSON2"];
 const SCALARS: unknown[] = [null, true, false, 0, -0, 1.5, 1e21, 0.1 + 0.2, -123, "x", "", "\u2028", "\ud800", '"\\', "é", undefined];
@@ -44,7 +34,7 @@ function outcome(serialize: () => string): string {
 }
 
 test("200,000 generated values serialize exactly as the reference walk does", () => {
-  const next = random(13);
+  const next = seeded(13);
   let compared = 0;
   for (let i = 0; i < 200_000; i++) {
     const value = generate(next, 0);

@@ -4,6 +4,7 @@ import { createMasker, partial } from "../../engine/masking/index.js";
 import type { MaskRule } from "../../engine/policy/types.js";
 import { dataRow, readDataRow } from "../../proxy/postgres/protocol/backend-messages.js";
 import { maskRow, type ColumnMask } from "../../proxy/postgres/row-masker.js";
+import { seeded } from "../postgres/cache-corpus.js";
 
 /**
  * maskRow rewrites every row of a masked result in place of the whole body (offsets, one output buffer,
@@ -12,16 +13,6 @@ import { maskRow, type ColumnMask } from "../../proxy/postgres/row-masker.js";
  * generated rows: NULLs, empty values, multibyte and astral text, lone surrogates, long values,
  * binary columns the gateway can and cannot decode, plans over any subset of columns.
  */
-
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const masker = createMasker({ hashKey: Buffer.alloc(32, 3) });
 const mask = (rule: MaskRule, value: string | null): string | null => masker.mask(rule, value);
@@ -59,7 +50,7 @@ function reference(body: Buffer, plan: ColumnMask[]): Buffer {
 }
 
 test("50,000 generated rows are masked exactly as the plain way masks them", () => {
-  const next = random(7);
+  const next = seeded(7);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   for (let n = 0; n < 50_000; n++) {
     const count = Math.floor(next() * 7);
@@ -87,7 +78,7 @@ test("a truncated row is refused, not read past its end", () => {
 });
 
 test("partial keeps code points, astral characters and lone surrogates included, as it did per character", () => {
-  const next = random(11);
+  const next = seeded(11);
   for (let n = 0; n < 20_000; n++) {
     const value = Array.from({ length: Math.floor(next() * 10) }, () => PIECES[Math.floor(next() * PIECES.length)]!).join("");
     const keep = Math.floor(next() * 6);
