@@ -49,9 +49,8 @@ export function isSecretName(name: string): boolean {
  * third of the walk.
  */
 export function mayHoldSecret(text: string, secrets: readonly string[]): boolean {
-  if (mayHoldSecretName(text)) return true;
-  if (JWT_ANYWHERE.test(text)) return true;
-  return secrets.some((secret) => text.includes(JSON.stringify(secret).slice(1, -1)));
+  // A name anywhere in the text, then the value rules (whose PASSWORD look the name look already covers).
+  return mayHoldSecretName(text) || mayHoldSecretValue(text, secrets);
 }
 
 const JWT_ANYWHERE = new RegExp(JWT.source);
