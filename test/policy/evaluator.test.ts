@@ -1,18 +1,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildBundle, decide, loadNormalizers, PolicyEvaluator, PortcullisError } from "../../engine/index.js";
-import { policyDir, SELECT_ONLY } from "../support/policy-dir.js";
+import { bundleOfFiles, policyDir, SELECT_ONLY } from "../support/policy-dir.js";
 import { sqlRequest } from "../support/requests.js";
 
 async function evaluatorFor(rego: string, data?: object): Promise<PolicyEvaluator> {
   const files: Record<string, string> = { "policy.rego": rego };
   if (data) files["data.json"] = JSON.stringify(data);
-  const p = policyDir(files);
-  try {
-    return await PolicyEvaluator.load(await buildBundle(p.dir, { revision: "test-rev" }));
-  } finally {
-    p.remove();
-  }
+  return PolicyEvaluator.load(await bundleOfFiles(files, "test-rev"));
 }
 
 test.before(async () => {

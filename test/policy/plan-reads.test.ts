@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { buildBundle, decide, loadNormalizers, PolicyEvaluator, type PolicyBundle } from "../../engine/index.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
 import { decisionCacheOf } from "../../engine/policy/decision-cache.js";
-import { policyDir } from "../support/policy-dir.js";
+import { bundleOfFiles } from "../support/policy-dir.js";
 import { sqlRequest } from "../support/requests.js";
 
 /**
@@ -48,13 +48,8 @@ const READERS: ReadingCase[] = [
   { name: "with, replacing the whole input", rules: `probe if contains(input.action.statements[0].text, "42")\n\nbad if probe with input as input`, bad: "SELECT 42", good: "SELECT 43" },
 ];
 
-async function bundleOf(rules: string): Promise<PolicyBundle> {
-  const p = policyDir({ "policy.rego": `${PREFIX}\n${rules}\n` });
-  try {
-    return await buildBundle(p.dir, { revision: "plan-reads" });
-  } finally {
-    p.remove();
-  }
+function bundleOf(rules: string): Promise<PolicyBundle> {
+  return bundleOfFiles({ "policy.rego": `${PREFIX}\n${rules}\n` }, "plan-reads");
 }
 
 test.before(async () => {
@@ -98,13 +93,7 @@ for (const c of READERS) {
 }
 
 test("a policy that answers with the text itself is never reused across texts", async () => {
-  const p = policyDir({ "policy.rego": `package portcullis\n\ndecision := {"allow": true, "reasons": [input.action.statements[0].text]}\n` });
-  let bundle: PolicyBundle;
-  try {
-    bundle = await buildBundle(p.dir, { revision: "plan-reads" });
-  } finally {
-    p.remove();
-  }
+  const bundle = await bundleOfFiles({ "policy.rego": `package portcullis\n\ndecision := {"allow": true, "reasons": [input.action.statements[0].text]}\n` }, "plan-reads");
   assert.is(bundle.readsStatementText.reads, true);
   const evaluator = await PolicyEvaluator.load(bundle);
   for (const text of ["SELECT 1", "SELECT 2", "SELECT 1"]) assert.equal(decide(evaluator, sqlRequest(text)).decision.reasons, [text]);

@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { buildBundle, type PolicyBundle } from "../../engine/index.js";
 import { defaultPolicyDir } from "../../engine/paths.js";
 
 /** A throwaway policy directory with the given files (path → content), removed by `remove()`. */
@@ -12,6 +13,16 @@ export function policyDir(files: Record<string, string>): { dir: string; write(p
   };
   for (const [path, content] of Object.entries(files)) write(path, content);
   return { dir, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Builds a policy from the given files in a throwaway directory, removed once built. */
+export async function bundleOfFiles(files: Record<string, string>, revision: string): Promise<PolicyBundle> {
+  const p = policyDir(files);
+  try {
+    return await buildBundle(p.dir, { revision });
+  } finally {
+    p.remove();
+  }
 }
 
 /** A copy of the default policy with some of its `settings` (top-level keys of data.json) replaced. */
