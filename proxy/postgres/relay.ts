@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { Socket } from "node:net";
 import type { HoldControl } from "../gate/types.js";
+import { ClientInbox } from "./client-inbox.js";
 import type { PostgresGatewayContext } from "./context.js";
 import { gateFunctionCall } from "./function-call.js";
 import type { Pending, Portal, PreparedStatement } from "./pending.js";
@@ -22,10 +23,6 @@ import { messageOf } from "../../engine/errors.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
 
-/** How many client messages, or bytes of them, may wait behind a decision before the client is paused. */
-const INBOX_MAX_FRAMES = 256;
-const INBOX_MAX_BYTES = 1024 * 1024;
-
 /**
  * The steady state of one PostgreSQL session: client messages are decided and forwarded in order,
  * upstream responses are matched to what asked for them, masked where the decision says so, and
@@ -43,10 +40,7 @@ export class Relay {
   private readonly clientReader: FrameReader;
   private readonly upstreamReader = new FrameReader({ maxLength: MAX_UPSTREAM_MESSAGE });
 
-  private readonly inbox: Frame[] = [];
-  /** Bytes of the messages in the inbox: past INBOX_MAX_BYTES (or INBOX_MAX_FRAMES) the client is paused. */
-  private inboxBytes = 0;
-  private backlogged = false;
+  private readonly inbox = new ClientInbox((backlogged) => (backlogged ? this.pause("backlog", this.client) : this.resume("backlog", this.client)));
   private pumping = false;
   private readonly state: SessionState;
   private readonly replies: ServerReplies;
@@ -106,7 +100,7 @@ export class Relay {
     // Either side may have gone while the gateway logged in upstream: its "close" has already fired.
     if (this.client.destroyed) return this.close("client disconnected");
     if (this.upstream.destroyed) return this.upstreamClosed();
-    this.queue(queued);
+    this.inbox.push(queued);
     void this.pump();
   }
 
@@ -120,7 +114,7 @@ export class Relay {
 
   private fromClient(chunk: Buffer): void {
     try {
-      this.queue(this.clientReader.push(chunk));
+      this.inbox.push(this.clientReader.push(chunk));
     } catch (error) {
       this.protocolViolation(error);
       return;
@@ -132,32 +126,6 @@ export class Relay {
     this.upstream.uncork();
   }
 
-  /**
-   * Client messages wait in the inbox while one before them is decided. The client is read on meanwhile
-   * (pausing and resuming its socket around every decision cost two kernel calls a statement), up to a
-   * bound: past it the socket is paused until the pump has caught up, so no client holds unbounded memory.
-   */
-  private queue(frames: Frame[]): void {
-    for (const frame of frames) {
-      this.inbox.push(frame);
-      this.inboxBytes += frame.raw.length;
-    }
-    if (!this.backlogged && (this.inbox.length > INBOX_MAX_FRAMES || this.inboxBytes > INBOX_MAX_BYTES)) {
-      this.backlogged = true;
-      this.pause("backlog", this.client);
-    }
-  }
-
-  private next(): Frame {
-    const frame = this.inbox.shift()!;
-    this.inboxBytes -= frame.raw.length;
-    if (this.backlogged && this.inbox.length <= INBOX_MAX_FRAMES / 2 && this.inboxBytes <= INBOX_MAX_BYTES / 2) {
-      this.backlogged = false;
-      this.resume("backlog", this.client);
-    }
-    return frame;
-  }
-
   /** Handles client messages strictly in order; a decision may wait on the audit log or the catalog. */
   private async pump(): Promise<void> {
     if (this.pumping) return;
@@ -165,7 +133,7 @@ export class Relay {
     try {
       while (!this.closed && this.inbox.length > 0) {
         this.holdServerWrites();
-        const frame = this.next();
+        const frame = this.inbox.shift();
         // The server reads SQL text with the settings the statements before it leave (client_encoding
         // above all): text pipelined behind a running statement waits until it has run.
         if ((frame.type === "Q" || frame.type === "P" || frame.type === "F") && this.state.running()) {
