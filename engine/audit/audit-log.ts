@@ -1,13 +1,14 @@
 import { messageOf } from "../errors.js";
 import { auditEventProblem } from "./event-schema.js";
 import { AuditError } from "./errors.js";
-import { EventMemo } from "./event-memo.js";
+import { canonicalJson } from "./canonical-json.js";
+import { DecisionLines, decisionLineReuse } from "./event-lines.js";
 import { FileAuditStore, type FileAuditStoreOptions } from "./file-store.js";
 import { PrepareThread } from "./prepare-thread.js";
 import { eventWeight, prepareEventJson } from "./prepare.js";
-import type { RedactOptions } from "./redact.js";
+import { mayHoldSecretValue, usableSecrets, type RedactOptions } from "./redact.js";
 import type { AuditStore, RepairReport } from "./store.js";
-import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
+import type { AuditEvent, AuditRecord, ChainHead, DecisionEvent } from "./types.js";
 
 /** Events carrying more text than this are redacted and bounded on a worker thread. */
 const PREPARE_INLINE_CHARS = 64 * 1024;
@@ -29,6 +30,8 @@ export interface AuditLogOptions extends RedactOptions, FileAuditStoreOptions {
 /** How appends were grouped: `syncs` below `appends` means concurrent appends shared a sync. */
 export interface AuditLogStats {
   appends: number;
+  /** Decision events written from the skeleton of an earlier one (event-lines.ts). */
+  reused: number;
   batches: number;
   largestBatch: number;
 }
@@ -60,13 +63,16 @@ export class AuditLog {
   private failure: Error | undefined;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
-  private readonly counts: AuditLogStats = { appends: 0, batches: 0, largestBatch: 0 };
-  /** Events prepared before, for a statement executed again. */
-  private readonly memo = new EventMemo();
+  private readonly counts: AuditLogStats = { appends: 0, reused: 0, batches: 0, largestBatch: 0 };
+  /** Skeletons of decision events prepared before, for the next ones that differ only in their texts. */
+  private readonly lines = new DecisionLines();
+  /** The registered secrets the value search looks for. */
+  private readonly secrets: string[];
 
   private constructor(store: AuditStore, options: AuditLogOptions) {
     this.store = store;
     this.options = options;
+    this.secrets = usableSecrets(options);
   }
 
   /**
@@ -117,13 +123,19 @@ export class AuditLog {
       prepared.then(settled, settled);
       return prepared.then((clean) => this.enqueue(event, clean));
     }
-    const key = this.memo.keyOf(event);
-    const known = key === undefined ? undefined : this.memo.get(key);
-    if (known !== undefined) return this.queueClean(event, known);
+    const key = decisionLineReuse.enabled ? this.lines.keyOf(event) : undefined;
+    if (key !== undefined) {
+      // Names were searched in the skeleton; the values, texts included, are searched here as for any event.
+      const json = this.lines.jsonOf(key, event as DecisionEvent);
+      if (json !== undefined && !mayHoldSecretValue(json, this.secrets)) {
+        this.counts.reused += 1;
+        return this.queueClean(event, json);
+      }
+    }
     const prepared = prepareEventJson(event, this.options);
     const appended = this.enqueue(event, prepared.event, prepared.json);
-    // Remembered only once valid, and only when nothing was redacted or cut.
-    if (key !== undefined && prepared.event === event) void appended.then(() => this.memo.remember(key, prepared.json), () => undefined);
+    // A skeleton is kept only once its event proved valid, and only when nothing was redacted or cut.
+    if (key !== undefined && prepared.event === event) void appended.then(() => this.lines.learn(key, event as DecisionEvent, prepared.json, canonicalJson), () => undefined);
     return appended;
   }
 

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import { canonicalJson } from "./canonical-json.js";
 import type { AuditEvent, AuditRecord, ChainHead } from "./types.js";
 
@@ -21,8 +21,15 @@ export function hashRecord(record: Pick<AuditRecord, "seq" | "time" | "prev_hash
  */
 function hashOf(record: Pick<AuditRecord, "seq" | "time" | "prev_hash">, eventJson: string): string {
   const body = `{"event":${eventJson},"prev_hash":${JSON.stringify(record.prev_hash)},"seq":${canonicalJson(record.seq)},"time":${JSON.stringify(record.time)}}`;
-  return createHash("sha256").update(body, "utf8").digest("hex");
+  return sha256Hex(body);
 }
+
+/**
+ * Lowercase hex SHA-256 of a text's UTF-8 bytes: the one-shot `crypto.hash` where this Node.js has it
+ * (20.12 and later), which skips building a Hash object (a third of the cost for a record's size).
+ */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === "function" ? (text) => crypto.hash("sha256", text, "hex") : (text) => crypto.createHash("sha256").update(text, "utf8").digest("hex");
 
 /** An event to chain; `json`, when given, is its canonical JSON (so it is serialized once, not twice). */
 export interface ChainEntry {

@@ -1,13 +1,26 @@
 import type { DecisionRequest, Verdict } from "../decide.js";
+import { deepFreeze } from "../frozen.js";
 import type { Identity, SessionInfo, Target } from "../policy/types.js";
 import type { AuditIdentity, DecisionEvent, SessionStartEvent } from "./types.js";
 
-/** The identity as audited: claims are left out (an issuer may put anything in them). */
+/**
+ * The identity as audited: claims are left out (an issuer may put anything in them). Made once per
+ * identity and frozen, as the identity itself then is: every event of a session shares it, and the
+ * audit log knows a frozen part by sight (event-lines.ts).
+ */
 export function auditIdentity(identity: Identity): AuditIdentity {
-  // Keys in canonical order (canonical-json.ts): the audit log then serializes them without copying.
-  const actors = identity.actors && identity.actors.length > 0 ? identity.actors.map((a) => ({ issuer: a.issuer, kind: a.kind, subject: a.subject })) : undefined;
-  return { ...(actors ? { actors } : {}), groups: [...identity.groups], issuer: identity.issuer, kind: identity.kind, subject: identity.subject };
+  let audited = auditedIdentities.get(identity);
+  if (audited === undefined) {
+    deepFreeze(identity);
+    // Keys in canonical order (canonical-json.ts): the audit log then serializes them without copying.
+    const actors = identity.actors && identity.actors.length > 0 ? identity.actors.map((a) => ({ issuer: a.issuer, kind: a.kind, subject: a.subject })) : undefined;
+    audited = deepFreeze({ ...(actors ? { actors } : {}), groups: [...identity.groups], issuer: identity.issuer, kind: identity.kind, subject: identity.subject });
+    auditedIdentities.set(identity, audited);
+  }
+  return audited;
 }
+
+const auditedIdentities = new WeakMap<Identity, AuditIdentity>();
 
 /** The audit event for one decided request, stamped with the policy revision that decided it. */
 export function decisionEvent(request: DecisionRequest, verdict: Verdict): DecisionEvent {

@@ -1,4 +1,6 @@
+import { sqlShapeOf } from "../actions/sql/action-cache.js";
 import { canonicalJson } from "../audit/canonical-json.js";
+import { deepFreeze, frozenId } from "../frozen.js";
 import type { PolicyEvaluator } from "./evaluator.js";
 import type { Decision, PolicyInput } from "./types.js";
 
@@ -23,7 +25,8 @@ const NON_DETERMINISTIC = ["time.now_ns", "rand.intn", "uuid.rfc4122", "uuid.par
 const MAX_ENTRIES = 8192;
 
 export class DecisionCache {
-  private readonly entries = new Map<string, string>();
+  /** Decisions in canonical key order, frozen: every hit hands out the same object. */
+  private readonly entries = new Map<string, Decision>();
   /** Whether the key leaves out each SQL statement's text: only when the policy provably never reads it. */
   private readonly withoutText: boolean;
   hits = 0;
@@ -39,14 +42,14 @@ export class DecisionCache {
     const known = this.entries.get(key);
     if (known !== undefined) {
       this.hits++;
-      // A fresh copy: callers may build on the decision they get.
-      return JSON.parse(known) as Decision;
+      return known;
     }
     this.misses++;
-    const decision = decide();
+    // Kept in canonical key order, so the audit log serializes it as it stands, and frozen: a caller
+    // builds its own decision around this one (as a denial does), never changes it.
+    const decision = deepFreeze(JSON.parse(canonicalJson(decide())) as Decision);
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    // Stored in canonical key order: every copy handed out is then serialized by the audit log as it stands.
-    this.entries.set(key, canonicalJson(decision));
+    this.entries.set(key, decision);
     return decision;
   }
 
@@ -57,8 +60,13 @@ export class DecisionCache {
    */
   private keyOf(input: PolicyInput): string {
     const action = input.action;
-    if (!this.withoutText || action.kind !== "sql") return JSON.stringify(input);
-    return JSON.stringify({ ...input, action: { ...action, statements: action.statements.map((s) => ({ ...s, text: "" })) } });
+    if (!this.withoutText || action.kind !== "sql") return `input ${JSON.stringify(input)}`;
+    // A document from the action cache is named by its shape (the document without texts), and the
+    // session's identity and session by numbers of their own (they are frozen, so those stay true):
+    // the key is a few characters, and nothing is serialized but the (small) target.
+    const shape = input.approval === undefined ? sqlShapeOf(action) : undefined;
+    if (shape !== undefined) return `shape ${frozenId(input.identity)} ${frozenId(input.session)} ${shape} ${JSON.stringify(input.target)}`;
+    return `input ${JSON.stringify({ ...input, action: { ...action, statements: action.statements.map((s) => ({ ...s, text: "" })) } })}`;
   }
 }
 

@@ -2,7 +2,8 @@ import type { TargetFacts } from "../../engine/actions/index.js";
 import type { Action, RawRequest } from "../../engine/actions/types.js";
 import type { Verdict } from "../../engine/decide.js";
 import { messageOf } from "../../engine/errors.js";
-import { policyTarget, type ApprovalGrant, type Decision, type Limits, type WindowLimit } from "../../engine/policy/types.js";
+import { deepFreeze } from "../../engine/frozen.js";
+import { policyTarget, type ApprovalGrant, type Decision, type Limits, type Target, type WindowLimit } from "../../engine/policy/types.js";
 import type { Allowance } from "./budgets.js";
 import { actingFor } from "../../engine/identity/acting-for.js";
 import { awaitApproval } from "./approval-wait.js";
@@ -39,10 +40,18 @@ export class RequestGate {
   readonly caller: GateCaller;
   private requests = 0;
   private readonly keys = new Map<string, string>();
+  /**
+   * The target as every request's policy input shows it, made once and frozen: the caller's target never
+   * changes, and caches downstream (decisions, audit lines) know a frozen part by sight.
+   */
+  private readonly target: Target;
 
   constructor(ports: GatePorts, caller: GateCaller) {
     this.ports = ports;
     this.caller = caller;
+    // Its tags are copied: the configured target's own stay as they are.
+    const target = policyTarget(caller.target);
+    this.target = deepFreeze({ ...target, tags: { ...target.tags } });
   }
 
   async decide(request: RawRequest, options: GateOptions = {}): Promise<GateOutcome> {
@@ -182,15 +191,15 @@ export class RequestGate {
    * denial whose action (`action`, from the proxy) says why nothing was read.
    */
   async refuseUnread(request: RawRequest, reason: string, action: Action): Promise<GateOutcome> {
-    const input = { identity: this.caller.identity, session: this.caller.session, target: policyTarget(this.caller.target), action };
+    const input = { identity: this.caller.identity, session: this.caller.session, target: this.target, action };
     const verdict: Verdict = { effect: "deny", decision: { allow: false, reasons: [reason] }, action, input, revision: this.ports.revision(), timings: { normalize_us: 0, evaluate_us: 0 } };
     const recorded = await this.record(request, verdict);
     return { ok: false, verdict, ...(recorded ? { requestId: recorded } : {}), refusal: { code: "denied", message: reason } };
   }
 
   private evaluate(request: RawRequest, facts: TargetFacts): Promise<Verdict> {
-    const { identity, session, target } = this.caller;
-    return this.ports.decideAsync({ facts, identity, session, target: policyTarget(target), request });
+    const { identity, session } = this.caller;
+    return this.ports.decideAsync({ facts, identity, session, target: this.target, request });
   }
 
   /**

@@ -1,4 +1,5 @@
 import { canonicalJson } from "../../audit/canonical-json.js";
+import { deepFreeze } from "../../frozen.js";
 import type { CatalogIndex } from "./catalog.js";
 import { fingerprintSql, type LiteralSpan, type SqlFingerprint } from "./fingerprint.js";
 import type { SqlAction, SqlStatement } from "./types.js";
@@ -21,8 +22,13 @@ import type { SqlAction, SqlStatement } from "./types.js";
 type Analyse = (text: string) => SqlAction;
 
 interface Template {
-  /** The action document with every statement's text, as JSON: each hit parses a fresh copy. */
-  json: string;
+  /**
+   * The action document with the text it was made from, frozen all the way down: every hit shares its
+   * parts and has only its statements (with their own texts) and itself made new (frozen too).
+   */
+  document: SqlAction;
+  /** Names the document with each statement's text left out: templates of equal such documents share it. */
+  shape: number;
   /** Where each statement's text sat in the text analysed, and that text's stripped literals. */
   spans: LiteralSpan[];
   literals: LiteralSpan[];
@@ -41,6 +47,42 @@ export interface ActionCacheStats {
   hits: number;
   misses: number;
   uncacheable: number;
+}
+
+/**
+ * The template a document handed out by a hit was built from, as a property of the document that is
+ * neither enumerable nor named by a string: JSON, spreads, structured clones and schema validation do
+ * not see it (a WeakMap would cost the garbage collector more per document than the rest of the hit).
+ */
+const TEMPLATE = Symbol("portcullis.sqlTemplate");
+
+/**
+ * A number naming what a document the cache handed out does, with its statements' texts left out;
+ * undefined for a document the cache did not build. Equal numbers mean equal documents but for those
+ * texts (the documents are frozen, so this stays true): a decision that cannot depend on the texts can
+ * be looked up by it without serializing the document again.
+ */
+export function sqlShapeOf(action: SqlAction): number | undefined {
+  return (action as { [TEMPLATE]?: Template })[TEMPLATE]?.shape;
+}
+
+/**
+ * Shape numbers by the JSON of the document without texts. Numbers are never reused: when the table
+ * is emptied (it is bounded), a shape seen again gets a new number, and templates holding the old one
+ * still name the same document by it.
+ */
+const shapeNumbers = new Map<string, number>();
+let lastShape = 0;
+const MAX_SHAPES = 65536;
+
+function shapeNumber(shape: string): number {
+  let n = shapeNumbers.get(shape);
+  if (n === undefined) {
+    if (shapeNumbers.size >= MAX_SHAPES) shapeNumbers.clear();
+    n = ++lastShape;
+    shapeNumbers.set(shape, n);
+  }
+  return n;
 }
 
 export class SqlActionCache {
@@ -69,7 +111,7 @@ export class SqlActionCache {
     this.stats.misses++;
     const action = analyse(text);
     if (entries.size >= MAX_ENTRIES) entries.clear();
-    const template = templateOf(action, text, print, analyse);
+    const template = newTemplate(action, text, print, analyse);
     entries.set(key, template ?? UNCACHEABLE);
     // The first of a shape is handed out as every later one will be (keys in the template's order), so
     // the decision cache, which keys by the document's JSON, sees one document per shape.
@@ -89,7 +131,7 @@ export class SqlActionCache {
 }
 
 /** The template of a freshly analysed action, or undefined when it must not be reused for other literals. */
-function templateOf(action: SqlAction, text: string, print: SqlFingerprint, analyse: Analyse): Template | undefined {
+function newTemplate(action: SqlAction, text: string, print: SqlFingerprint, analyse: Analyse): Template | undefined {
   if (action.parse_error || action.statements.length === 0 || !action.statements.every(literalFree)) return undefined;
   const spans = statementSpans(action, text);
   if (!spans || spans.some((s) => insideLiteral(s.start, print.literals) || insideLiteral(s.end, print.literals))) return undefined;
@@ -99,7 +141,8 @@ function templateOf(action: SqlAction, text: string, print: SqlFingerprint, anal
     if (shapeOf(other) !== shapeOf(action)) return undefined;
   }
   // In canonical key order: every document rebuilt from it is serialized by the audit log as it stands.
-  return { json: canonicalJson(action), spans, literals: print.literals };
+  const document = deepFreeze(JSON.parse(canonicalJson(action)) as SqlAction);
+  return { document, shape: shapeNumber(shapeOf(document)), spans, literals: print.literals };
 }
 
 /** Statements whose document cannot hold a literal's value, by what they are. */
@@ -153,14 +196,20 @@ function mapOffset(offset: number, from: readonly LiteralSpan[], to: readonly Li
   return offset + shift;
 }
 
+/**
+ * The template's document for `text`: new statements (the same fields, in the same order, with this
+ * text's slices) around the template's frozen parts. Nothing is copied but the statements' top level.
+ */
 function rebuild(template: Template, text: string, print: SqlFingerprint): SqlAction | undefined {
   if (print.literals.length !== template.literals.length) return undefined;
-  const action = JSON.parse(template.json) as SqlAction;
-  action.statements.forEach((statement, i) => {
+  // Frozen by hand: everything else they hold is the template's, frozen already.
+  const statements = template.document.statements.map((statement, i) => {
     const span = template.spans[i]!;
-    statement.text = text.slice(mapOffset(span.start, template.literals, print.literals), mapOffset(span.end, template.literals, print.literals));
+    return Object.freeze({ ...statement, text: text.slice(mapOffset(span.start, template.literals, print.literals), mapOffset(span.end, template.literals, print.literals)) });
   });
-  return action;
+  const action = { ...template.document, statements: Object.freeze(statements) as SqlStatement[] };
+  Object.defineProperty(action, TEMPLATE, { value: template });
+  return Object.freeze(action) as SqlAction;
 }
 
 /** The text with every stripped literal given another value of the same kind and length. */
