@@ -6,7 +6,7 @@ import { DecisionLines, decisionLineReuse } from "./event-lines.js";
 import { FileAuditStore, type FileAuditStoreOptions } from "./file-store.js";
 import { PrepareThread } from "./prepare-thread.js";
 import { eventWeight, prepareEventJson } from "./prepare.js";
-import { mayHoldSecretValue, usableSecrets, type RedactOptions } from "./redact.js";
+import { usableSecrets, type RedactOptions } from "./redact.js";
 import type { AuditStore, RepairReport } from "./store.js";
 import type { AuditEvent, AuditRecord, ChainHead, DecisionEvent } from "./types.js";
 
@@ -125,9 +125,9 @@ export class AuditLog {
     }
     const key = decisionLineReuse.enabled ? this.lines.keyOf(event) : undefined;
     if (key !== undefined) {
-      // Names were searched in the skeleton; the values, texts included, are searched here as for any event.
-      const json = this.lines.jsonOf(key, event as DecisionEvent);
-      if (json !== undefined && !mayHoldSecretValue(json, this.secrets)) {
+      // Names and values were searched in the skeleton; the texts are searched for values there.
+      const json = this.lines.jsonOf(key, event as DecisionEvent, this.secrets);
+      if (json !== undefined) {
         this.counts.reused += 1;
         return this.queueClean(event, json);
       }

@@ -19,8 +19,8 @@ export function hashRecord(record: Pick<AuditRecord, "seq" | "time" | "prev_hash
  * The hash of a record whose event is already canonical JSON (`eventJson`): the record's canonical JSON
  * is then its four fields in sorted key order (event, prev_hash, seq, time) around those same bytes.
  */
-function hashOf(record: Pick<AuditRecord, "seq" | "time" | "prev_hash">, eventJson: string): string {
-  const body = `{"event":${eventJson},"prev_hash":${JSON.stringify(record.prev_hash)},"seq":${canonicalJson(record.seq)},"time":${JSON.stringify(record.time)}}`;
+function hashOf(record: Pick<AuditRecord, "seq" | "time" | "prev_hash">, eventJson: string, timeJson = JSON.stringify(record.time)): string {
+  const body = `{"event":${eventJson},"prev_hash":${JSON.stringify(record.prev_hash)},"seq":${canonicalJson(record.seq)},"time":${timeJson}}`;
   return sha256Hex(body);
 }
 
@@ -54,10 +54,11 @@ export function chainLines(head: ChainHead, entries: ReadonlyArray<ChainEntry>):
   for (const { time, event, json } of entries) {
     const seq = prev.seq + 1;
     const eventJson = json ?? canonicalJson(event);
+    const timeJson = JSON.stringify(time);
     const record: AuditRecord = { seq, time, prev_hash: prev.hash, hash: "", event };
-    record.hash = hashOf(record, eventJson);
+    record.hash = hashOf(record, eventJson, timeJson);
     records.push(record);
-    text += `{"seq":${seq},"time":${JSON.stringify(time)},"prev_hash":"${record.prev_hash}","hash":"${record.hash}","event":${eventJson}}\n`;
+    text += `{"seq":${seq},"time":${timeJson},"prev_hash":"${record.prev_hash}","hash":"${record.hash}","event":${eventJson}}\n`;
     prev = { seq, hash: record.hash };
   }
   return { records, text };

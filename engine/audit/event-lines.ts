@@ -1,6 +1,7 @@
 import { sqlShapeOf } from "../actions/sql/action-cache.js";
 import { frozenId } from "../frozen.js";
 import { REQUEST_TEXT_BYTES } from "./bound.js";
+import { mayHoldSecretValue } from "./redact.js";
 import type { AuditEvent, DecisionEvent } from "./types.js";
 
 /**
@@ -15,8 +16,8 @@ import type { AuditEvent, DecisionEvent } from "./types.js";
  * (the action's shape, the decision, the identity and the target) are frozen objects whose number
  * stands for their content for good (frozen.ts). An event with any part not named so (a new object, an
  * approval, anything the schema adds) is not looked up. A text cannot make a valid event invalid (the
- * schema wants a string), but it can hold a secret or be too long: the secret-value search runs on the
- * whole line, as for any event, and a text over the bounds takes the full path.
+ * schema wants a string), but it can hold a secret or be too long: each text is searched for secret
+ * values as any event's JSON is, and a text that may hold one, or is over the bounds, takes the full path.
  */
 /** Whether the audit log uses skeletons at all (the differential test turns it off to compare). */
 export const decisionLineReuse = { enabled: true };
@@ -47,8 +48,16 @@ export class DecisionLines {
     return `${shape} ${frozenId(decision)} ${frozenId(identity)} ${frozenId(target)} ${event.effect} ${JSON.stringify(event.session_id)}`;
   }
 
-  /** The canonical JSON of `event` from the skeleton kept under `key`, or undefined when none is (or a text is long). */
-  jsonOf(key: string, event: DecisionEvent): string | undefined {
+  /**
+   * The canonical JSON of `event` from the skeleton kept under `key`; undefined when none is kept, or
+   * when a text is long or may hold a secret (the full path then redacts or cuts it).
+   *
+   * Only the texts are searched for secret values (redact.ts `mayHoldSecretValue`): the skeleton's
+   * pieces were searched as part of the first event's JSON and held none, and no match can straddle a
+   * piece and a text. Each text sits between two unescaped quotes, which neither the word PASSWORD, nor
+   * a JWT's characters, nor a registered secret's JSON (whose every quote is escaped) contain.
+   */
+  jsonOf(key: string, event: DecisionEvent, secrets: readonly string[]): string | undefined {
     const pieces = this.skeletons.get(key);
     if (pieces === undefined) return undefined;
     const texts = textsOf(event);
@@ -57,7 +66,9 @@ export class DecisionLines {
     for (let i = 0; i < texts.length; i++) {
       const text = texts[i]!;
       if (typeof text !== "string" || text.length > SHORT_TEXT) return undefined;
-      json += JSON.stringify(text) + pieces[i + 1]!;
+      const quoted = JSON.stringify(text);
+      if (mayHoldSecretValue(quoted, secrets)) return undefined;
+      json += quoted + pieces[i + 1]!;
     }
     // The smallest whole-record budget (bound.ts withinBounds): over it, the full path decides what to cut.
     if (json.length > REQUEST_TEXT_BYTES || (json.length * 3 > REQUEST_TEXT_BYTES && Buffer.byteLength(json, "utf8") > REQUEST_TEXT_BYTES)) return undefined;

@@ -429,10 +429,15 @@ export class Relay {
     const batch: Buffer[] = [];
     this.clientBatch = batch;
     try {
+      let unchanged = true;
       for (const frame of frames) {
         const out = this.replies.reply(frame);
         if (out) batch.push(out);
+        if (out !== frame.raw) unchanged = false;
       }
+      // Every message of the chunk goes out as it came, and the chunk held exactly them: it is sent as
+      // it is, not copied together again.
+      if (unchanged && batch.length > 0 && wholeChunk(chunk, batch)) batch.splice(0, batch.length, chunk);
     } catch (error) {
       this.fail({ severity: "FATAL", code: SQLSTATE.internalError, message: "Portcullis: could not process the target's response" }, `upstream processing failed: ${String(error)}`);
     } finally {
@@ -510,4 +515,14 @@ export class Relay {
     setTimeout(() => this.client.destroy(), 1000).unref();
     this.onClosed(reason);
   }
+}
+
+/** True when `parts` are, in order and back to back, every byte of `chunk` (views of its memory). */
+function wholeChunk(chunk: Buffer, parts: readonly Buffer[]): boolean {
+  let offset = chunk.byteOffset;
+  for (const part of parts) {
+    if (part.buffer !== chunk.buffer || part.byteOffset !== offset) return false;
+    offset += part.length;
+  }
+  return offset === chunk.byteOffset + chunk.length;
 }

@@ -197,6 +197,11 @@ export class ServerReplies {
 
   private rowDescription(frame: Frame, head: Pending | undefined): Buffer | undefined {
     if (!head) return frame.raw;
+    // A Query's result with nothing to mask goes out as it came: its columns need not be read.
+    if (head.kind === "query" && head.masks.length === 0) {
+      head.plan = [];
+      return frame.raw;
+    }
     const fields = readRowDescription(frame.body);
     if (head.kind === "describe-statement") {
       this.state.pending.shift();
