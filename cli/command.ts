@@ -24,9 +24,10 @@ export class UsageError extends CodedError<"USAGE"> {
 
 export function parse(command: Command, argv: string[]): ParsedArgs {
   try {
+    const options = { ...command.options, help: { type: "boolean" as const, short: "h" } };
     const { values, positionals } = parseArgs({
-      args: argv,
-      options: { ...command.options, help: { type: "boolean", short: "h" } },
+      args: withValuesAttached(argv, options),
+      options,
       allowPositionals: command.allowPositionals ?? false,
       strict: true,
     });
@@ -52,4 +53,33 @@ export function choice<T extends string>(args: ParsedArgs, name: string, allowed
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")} (got "${value}")`);
   return value as T;
+}
+
+/**
+ * An option that takes a value takes the next word whatever it starts with, as getopt does: a token ID
+ * or a name may begin with "-" (base64url IDs do). parseArgs would call `--token-id -Xy` ambiguous, so
+ * such a pair is handed to it as `--token-id=-Xy`. Nothing after `--` is touched.
+ */
+export function withValuesAttached(argv: readonly string[], options: NonNullable<ParseArgsConfig["options"]>): string[] {
+  const takesValue = (word: string): boolean => {
+    if (word.startsWith("--")) return options[word.slice(2)]?.type === "string";
+    if (/^-[^-]$/.test(word)) return Object.values(options).some((o) => o.short === word.slice(1) && o.type === "string");
+    return false;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (next !== undefined && next.startsWith("-") && next !== "--" && takesValue(word)) {
+      out.push(word.startsWith("--") ? `${word}=${next}` : `${word}${next}`);
+      i++;
+    } else {
+      out.push(word);
+    }
+  }
+  return out;
 }

@@ -100,7 +100,11 @@ async function main(): Promise<void> {
     const auditPath = join(work, "audit.log");
     const audited = await startGatewayProcess({ target, auditPath, auditDurability: "fsync" });
     gateways.push(audited);
-    printNote(`Portcullis gateways (separate Node.js processes, default policy, target tags ${JSON.stringify(TARGET_TAGS)}): 127.0.0.1:${portcullis.port} with the audit log at its default durability (write, fdatasync every 100 ms); 127.0.0.1:${audited.port} with audit.durability fsync (${auditPath}, group commit)`);
+    // Not a way to run the gateway (every decision is audited before it is forwarded): the same gateway
+    // with its events only counted, so the audit log's share of a statement is measured, not guessed.
+    const unaudited = await startGatewayProcess({ target });
+    gateways.push(unaudited);
+    printNote(`Portcullis gateways (separate Node.js processes, default policy, target tags ${JSON.stringify(TARGET_TAGS)}): 127.0.0.1:${portcullis.port} with the audit log at its default durability (write, fdatasync every 100 ms); 127.0.0.1:${audited.port} with audit.durability fsync (${auditPath}, group commit); 127.0.0.1:${unaudited.port} with no audit log at all (portcullis-no-audit-log: its events are only counted, to measure what the log costs)`);
     const stored = (await pg.query<{ email: string; ssn: string }>("SELECT email, ssn FROM users WHERE id = 1", [], asBench)).rows[0];
     if (!stored) throw new Error("users row 1 is missing");
     const masked = await checkMasking(portcullis.port, BENCH_DATABASE, portcullis.tokens, stored);
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
 
     pipe = await startPipeProxy(pg.host, pg.port);
     printNote(`do-nothing Node.js pipe proxy (its own process, client.pipe(server) both ways) on 127.0.0.1:${pipe.port}: the ceiling for any Node.js proxy here`);
-    const endpoints: Endpoints = { cluster, bouncer, portcullis, audited, pipe, scriptPath };
+    const endpoints: Endpoints = { cluster, bouncer, portcullis, audited, unaudited, pipe, scriptPath };
     // Compile-on-first-use (JIT, WASM tiers, schema validators, catalog lookups) and cold caches are not
     // what a long-running gateway pays per statement: every path runs once, untimed, first.
     const warmups: RunFigures[] = [];
@@ -143,6 +147,7 @@ async function main(): Promise<void> {
     const stats: Record<string, GatewayStats> = {};
     stats.portcullis = await portcullis.stop();
     stats.audited = await audited.stop();
+    stats.unaudited = await unaudited.stop();
     gateways.length = 0;
     const auditEvents = stats.audited.events;
     const appends = auditEvents.audit_appends ?? 0;

@@ -17,6 +17,8 @@ export interface Endpoints {
   portcullis: GatewayProcess;
   /** The gateway recording to the durable audit log. */
   audited: GatewayProcess;
+  /** The gateway whose events are only counted: what the audit log costs, by difference. */
+  unaudited: GatewayProcess;
   /** The do-nothing Node.js pipe in front of the server. */
   pipe: PipeProxy;
   scriptPath: string;
@@ -68,8 +70,9 @@ function connectionFor(endpoints: Endpoints, path: BenchPath, mode: QueryMode): 
     case "pgbouncer":
       return { port: bouncer.port, user: BENCH_ROLE, database: mode === "simple" ? POOLED_TRANSACTION : POOLED_SESSION, password: cluster.password, pid: bouncer.pid };
     case "portcullis":
-    case "portcullis-audit": {
-      const gateway = path.via === "portcullis" ? endpoints.portcullis : endpoints.audited;
+    case "portcullis-audit":
+    case "portcullis-unaudited": {
+      const gateway = path.via === "portcullis" ? endpoints.portcullis : path.via === "portcullis-audit" ? endpoints.audited : endpoints.unaudited;
       // User "token": whoever the token names; the database names the gateway's target.
       return { port: gateway.port, user: "token", database: BENCH_DATABASE, password: gateway.tokens[path.identity ?? "reader"], pid: gateway.pid };
     }

@@ -23,6 +23,13 @@ const LOOKUP = `
    WHERE ($1 = '*' OR n.nspname = $1) AND c.relname = $2 AND a.attname = $3 AND NOT a.attisdropped AND a.attnum > 0`;
 
 const TTL_MS = 60_000;
+const MAX_DERIVED = 4096;
+
+/** What one `derived` computation read: the oldest cache entry, and whether anything it read was not kept. */
+interface Reads {
+  oldest: number;
+  unkept: boolean;
+}
 
 /**
  * Resolves `schema.table.column` names (as policies write them) to the OID/attribute pairs that
@@ -34,6 +41,12 @@ export class ColumnCatalog {
   private pool: pg.Pool;
   private readonly target: PostgresTarget;
   private readonly cache = new Map<string, { value: unknown; at: number }>();
+  /** Answers computed from cached entries (`derived`): each expires with the oldest entry it read. */
+  private readonly derivedCache = new Map<string, { value: unknown; oldest: number; generation: number }>();
+  /** Computations of `derived` answers under way, each noting what it reads from this cache. */
+  private readonly readers = new Set<Reads>();
+  /** Bumped by `invalidate()`: an answer computed across it is not kept. */
+  private generation = 0;
 
   constructor(target: PostgresTarget) {
     this.target = target;
@@ -79,10 +92,54 @@ export class ColumnCatalog {
    */
   async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.value as T;
+    if (hit && Date.now() - hit.at < TTL_MS) {
+      this.noteRead(hit.at);
+      return hit.value as T;
+    }
     const value = await load();
-    if (!Array.isArray(value) || value.length > 0) this.cache.set(key, { value, at: Date.now() });
+    const kept = !Array.isArray(value) || value.length > 0;
+    const at = Date.now();
+    if (kept) this.cache.set(key, { value, at });
+    this.noteRead(kept ? at : undefined);
     return value;
+  }
+
+  /**
+   * `compute`'s answer, kept under `key` for as long as everything it read through `cached` would have
+   * been: until the oldest of those entries expires, or `invalidate()`. An answer that read something
+   * not kept (a name not found), or nothing at all, or across an `invalidate()`, is not kept. So a
+   * derived answer is never staler than the entries it stands for. Other computations running at the
+   * same time may make the oldest entry older than this one read: that only expires it sooner.
+   */
+  async derived<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const hit = this.derivedCache.get(key);
+    if (hit && hit.generation === this.generation && Date.now() - hit.oldest < TTL_MS) {
+      this.noteRead(hit.oldest);
+      return hit.value as T;
+    }
+    const reads: Reads = { oldest: Infinity, unkept: false };
+    const generation = this.generation;
+    this.readers.add(reads);
+    let value: T;
+    try {
+      value = await compute();
+    } finally {
+      this.readers.delete(reads);
+    }
+    if (!reads.unkept && reads.oldest !== Infinity && generation === this.generation) {
+      if (this.derivedCache.size >= MAX_DERIVED) this.derivedCache.clear();
+      this.derivedCache.set(key, { value, oldest: reads.oldest, generation });
+    }
+    this.noteRead(reads.unkept ? undefined : reads.oldest);
+    return value;
+  }
+
+  /** Tells every `derived` computation under way what was read: an entry kept since `at`, or (undefined) something not kept. */
+  private noteRead(at: number | undefined): void {
+    for (const reads of this.readers) {
+      if (at === undefined) reads.unkept = true;
+      else if (at < reads.oldest) reads.oldest = at;
+    }
   }
 
   /** The columns a qualified name (`schema.table.column`, schema `*` for any; `table.column` means schema public) names. */
@@ -98,6 +155,8 @@ export class ColumnCatalog {
 
   invalidate(): void {
     this.cache.clear();
+    this.derivedCache.clear();
+    this.generation += 1;
   }
 
   close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { sqlShapeOf } from "../../engine/actions/sql/action-cache.js";
 import type { Verdict } from "../../engine/decide.js";
 import type { RelationName, SqlStatement } from "../../engine/actions/sql/types.js";
 import { policyTarget, type MaskRule } from "../../engine/policy/types.js";
@@ -47,18 +48,39 @@ export interface Guard {
   reasons: string[];
 }
 
-/** Checks an allowed (or masked) statement against what the server holds behind its names. */
+/** A number for each set of caller masks (one per session and policy revision), never reused. */
+const masksIds = new WeakMap<CallerMasks, number>();
+let lastMasksId = 0;
+
+export function callerMasksId(masks: CallerMasks): number {
+  let id = masksIds.get(masks);
+  if (id === undefined) masksIds.set(masks, (id = ++lastMasksId));
+  return id;
+}
+
+/**
+ * Checks an allowed (or masked) statement against what the server holds behind its names. The answer
+ * depends on what the statement does (not its text), the caller's masks and the catalog: a statement
+ * of a shape already checked for these masks gets the same answer while the catalog entries it was
+ * checked against last (ColumnCatalog.derived).
+ */
 export async function guardStatement(context: PostgresGatewayContext, who: GateSession, verdict: Verdict): Promise<Guard> {
   const masks = callerMasks(context, who, verdict.revision);
   if (masks.rules.length === 0 && !masks.unknown) return { sensitive: false, reasons: [] };
   const catalog = context.catalog(who.target);
+  const shape = verdict.action.kind === "sql" ? sqlShapeOf(verdict.action) : undefined;
+  if (shape === undefined) return checkStatements(catalog, verdict, masks);
+  return catalog.derived(`guard ${shape} ${callerMasksId(masks)}`, async () => Object.freeze(await checkStatements(catalog, verdict, masks)));
+}
+
+async function checkStatements(catalog: ColumnCatalog, verdict: Verdict, masks: CallerMasks): Promise<Guard> {
   const masked: CatalogColumn[] = [];
   for (const rule of masks.rules) masked.push(...(await catalog.resolve(rule.column)));
   const reasons = new Set<string>();
   for (const statement of verdict.action.kind === "sql" ? verdict.action.statements : []) {
     for (const reason of await statementReasons(catalog, statement, masked, masks.unknown)) reasons.add(reason);
   }
-  return { sensitive: true, reasons: [...reasons] };
+  return { sensitive: true, reasons: Object.freeze([...reasons]) as string[] };
 }
 
 async function statementReasons(catalog: ColumnCatalog, statement: SqlStatement, masked: CatalogColumn[], unknown: boolean): Promise<string[]> {

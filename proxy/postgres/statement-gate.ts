@@ -4,12 +4,13 @@ import type { SqlAction, SqlStatement } from "../../engine/actions/sql/types.js"
 import type { Action } from "../../engine/actions/types.js";
 import type { Verdict } from "../../engine/decide.js";
 import { messageOf } from "../../engine/errors.js";
+import { deepFreeze, frozenId } from "../../engine/frozen.js";
 import type { Allowance } from "../gate/budgets.js";
 import type { HoldControl } from "../gate/types.js";
 import { decidedOnStaleNames, targetFacts } from "./catalog-snapshot.js";
 import type { PostgresGatewayContext } from "./context.js";
 import type { GateSession } from "./gate-session.js";
-import { callerMasks, guardStatement } from "./masking-guard.js";
+import { callerMasks, callerMasksId, guardStatement } from "./masking-guard.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import { errorOf, statementDenial } from "./refusal-errors.js";
 import type { ResolvedMask } from "./row-masker.js";
@@ -98,6 +99,15 @@ function onlyPrepares(action: Action): boolean {
  * unknown strategy) throws now, not halfway through the rows.
  */
 async function resolveMasks(context: PostgresGatewayContext, who: GateSession, verdict: Verdict, sensitive: boolean): Promise<ResolvedMask[]> {
+  if (!verdict.decision.mask?.length && !sensitive) return [];
+  // A decision shared by the decision cache (frozen) with the same caller masks resolves the same way
+  // while the catalog entries it was resolved against last (ColumnCatalog.derived).
+  if (!Object.isFrozen(verdict.decision)) return resolveNow(context, who, verdict, sensitive);
+  const key = `masks ${frozenId(verdict.decision)} ${sensitive ? callerMasksId(callerMasks(context, who, verdict.revision)) : "-"}`;
+  return context.catalog(who.target).derived(key, async () => deepFreeze(await resolveNow(context, who, verdict, sensitive)));
+}
+
+async function resolveNow(context: PostgresGatewayContext, who: GateSession, verdict: Verdict, sensitive: boolean): Promise<ResolvedMask[]> {
   const named = (verdict.decision.mask ?? []).map((rule) => {
     // A JSON path addresses a Kubernetes object, nothing in a result set: a policy that names one here cannot be carried out.
     if (!("column" in rule)) throw new Error(`mask of ${rule.json_path} addresses JSON, not a result column`);

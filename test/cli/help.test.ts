@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { parse, type Command } from "../../cli/command.js";
 import { portcullis } from "../support/cli.js";
 
 test("portcullis --help lists every command; no arguments is a usage error", async () => {
@@ -31,6 +32,22 @@ test("unknown commands and options are usage errors (exit 2) that point to --hel
   const group = await portcullis(["policy"]);
   assert.is(group.code, 2);
   assert.match(group.stdout, /policy test/);
+});
+
+test("an option that takes a value takes the next word even when it starts with a dash (a token ID may)", () => {
+  const command: Command = {
+    words: ["demo"],
+    help: "",
+    allowPositionals: true,
+    options: { "token-id": { type: "string" }, name: { type: "string", short: "n" }, json: { type: "boolean" } },
+    run: async () => 0,
+  };
+  const parsed = parse(command, ["--token-id", "-Xy3_k", "-n", "--json", "--json", "--", "--token-id", "-z"]);
+  assert.equal({ ...parsed.values }, { "token-id": "-Xy3_k", name: "--json", json: true });
+  assert.equal(parsed.positionals, ["--token-id", "-z"]);
+  // A flag is still a flag, and an unknown option still an error.
+  assert.throws(() => parse(command, ["--json", "-q"]), /Unknown option '-q'/);
+  assert.throws(() => parse(command, ["--token-id"]), /argument missing/);
 });
 
 test.run();
