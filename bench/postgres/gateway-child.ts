@@ -23,6 +23,8 @@ export interface GatewayChildConfig {
   auditPath?: string;
   /** The audit log's durability (the gateway's default is `write`). */
   auditDurability?: "write" | "fsync";
+  /** Where session recordings go (the gateway records every session by default); only with `auditPath`. */
+  recordingsDir?: string;
 }
 
 async function readStdin(): Promise<string> {
@@ -36,7 +38,8 @@ async function main(): Promise<void> {
   const logs: string[] = [];
   const engine = await Engine.start({ dir: defaultPolicyDir });
   const identity = await IdentityService.create({ issuers: [] });
-  const recorder = config.auditPath ? await auditRecorder(config.auditPath, [config.target.password], config.target.tags, config.auditDurability ?? "write") : countingRecorder();
+  const recording = config.recordingsDir ? { dir: config.recordingsDir, revision: () => engine.revision } : undefined;
+  const recorder = config.auditPath ? await auditRecorder(config.auditPath, [config.target.password], config.target.tags, config.auditDurability ?? "write", recording) : countingRecorder();
   const context = createPostgresContext({
     engine,
     identity,

@@ -95,16 +95,18 @@ async function main(): Promise<void> {
     // Both gateways write every decision to the real audit log before forwarding, as `portcullis serve`
     // does: one with the default durability (acknowledged once written, fdatasync every 100 ms), one
     // with an fdatasync per batch of concurrent decisions.
-    const portcullis = await startGatewayProcess({ target, auditPath: join(work, "audit-write.log"), auditDurability: "write" });
+    // And record every session, as `portcullis serve` does by default.
+    const portcullis = await startGatewayProcess({ target, auditPath: join(work, "audit-write.log"), auditDurability: "write", recordingsDir: join(work, "recordings-write") });
     gateways.push(portcullis);
     const auditPath = join(work, "audit.log");
-    const audited = await startGatewayProcess({ target, auditPath, auditDurability: "fsync" });
+    const audited = await startGatewayProcess({ target, auditPath, auditDurability: "fsync", recordingsDir: join(work, "recordings-fsync") });
     gateways.push(audited);
     // Not a way to run the gateway (every decision is audited before it is forwarded): the same gateway
-    // with its events only counted, so the audit log's share of a statement is measured, not guessed.
+    // with its events only counted (no audit log, no recordings), so their share of a statement is
+    // measured, not guessed.
     const unaudited = await startGatewayProcess({ target });
     gateways.push(unaudited);
-    printNote(`Portcullis gateways (separate Node.js processes, default policy, target tags ${JSON.stringify(TARGET_TAGS)}): 127.0.0.1:${portcullis.port} with the audit log at its default durability (write, fdatasync every 100 ms); 127.0.0.1:${audited.port} with audit.durability fsync (${auditPath}, group commit); 127.0.0.1:${unaudited.port} with no audit log at all (portcullis-no-audit-log: its events are only counted, to measure what the log costs)`);
+    printNote(`Portcullis gateways (separate Node.js processes, default policy, target tags ${JSON.stringify(TARGET_TAGS)}): 127.0.0.1:${portcullis.port} with the audit log at its default durability (write, fdatasync every 100 ms); 127.0.0.1:${audited.port} with audit.durability fsync (${auditPath}, group commit); both record every session (recordings on, the default); 127.0.0.1:${unaudited.port} with neither (portcullis-no-log: its events are only counted, to measure what the log and the recordings cost)`);
     const stored = (await pg.query<{ email: string; ssn: string }>("SELECT email, ssn FROM users WHERE id = 1", [], asBench)).rows[0];
     if (!stored) throw new Error("users row 1 is missing");
     const masked = await checkMasking(portcullis.port, BENCH_DATABASE, portcullis.tokens, stored);

@@ -5,8 +5,9 @@ export type Script = "select-only" | "users";
 
 /**
  * Where pgbench connects: the server itself, PgBouncer, a do-nothing Node.js pipe (the ceiling), or one
- * of the Portcullis gateways (audit log at its default durability, with fdatasync, or none at all: that
- * one shows what the audit log costs, and is no configuration the gateway offers).
+ * of the Portcullis gateways (audit log at its default durability or with fdatasync, sessions recorded;
+ * or neither: that one shows what the log and the recordings cost, and is no configuration the gateway
+ * offers).
  */
 export type Via = "direct" | "pgbouncer" | "pipe" | "portcullis" | "portcullis-audit" | "portcullis-unaudited";
 
@@ -27,7 +28,7 @@ export const PATHS: readonly BenchPath[] = [
   { name: "node-pipe", script: "select-only", via: "pipe", baseline: "direct" },
   { name: "portcullis", script: "select-only", via: "portcullis", identity: "reader", baseline: "direct" },
   { name: "portcullis+audit-fsync", script: "select-only", via: "portcullis-audit", identity: "reader", baseline: "direct" },
-  { name: "portcullis-no-audit-log", script: "select-only", via: "portcullis-unaudited", identity: "reader", baseline: "direct" },
+  { name: "portcullis-no-log", script: "select-only", via: "portcullis-unaudited", identity: "reader", baseline: "direct" },
   { name: "direct·users", script: "users", via: "direct", baseline: "direct·users" },
   { name: "portcullis·users", script: "users", via: "portcullis", identity: "reader", baseline: "direct·users" },
   { name: "portcullis+mask·users", script: "users", via: "portcullis", identity: "analyst", baseline: "direct·users" },

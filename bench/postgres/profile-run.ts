@@ -100,8 +100,8 @@ export async function profileGateway(options: { cluster: BenchCluster; target: P
   const gateways: Partial<Record<ProfiledRun["gateway"], GatewayProcess>> = {};
   const windows: Window[] = [];
   try {
-    gateways.counter = await startGatewayProcess({ target: options.target, auditPath: join(options.work, "profiled-audit-write.log"), auditDurability: "write" }, flags(dirs.counter));
-    gateways.audit = await startGatewayProcess({ target: options.target, auditPath: join(options.work, "profiled-audit.log"), auditDurability: "fsync" }, flags(dirs.audit));
+    gateways.counter = await startGatewayProcess({ target: options.target, auditPath: join(options.work, "profiled-audit-write.log"), auditDurability: "write", recordingsDir: join(options.work, "profiled-recordings-write") }, flags(dirs.counter));
+    gateways.audit = await startGatewayProcess({ target: options.target, auditPath: join(options.work, "profiled-audit.log"), auditDurability: "fsync", recordingsDir: join(options.work, "profiled-recordings") }, flags(dirs.audit));
     const drive = async (run: ProfiledRun, seconds: number): Promise<PgbenchResult> => {
       const gateway = gateways[run.gateway]!;
       const result = await runPgbench({

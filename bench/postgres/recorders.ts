@@ -1,5 +1,7 @@
 import type { SessionEvent } from "../../proxy/gate/types.js";
 import { AuditLog, decisionEvent, sessionStartEvent } from "../../engine/audit/index.js";
+import type { Target } from "../../engine/policy/types.js";
+import { SessionRecordings } from "../../proxy/gateway/session-recordings.js";
 
 /** The gateway's `record` callback, and what it saw by the time the gateway stopped. */
 export interface Recorder {
@@ -30,28 +32,39 @@ export function countingRecorder(): Recorder {
  * The gateway's durable path: decisions and session starts go to the hash-chained audit log
  * (engine/audit), whose append resolves once written (`write`, the gateway's default) or only after
  * fdatasync (`fsync`); appends from concurrent sessions that
- * arrive during one sync share the next (group commit). Results and session ends are counted only:
- * the gateway does not wait for them before forwarding.
+ * arrive during one sync share the next (group commit). With `recording`, every event also goes to the
+ * session recordings, as in `portcullis serve`; the gateway does not wait for those before forwarding.
  */
-export async function auditRecorder(path: string, secrets: string[], tags: Record<string, string>, durability: "write" | "fsync"): Promise<Recorder> {
+export async function auditRecorder(path: string, secrets: string[], tags: Record<string, string>, durability: "write" | "fsync", recording?: { dir: string; revision: () => string }): Promise<Recorder> {
   const log = await AuditLog.open(path, { secrets, durability });
+  // Session recordings, as `portcullis serve` keeps them by default: each request and its result,
+  // handed over after the audit record is written (nothing waits for them).
+  const recordings = recording ? new SessionRecordings(recording.dir, secrets, () => undefined) : undefined;
+  const targetOf = (name: string): Target => ({ name, type: "postgres", tags });
   const { counts, count } = counter();
+  const audit = async (event: SessionEvent): Promise<void> => {
+    if (event.type === "decision") {
+      const { identity, session, target } = event.verdict.input;
+      await log.append(decisionEvent({ identity, session, target, request: event.request }, event.verdict));
+    } else if (event.type === "session_start") {
+      const { identity } = event;
+      const session = { id: event.session_id, protocol: "postgres" as const, client_addr: event.client_addr, started_at: new Date().toISOString() };
+      await log.append(sessionStartEvent(session, identity, targetOf(event.target)));
+    }
+  };
   return {
     async record(event) {
       count(event);
-      if (event.type === "decision") {
-        const { identity, session, target } = event.verdict.input;
-        await log.append(decisionEvent({ identity, session, target, request: event.request }, event.verdict));
-      } else if (event.type === "session_start") {
-        const { identity } = event;
-        const session = { id: event.session_id, protocol: "postgres" as const, client_addr: event.client_addr, started_at: new Date().toISOString() };
-        await log.append(sessionStartEvent(session, identity, { name: event.target, type: "postgres", tags }));
-      }
+      await audit(event);
+      if (recordings && recording) recordings.handle(event, targetOf, recording.revision);
     },
     stats() {
       const s = log.stats;
       return { ...counts, audit_appends: s.appends, audit_syncs: s.batches, audit_largest_batch: s.largestBatch };
     },
-    close: () => log.close(),
+    close: async () => {
+      await recordings?.close();
+      await log.close();
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { RawRequest } from "../actions/types.js";
-import { redact, type RedactOptions } from "../audit/redact.js";
+import { mayHoldSecret, redact, usableSecrets, type RedactOptions } from "../audit/redact.js";
 import type { ApprovalGrant, Decision, Identity, SessionInfo, Target } from "../policy/types.js";
 import { check } from "../schemas.js";
 import { RecordingError } from "./errors.js";
@@ -54,6 +54,8 @@ export class SessionRecorder {
   readonly sessionId: string;
   private readonly writer: RecordingWriter;
   private readonly options: RedactOptions;
+  /** The registered secrets the quick look searches for. */
+  private readonly secrets: string[];
   private readonly startedAt: number;
   private seq = 0;
   private readonly open = new Map<number, () => void>();
@@ -63,6 +65,7 @@ export class SessionRecorder {
     this.sessionId = sessionId;
     this.writer = writer;
     this.options = options;
+    this.secrets = usableSecrets(options);
     this.startedAt = startedAt;
   }
 
@@ -136,9 +139,16 @@ export class SessionRecorder {
   }
 
   private write(line: RecordingLine): void {
-    const clean = redact(line, this.options).value;
+    // Serialized once: the redaction guard's quick look reads the JSON that is then written, and only a
+    // line that may hold a secret is copied and scrubbed.
+    let clean = line;
+    let json = JSON.stringify(line);
+    if (mayHoldSecret(json, this.secrets)) {
+      clean = redact(line, this.options).value;
+      json = JSON.stringify(clean);
+    }
     const problem = check("recording.json", clean);
     if (problem) throw new RecordingError("RECORDING_INVALID_LINE", `recording line (${line.type}) is invalid: ${problem}`);
-    this.writer.write(clean);
+    this.writer.write(clean, json);
   }
 }

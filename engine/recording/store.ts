@@ -12,8 +12,8 @@ export interface RecordingStore {
 }
 
 export interface RecordingWriter {
-  /** Queues a line; lines are written in the order given. */
-  write(line: RecordingLine): void;
+  /** Queues a line (`json`: its JSON, when made already); lines are written in the order given. */
+  write(line: RecordingLine, json?: string): void;
   /** Set once a write failed; nothing after it is written. */
   readonly failure: Error | undefined;
   /** Writes what is queued, syncs and closes. */
