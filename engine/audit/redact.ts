@@ -66,6 +66,20 @@ export function mayHoldSecretValue(text: string, secrets: readonly string[]): bo
 
 const PASSWORD_WORD = /password/i;
 
+/**
+ * Whether any field name anywhere in `value` says it holds a secret (the name rule, checked on the names
+ * themselves): with `mayHoldSecretValue` on the value's JSON, the same quick look as `mayHoldSecret`
+ * without searching the whole text for names spread over it.
+ */
+export function hasSecretName(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasSecretName);
+  for (const key in value) {
+    if (isSecretNameKnown(key) || hasSecretName((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 /** `isSecretName`, remembered: an audit event's field names are nearly always the same few hundred. */
 export function isSecretNameKnown(name: string): boolean {
   let known = secretNames.get(name);

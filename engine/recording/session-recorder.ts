@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { RawRequest } from "../actions/types.js";
-import { mayHoldSecret, redact, usableSecrets, type RedactOptions } from "../audit/redact.js";
+import { hasSecretName, mayHoldSecretValue, redact, usableSecrets, type RedactOptions } from "../audit/redact.js";
 import type { ApprovalGrant, Decision, Identity, SessionInfo, Target } from "../policy/types.js";
 import { check } from "../schemas.js";
 import { RecordingError } from "./errors.js";
@@ -139,11 +139,11 @@ export class SessionRecorder {
   }
 
   private write(line: RecordingLine): void {
-    // Serialized once: the redaction guard's quick look reads the JSON that is then written, and only a
-    // line that may hold a secret is copied and scrubbed.
+    // Serialized once: the redaction guard's quick look (field names as names, values in the JSON that
+    // is then written, as the audit log looks) and only a line that may hold a secret is copied and scrubbed.
     let clean = line;
     let json = JSON.stringify(line);
-    if (mayHoldSecret(json, this.secrets)) {
+    if (hasSecretName(line) || mayHoldSecretValue(json, this.secrets)) {
       clean = redact(line, this.options).value;
       json = JSON.stringify(clean);
     }

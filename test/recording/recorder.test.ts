@@ -104,4 +104,24 @@ test("recordings are listed with a summary and read back by session id", async (
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
+test("lines of an open session reach the file within moments, in order, however fast they come", async () => {
+  const recorder = await SessionRecorder.start(dir, header("s-buffered"));
+  const file = join(dir, "s-buffered.jsonl");
+  // A burst (more than one write's worth of bytes, so some go out before the flush timer), then a pause.
+  const filler = "x".repeat(300);
+  for (let i = 0; i < 400; i++) recorder.record({ request: { kind: "sql", text: `SELECT ${i} -- ${filler}` }, decision: { allow: true, reasons: [] } }, { kind: "sql", command_tag: "SELECT 1", rows: 1, masked_columns: [] }, 10);
+  await new Promise((r) => setTimeout(r, 1));
+  recorder.record({ request: { kind: "sql", text: "SELECT 'last'" }, decision: { allow: true, reasons: [] } });
+  const deadline = Date.now() + 2000;
+  let lines = linesOf(file);
+  while (lines.length < 402 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+    lines = linesOf(file);
+  }
+  assert.is(lines.length, 402, "every line written while the session is still open");
+  assert.equal(lines.slice(1).map((l) => (l.type === "request" ? l.seq : -1)), Array.from({ length: 401 }, (_, i) => i + 1));
+  await recorder.end("done");
+  assert.is(linesOf(file).at(-1)?.type, "end");
+});
+
 test.run();
