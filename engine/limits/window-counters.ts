@@ -33,6 +33,11 @@ interface Entry extends WindowKey {
   shared: number;
   /** Counted here since the last sync. */
   local: number;
+  /**
+   * Counted here and being sent by the sync under way: still counted until the store's answer (whose
+   * total includes it) arrives, or a budget would look less spent for as long as a sync takes.
+   */
+  sending: number;
 }
 
 /**
@@ -74,7 +79,7 @@ export class WindowCounters {
   used(key: string, seconds: number, now = Date.now()): { used: number; resetsAt: number } {
     const start = windowStart(seconds, now);
     const entry = this.entries.get(windowId({ key, seconds, start }));
-    return { used: entry ? entry.shared + entry.local : 0, resetsAt: start + seconds * 1000 };
+    return { used: entry ? entry.shared + entry.sending + entry.local : 0, resetsAt: start + seconds * 1000 };
   }
 
   /**
@@ -89,7 +94,7 @@ export class WindowCounters {
       const start = windowStart(seconds, now);
       const id = windowId({ key, seconds, start });
       if (this.entries.has(id)) continue;
-      this.entries.set(id, { key, seconds, start, shared: 0, local: 0 });
+      this.entries.set(id, { key, seconds, start, shared: 0, local: 0, sending: 0 });
       missing = true;
     }
     if (missing) {
@@ -111,7 +116,7 @@ export class WindowCounters {
     const id = windowId({ key, seconds, start });
     const entry = this.entries.get(id);
     if (entry) entry.local += n;
-    else this.entries.set(id, { key, seconds, start, shared: 0, local: n });
+    else this.entries.set(id, { key, seconds, start, shared: 0, local: n, sending: 0 });
   }
 
   /**
@@ -125,15 +130,24 @@ export class WindowCounters {
       for (const [id, entry] of this.entries) if (entry.start + entry.seconds * 1000 <= now && entry.local === 0) this.entries.delete(id);
       if (this.entries.size === 0) return;
       const sent = [...this.entries.values()].map((e) => ({ entry: e, delta: e.local }));
-      for (const { entry } of sent) entry.local = 0;
+      for (const { entry, delta } of sent) {
+        entry.local = 0;
+        entry.sending += delta;
+      }
       try {
         const totals = await this.store.sync(sent.map(({ entry, delta }) => ({ key: entry.key, seconds: entry.seconds, start: entry.start, delta })));
-        for (const { entry } of sent) entry.shared = Math.max(entry.shared, totals.get(windowId(entry)) ?? entry.shared);
+        for (const { entry, delta } of sent) {
+          entry.sending -= delta;
+          entry.shared = Math.max(entry.shared, totals.get(windowId(entry)) ?? entry.shared + delta);
+        }
         this.lastSynced = Date.now();
       } catch (error) {
         this.lastFailed = Date.now();
         // Put the unsent counts back; they go with the next sync.
-        for (const { entry, delta } of sent) entry.local += delta;
+        for (const { entry, delta } of sent) {
+          entry.sending -= delta;
+          entry.local += delta;
+        }
         this.log(`limit counters could not be synced: ${messageOf(error)}`);
       }
     };

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileCounterStore } from "../../engine/limits/file-counter-store.js";
 import { PostgresCounterStore } from "../../engine/limits/postgres-counter-store.js";
-import { WindowCounters } from "../../engine/limits/window-counters.js";
+import { MemoryCounterStore, WindowCounters, type CounterStore } from "../../engine/limits/window-counters.js";
 import { startPostgres, type RunningPostgres } from "../support/postgres.js";
 import { clearOfWindowEnd } from "../support/windows.js";
 
@@ -82,6 +82,34 @@ test("counts that cannot be read are refused, not taken as zero", async () => {
     await counters.close();
     await other.stop();
   }
+});
+
+test("counts being synced still count while the store has not answered (a stream cannot overrun its budget meanwhile)", async () => {
+  await clearOfWindowEnd(60);
+  const memory = new MemoryCounterStore();
+  let release: () => void = () => undefined;
+  let holding = true;
+  const slow: CounterStore = {
+    sync: async (deltas) => {
+      if (holding) await new Promise<void>((resolve) => (release = resolve));
+      return memory.sync(deltas);
+    },
+    close: () => memory.close(),
+  };
+  const counters = new WindowCounters(slow, { syncMs: 3_600_000 });
+  counters.add("alice", 60, 700);
+  const syncing = counters.sync();
+  counters.add("alice", 60, 50);
+  assert.is(counters.used("alice", 60).used, 750, "while the sync is under way");
+  release();
+  await syncing;
+  assert.is(counters.used("alice", 60).used, 750, "after the store answered");
+  const again = counters.sync();
+  release();
+  await again;
+  assert.is(counters.used("alice", 60).used, 750, "after the rest was synced too");
+  holding = false;
+  await counters.close();
 });
 
 test.run();
