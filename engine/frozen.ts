@@ -32,14 +32,19 @@ export function frozenId(value: object): number {
   let id = ids.get(value);
   if (id === undefined) {
     deepFreeze(value);
-    const json = JSON.stringify(value);
-    id = byJson.get(json);
-    if (id === undefined) {
-      if (byJson.size >= MAX_JSON_IDS) byJson.clear();
-      id = ++lastId;
-      byJson.set(json, id);
-    }
+    id = jsonNumber(JSON.stringify(value));
     ids.set(value, id);
+  }
+  return id;
+}
+
+/** The number standing for `json`: equal texts share it, and it never stands for another text. */
+export function jsonNumber(json: string): number {
+  let id = byJson.get(json);
+  if (id === undefined) {
+    if (byJson.size >= MAX_JSON_IDS) byJson.clear();
+    id = ++lastId;
+    byJson.set(json, id);
   }
   return id;
 }

@@ -30,8 +30,12 @@ const TRUNCATED_PATHS = 50;
  * over its own; and no string anywhere is over STRING_BYTES, no list over REASONS entries.
  */
 export function withinBounds(event: AuditEvent, json: string): boolean {
-  if (json.length > REQUEST_TEXT_BYTES || Buffer.byteLength(json, "utf8") > REQUEST_TEXT_BYTES) return false;
-  return smallEnough(event);
+  return withinRecordBudget(json) && smallEnough(event);
+}
+
+/** True when an event's JSON is within the smallest whole-record budget (REQUEST_TEXT_BYTES of UTF-8). */
+export function withinRecordBudget(json: string): boolean {
+  return json.length <= REQUEST_TEXT_BYTES && (json.length * 3 <= REQUEST_TEXT_BYTES || Buffer.byteLength(json, "utf8") <= REQUEST_TEXT_BYTES);
 }
 
 function smallEnough(node: unknown): boolean {

@@ -1,8 +1,16 @@
 import { sqlShapeOf } from "../actions/sql/action-cache.js";
 import { frozenId } from "../frozen.js";
-import { REQUEST_TEXT_BYTES } from "./bound.js";
+import { STRING_BYTES, withinRecordBudget } from "./bound.js";
 import { mayHoldSecretValue } from "./redact.js";
 import type { AuditEvent, DecisionEvent } from "./types.js";
+
+/** Whether the audit log uses skeletons at all (the differential test turns it off to compare). */
+export const decisionLineReuse = { enabled: true };
+
+const EVENT_KEYS = new Set(["action", "decision", "effect", "identity", "request", "session_id", "target", "type"]);
+const MAX_SKELETONS = 4096;
+/** A text this short can never be cut (bound.ts: no string over STRING_BYTES of UTF-8, at most 3 bytes a character). */
+const SHORT_TEXT = Math.floor(STRING_BYTES / 3);
 
 /**
  * Most decision events of a session differ from one another only in their SQL texts: the same shape of
@@ -19,19 +27,6 @@ import type { AuditEvent, DecisionEvent } from "./types.js";
  * schema wants a string), but it can hold a secret or be too long: each text is searched for secret
  * values as any event's JSON is, and a text that may hold one, or is over the bounds, takes the full path.
  */
-/** Whether the audit log uses skeletons at all (the differential test turns it off to compare). */
-export const decisionLineReuse = { enabled: true };
-
-const EVENT_KEYS = new Set(["action", "decision", "effect", "identity", "request", "session_id", "target", "type"]);
-const MAX_SKELETONS = 4096;
-/** A text this short can never be cut (bound.ts: no string over 1 KiB of UTF-8, at most 3 bytes a character). */
-const SHORT_TEXT = 341;
-
-export interface FastLine {
-  /** The event's canonical JSON. */
-  json: string;
-}
-
 export class DecisionLines {
   private readonly skeletons = new Map<string, string[]>();
 
@@ -70,9 +65,8 @@ export class DecisionLines {
       if (mayHoldSecretValue(quoted, secrets)) return undefined;
       json += quoted + pieces[i + 1]!;
     }
-    // The smallest whole-record budget (bound.ts withinBounds): over it, the full path decides what to cut.
-    if (json.length > REQUEST_TEXT_BYTES || (json.length * 3 > REQUEST_TEXT_BYTES && Buffer.byteLength(json, "utf8") > REQUEST_TEXT_BYTES)) return undefined;
-    return json;
+    // Over the smallest whole-record budget, the full path decides what to cut.
+    return withinRecordBudget(json) ? json : undefined;
   }
 
   /**

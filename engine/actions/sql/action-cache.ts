@@ -1,5 +1,5 @@
 import { canonicalJson } from "../../audit/canonical-json.js";
-import { deepFreeze } from "../../frozen.js";
+import { deepFreeze, jsonNumber } from "../../frozen.js";
 import type { CatalogIndex } from "./catalog.js";
 import { fingerprintSql, type LiteralSpan, type SqlFingerprint } from "./fingerprint.js";
 import type { SqlAction, SqlStatement } from "./types.js";
@@ -66,25 +66,6 @@ export function sqlShapeOf(action: SqlAction): number | undefined {
   return (action as { [TEMPLATE]?: Template })[TEMPLATE]?.shape;
 }
 
-/**
- * Shape numbers by the JSON of the document without texts. Numbers are never reused: when the table
- * is emptied (it is bounded), a shape seen again gets a new number, and templates holding the old one
- * still name the same document by it.
- */
-const shapeNumbers = new Map<string, number>();
-let lastShape = 0;
-const MAX_SHAPES = 65536;
-
-function shapeNumber(shape: string): number {
-  let n = shapeNumbers.get(shape);
-  if (n === undefined) {
-    if (shapeNumbers.size >= MAX_SHAPES) shapeNumbers.clear();
-    n = ++lastShape;
-    shapeNumbers.set(shape, n);
-  }
-  return n;
-}
-
 export class SqlActionCache {
   private byCatalog = new WeakMap<object, Map<string, Entry>>();
   enabled = true;
@@ -142,7 +123,7 @@ function newTemplate(action: SqlAction, text: string, print: SqlFingerprint, ana
   }
   // In canonical key order: every document rebuilt from it is serialized by the audit log as it stands.
   const document = deepFreeze(JSON.parse(canonicalJson(action)) as SqlAction);
-  return { document, shape: shapeNumber(shapeOf(document)), spans, literals: print.literals };
+  return { document, shape: jsonNumber(shapeOf(document)), spans, literals: print.literals };
 }
 
 /** Statements whose document cannot hold a literal's value, by what they are. */
