@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Identity } from "../../engine/policy/types.js";
 import { kubeGatewayForSuite } from "../support/kube-gateway.js";
-import { until } from "../support/kube-streams.js";
 import { policyDir } from "../support/policy-dir.js";
+import { recordingsOnceOneHolds } from "../support/recordings.js";
 import { clearOfWindowEnd } from "../support/windows.js";
 
 /**
@@ -64,9 +64,10 @@ function decisions(dir: string): Array<{ effect: string; decision: { reasons: st
   return lines.map((l) => (JSON.parse(l) as { event: { type: string } }).event).filter((e) => e.type === "decision") as never;
 }
 
-function recordings(dir: string): string {
-  const folder = join(dir, "recordings");
-  return readdirSync(folder).map((f) => readFileSync(join(folder, f), "utf8")).join("\n");
+/** Every recording's text, once one of them matches (recordings are written in batches, a little after the client is answered). */
+async function recordingsOnceMatched(dir: string, pattern: RegExp | string): Promise<string> {
+  const holds = (text: string): boolean => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text));
+  return (await recordingsOnceOneHolds(dir, holds)).join("\n");
 }
 
 test("kubectl logs over the byte budget is cut exactly at it, told why, and fails; the next logs request is refused until the window resets", async () => {
@@ -88,7 +89,8 @@ test("kubectl logs over the byte budget is cut exactly at it, told why, and fail
   assert.match(next.stderr, new RegExp(`Error from server \\(Forbidden\\): Portcullis denied this request: bytes budget spent: at most ${LOG_BYTES} bytes per hour for alice; it resets in \\d+ s`));
   assert.is(next.code, 1);
   assert.equal(decisions(g.dir).slice(-2).map((d) => d.effect), ["allow", "deny"]);
-  assert.ok(recordings(g.dir).includes(JSON.stringify(cut.stdout.slice(LOG_BYTES).trim())), "the cut is the logs request's recorded result");
+  const result = JSON.stringify(cut.stdout.slice(LOG_BYTES).trim());
+  assert.ok((await recordingsOnceMatched(g.dir, result)).includes(result), "the cut is the logs request's recorded result");
 });
 
 test("a response whose size is known and over the byte budget is refused whole with a TooManyRequests Status", async () => {
@@ -118,8 +120,7 @@ test("an exec stream is closed where its byte budget ends, and the cut recorded 
   assert.is.not(r.code, 0, r.stderr);
   const recorded = new RegExp(`Portcullis cut this output off after ${EXEC_BYTES} bytes: the policy allows alice ${EXEC_BYTES} bytes per hour, and that budget is spent; it resets in \\d+ s`);
   // The result is recorded once the gateway has closed both sides, which kubectl does not wait for.
-  await until("the cut to be recorded", () => recorded.test(recordings(g.dir)), 5_000);
-  assert.match(recordings(g.dir), new RegExp(`Portcullis cut this output off after ${EXEC_BYTES} bytes: the policy allows alice ${EXEC_BYTES} bytes per hour, and that budget is spent; it resets in \\d+ s`));
+  assert.match(await recordingsOnceMatched(g.dir, recorded), recorded);
   assert.match(r.stderr, /websocket: close 1006 \(abnormal closure\): unexpected EOF/);
 });
 
@@ -137,7 +138,8 @@ test("a watch is ended where its byte budget ends, with an ERROR event carrying 
   const again = await g.kubectl(["get", "configmaps", "-n", g.cluster.namespace, "-w", "-o", "name", "--watch-only"], { who: WATCH, timeoutMs: 20_000 });
   assert.match(again.stderr, new RegExp(`Error from server \\(Forbidden\\): Portcullis denied this request: bytes budget spent: at most ${WATCH_BYTES} bytes per hour for alice; it resets in \\d+ s`));
   assert.is(again.code, 1);
-  assert.match(recordings(g.dir), new RegExp(`Portcullis cut this output off after ${WATCH_BYTES} bytes`));
+  const cutWatch = new RegExp(`Portcullis cut this output off after ${WATCH_BYTES} bytes`);
+  assert.match(await recordingsOnceMatched(g.dir, cutWatch), cutWatch);
 });
 
 test("kubectl requests past their commands budget are refused with the time until the window resets", async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import type { AuditRecord } from "../../engine/audit/types.js";
 import type { Identity } from "../../engine/policy/types.js";
 import { policyDir } from "../support/policy-dir.js";
+import { recordingsOnceOneHolds } from "../support/recordings.js";
 import { startSshGateway, type SshGatewayUnderTest } from "../support/ssh-gateway.js";
 import { clearOfWindowEnd } from "../support/windows.js";
 
@@ -73,8 +74,8 @@ test("output past the byte budget is cut exactly there, with the reason and exit
   assert.equal(decisions.map((d) => d.effect), ["allow", "deny"]);
   assert.match(decisions[1]!.decision.reasons[0]!, /^bytes budget spent: at most 100000 bytes per hour for ci-reader; it resets in \d+ s$/);
   // The cut is the command's result in the session's recording, with what the client was told.
-  const recordings = readdirSync(join(g.dir, "recordings")).map((f) => readFileSync(join(g.dir, "recordings", f), "utf8"));
   const cutLine = JSON.stringify({ error: { code: "1", message: first.stderr.trim() } });
+  const recordings = await recordingsOnceOneHolds(g.dir, (r) => r.includes(cutLine));
   assert.ok(recordings.some((r) => r.includes(cutLine)), recordings.join("\n").slice(-2000));
 });
 
@@ -110,8 +111,9 @@ test("an scp download (SFTP) stops at the byte budget: the client gets no byte p
     assert.ok(content.subarray(0, BYTES).equals(copied), `the file's first ${BYTES} bytes arrived, no more (${copied.length})`);
     // OpenSSH's scp names the SFTP status, not the server's message, which the recording keeps.
     assert.is(r.stderr, `scp: read remote "${join(dir, "big.bin")}" : Permission denied\r\n`);
-    const recordings = readdirSync(join(g.dir, "recordings")).map((f) => readFileSync(join(g.dir, "recordings", f), "utf8"));
-    assert.ok(recordings.some((t) => t.includes(`"code":"PERMISSION_DENIED","message":"Portcullis cut this output off after ${BYTES} bytes`)));
+    const cutRead = `"code":"PERMISSION_DENIED","message":"Portcullis cut this output off after ${BYTES} bytes`;
+    const recordings = await recordingsOnceOneHolds(g.dir, (t) => t.includes(cutRead));
+    assert.ok(recordings.some((t) => t.includes(cutRead)), recordings.join("\n").slice(-2000));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
