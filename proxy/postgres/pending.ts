@@ -10,7 +10,7 @@ export interface PreparedStatement {
   sql: string;
   masks: ResolvedMask[];
   ddl: boolean;
-  fields?: FieldDescription[];
+  fields?: readonly FieldDescription[];
   /**
    * The request cycle in which the Parse's own decision also stands for one execution: a Parse and an
    * Execute sent together (the unnamed statement of most drivers) are decided once. Any other
@@ -23,6 +23,8 @@ export interface PreparedStatement {
   rows?: Allowance;
   /** The Parse's decision (its number in the session), which the result of that execution names. */
   requestId?: number;
+  /** The masks the client's last Describe of it (statement or portal) was answered with: how it reads the rows. */
+  describedWith?: ResolvedMask[];
 }
 
 /**
@@ -48,7 +50,7 @@ export interface LimitWatch {
 export interface Portal {
   statement: PreparedStatement;
   formats: number[];
-  plan?: ColumnMask[];
+  plan?: readonly ColumnMask[];
   /** The relay's request cycle it was bound in: the server drops a portal when its transaction ends. */
   cycle?: number;
   /** Rows its Executes returned so far (a portal fetched in parts), held to the row limit together. */
@@ -68,7 +70,7 @@ export type Pending =
       requestId?: number;
       masks: ResolvedMask[];
       ddl: boolean;
-      plan: ColumnMask[];
+      plan: readonly ColumnMask[];
       rows: number;
       started: number;
       /** The request's own statements, matched to the server's command completions in order. */
@@ -84,7 +86,7 @@ export type Pending =
   | { kind: "bind"; name?: string; portal?: Portal }
   | { kind: "describe-statement"; statement: PreparedStatement; hidden: boolean }
   | { kind: "describe-portal"; portal: Portal }
-  | { kind: "execute"; portal: Portal; requestId?: number; masks: ResolvedMask[]; plan?: ColumnMask[]; rows: number; started: number; limit?: LimitWatch }
+  | { kind: "execute"; portal: Portal; requestId?: number; masks: ResolvedMask[]; plan?: readonly ColumnMask[]; rows: number; started: number; limit?: LimitWatch }
   | { kind: "close" };
 
 /** Kinds answered in an extended-protocol cycle: after an ErrorResponse the server skips them until Sync. */

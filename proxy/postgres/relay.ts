@@ -4,6 +4,7 @@ import type { HoldControl } from "../gate/types.js";
 import { ClientInbox } from "./client-inbox.js";
 import type { PostgresGatewayContext } from "./context.js";
 import { gateFunctionCall } from "./function-call.js";
+import { describedAlike, resultTypesChanged } from "./described-columns.js";
 import type { Pending, Portal, PreparedStatement } from "./pending.js";
 import { errorResponse, noticeResponse, type ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
@@ -195,11 +196,15 @@ export class Relay {
         const target = readTargeted(frame.body);
         if (target.kind === "S") {
           const statement = this.state.statements.get(target.name) ?? { sql: "", masks: [], ddl: false };
+          statement.describedWith = statement.masks;
           this.state.forward(frame, { kind: "describe-statement", statement, hidden: false });
-        } else {
-          const portal = this.state.portals.get(target.name) ?? { statement: { sql: "", masks: [], ddl: false }, formats: [] };
-          this.state.forward(frame, { kind: "describe-portal", portal });
+          return undefined;
         }
+        const portal = this.state.portals.get(target.name);
+        if (portal && portal.statement.decidedForCycle !== this.state.cycle && (portal.cycle ?? 0) >= this.state.idleThrough) return this.describePortal(frame, portal);
+        const described = portal ?? { statement: { sql: "", masks: [], ddl: false }, formats: [] };
+        described.statement.describedWith = described.statement.masks;
+        this.state.forward(frame, { kind: "describe-portal", portal: described });
         return undefined;
       }
       case "E": {
@@ -357,6 +362,8 @@ export class Relay {
         return this.state.discard(denial("the policy now masks columns of this prepared statement: prepare it again"));
       }
     }
+    // The client reads the rows by the columns it was last told of.
+    if (statement.describedWith && !describedAlike(statement.fields, statement.describedWith, masks)) return this.state.discard(resultTypesChanged());
     statement.decidedForCycle = undefined;
     const entry: Pending = { kind: "execute", portal, requestId, masks, rows: 0, started: performance.now() };
     if (limit.kind === "refuse") return this.state.discard(limit.error);
@@ -373,6 +380,33 @@ export class Relay {
     this.out.toServer(new MessageWriter(0).finish("H"));
     this.releaseServerWrites();
     await settled;
+  }
+
+  /**
+   * A Describe of a portal whose statement has no decision for this cycle is decided now, as its Execute
+   * would be, and that Execute then stands on this decision: the columns the client is told of are
+   * masked as the rows that follow them will be, whatever the policy decided when the statement was
+   * prepared (libpq and node-postgres describe the portal before every execution).
+   */
+  private async describePortal(frame: Frame, portal: Portal): Promise<void> {
+    const statement = portal.statement;
+    const gate = await gateStatement(this.context, this.who, statement.sql, () => this.holdControl());
+    this.hold = undefined;
+    if (this.closed) return;
+    if (!gate.ok) return this.state.discard(gate.error);
+    if (gate.sensitive) this.state.withhold = true;
+    if (gate.rows) {
+      const error = uncappable(gate.statements);
+      if (error) return this.state.discard(error);
+    }
+    statement.masks = gate.masks;
+    statement.decidedForCycle = this.state.cycle;
+    statement.requestId = gate.requestId;
+    statement.rowLimit = rowLimitOf(gate.verdict, gate.statements);
+    if (gate.rows) statement.rows = gate.rows;
+    else delete statement.rows;
+    statement.describedWith = gate.masks;
+    this.state.forward(frame, { kind: "describe-portal", portal });
   }
 
   private async parse(frame: Frame): Promise<void> {

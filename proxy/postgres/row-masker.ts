@@ -25,7 +25,7 @@ export type BinaryDecoder = (typeOid: number, value: Buffer) => string | undefin
 const TEXT_OID = 25;
 
 /** Which result columns a statement's masks apply to, matched by table OID and attribute number. */
-export function planColumns(fields: FieldDescription[], masks: ResolvedMask[], formats?: (index: number) => number): ColumnMask[] {
+export function planColumns(fields: readonly FieldDescription[], masks: readonly ResolvedMask[], formats?: (index: number) => number): ColumnMask[] {
   const plan: ColumnMask[] = [];
   if (masks.length === 0) return plan;
   fields.forEach((field, index) => {
@@ -41,7 +41,7 @@ export function planColumns(fields: FieldDescription[], masks: ResolvedMask[], f
  * type becomes `text` — a client decoding "****" as an integer would fail, and a binary-format text
  * value is just its bytes.
  */
-export function describeMasked(fields: FieldDescription[], plan: ColumnMask[]): FieldDescription[] {
+export function describeMasked(fields: readonly FieldDescription[], plan: readonly ColumnMask[]): readonly FieldDescription[] {
   if (plan.length === 0) return fields;
   return fields.map((field, index) => {
     const mask = plan.find((m) => m.index === index);
@@ -56,7 +56,7 @@ export function describeMasked(fields: FieldDescription[], plan: ColumnMask[]): 
  * straight into the one output buffer, and copies the unmasked runs between them whole. `plan` lists
  * columns in ascending order (as planColumns makes it).
  */
-export function maskRow(body: Buffer, plan: ColumnMask[], mask: MaskFunction, decode: BinaryDecoder): Buffer {
+export function maskRow(body: Buffer, plan: readonly ColumnMask[], mask: MaskFunction, decode: BinaryDecoder): Buffer {
   const count = body.readInt16BE(0);
   if (starts.length < count) {
     starts = new Int32Array(count * 2);

@@ -3,12 +3,13 @@ import type { PostgresGatewayContext } from "./context.js";
 import { unreadableClientEncoding } from "./client-encoding.js";
 import { withholdValues } from "./error-withholding.js";
 import { isExtended, type LimitWatch, type Pending } from "./pending.js";
-import { errorResponse, readCommandTag, readErrorFields, readRowDescription, rowDescription, type ErrorFields } from "./protocol/backend-messages.js";
+import { MaskedDescriptions } from "./masked-descriptions.js";
+import { errorResponse, readCommandTag, readErrorFields, type ErrorFields } from "./protocol/backend-messages.js";
 import { SQLSTATE } from "./protocol/codes.js";
 import type { Frame } from "./protocol/frame-reader.js";
 import { resultFormatAt } from "./protocol/frontend-messages.js";
 import { MessageWriter } from "./protocol/message-writer.js";
-import { describeMasked, maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
+import { maskRow, planColumns, type BinaryDecoder } from "./row-masker.js";
 import { affectedRows, overLimit, queryAsExtended } from "./row-limit.js";
 import { cutOff, executeRows, startCap, type RowCap } from "./row-cap.js";
 import { refusedParse, type Outbox, type SessionState } from "./session-state.js";
@@ -28,6 +29,8 @@ export class ServerReplies {
   private readonly who: GateSession;
   private readonly decode: BinaryDecoder;
   private readonly fatal: (error: ErrorFields, reason: string) => void;
+  /** Masked results' descriptions already read and rewritten in this session. */
+  private readonly descriptions = new MaskedDescriptions();
 
   constructor(options: { state: SessionState; out: Outbox; context: PostgresGatewayContext; who: GateSession; decode: BinaryDecoder; fatal: (error: ErrorFields, reason: string) => void }) {
     this.state = options.state;
@@ -202,23 +205,24 @@ export class ServerReplies {
       head.plan = [];
       return frame.raw;
     }
-    const fields = readRowDescription(frame.body);
     if (head.kind === "describe-statement") {
       this.state.pending.shift();
-      head.statement.fields = fields;
+      const described = this.descriptions.describe(frame.body, head.statement.masks);
+      head.statement.fields = described.fields;
       if (head.hidden) return undefined;
-      const plan = planColumns(fields, head.statement.masks);
-      return plan.length > 0 ? rowDescription(describeMasked(fields, plan)) : frame.raw;
+      return described.message ?? frame.raw;
     }
     if (head.kind === "describe-portal") {
       this.state.pending.shift();
-      head.portal.statement.fields ??= fields;
-      head.portal.plan = planColumns(fields, head.portal.statement.masks);
-      return head.portal.plan.length > 0 ? rowDescription(describeMasked(fields, head.portal.plan)) : frame.raw;
+      const described = this.descriptions.describe(frame.body, head.portal.statement.masks);
+      head.portal.statement.fields ??= described.fields;
+      head.portal.plan = described.plan;
+      return described.message ?? frame.raw;
     }
     if (head.kind === "query") {
-      head.plan = planColumns(fields, head.masks);
-      return head.plan.length > 0 ? rowDescription(describeMasked(fields, head.plan)) : frame.raw;
+      const described = this.descriptions.describe(frame.body, head.masks);
+      head.plan = described.plan;
+      return described.message ?? frame.raw;
     }
     return frame.raw;
   }

@@ -81,7 +81,7 @@ export function readRowDescription(body: Buffer): FieldDescription[] {
   return fields;
 }
 
-export function rowDescription(fields: FieldDescription[]): Buffer {
+export function rowDescription(fields: readonly FieldDescription[]): Buffer {
   const w = new MessageWriter();
   w.int16(fields.length);
   for (const f of fields) {
