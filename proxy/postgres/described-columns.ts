@@ -15,8 +15,14 @@ import { planColumns, type ResolvedMask } from "./row-masker.js";
 /** Whether masks `a` and `b` describe the statement's columns alike (the same columns retyped as text). */
 export function describedAlike(fields: readonly FieldDescription[] | undefined, a: readonly ResolvedMask[], b: readonly ResolvedMask[]): boolean {
   if (a === b) return true;
-  if (!fields) return a.length === 0 && b.length === 0;
+  // Columns not read yet (the description is still on its way): masks that retype the same origins
+  // the same way in the same order retype any columns alike; anything else is taken as different.
+  if (!fields) return originsOf(a) === originsOf(b);
   return retypedColumns(fields, a) === retypedColumns(fields, b);
+}
+
+function originsOf(masks: readonly ResolvedMask[]): string {
+  return masks.map((m) => `${m.origin.tableOid}.${m.origin.attributeNumber}${m.rule.strategy === "null" ? "n" : ""}`).join(",");
 }
 
 /** The result columns a masks list retypes as text (describeMasked in row-masker.ts): every masked column but those set to NULL. */
