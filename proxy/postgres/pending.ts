@@ -84,8 +84,9 @@ export type Pending =
   | { kind: "sync" }
   | { kind: "parse"; name?: string; statement?: PreparedStatement; replaceError?: ErrorFields }
   | { kind: "bind"; name?: string; portal?: Portal }
-  | { kind: "describe-statement"; statement: PreparedStatement; hidden: boolean }
-  | { kind: "describe-portal"; portal: Portal }
+  /** `masks`: those the description is answered with, as they were when the Describe was sent (a later decision may change the statement's). */
+  | { kind: "describe-statement"; statement: PreparedStatement; hidden: boolean; masks: ResolvedMask[] }
+  | { kind: "describe-portal"; portal: Portal; masks: ResolvedMask[] }
   | { kind: "execute"; portal: Portal; requestId?: number; masks: ResolvedMask[]; plan?: readonly ColumnMask[]; rows: number; started: number; limit?: LimitWatch }
   | { kind: "close" };
 

@@ -197,14 +197,14 @@ export class Relay {
         if (target.kind === "S") {
           const statement = this.state.statements.get(target.name) ?? { sql: "", masks: [], ddl: false };
           statement.describedWith = statement.masks;
-          this.state.forward(frame, { kind: "describe-statement", statement, hidden: false });
+          this.state.forward(frame, { kind: "describe-statement", statement, hidden: false, masks: statement.masks });
           return undefined;
         }
         const portal = this.state.portals.get(target.name);
         if (portal && portal.statement.decidedForCycle !== this.state.cycle && (portal.cycle ?? 0) >= this.state.idleThrough) return this.describePortal(frame, portal);
         const described = portal ?? { statement: { sql: "", masks: [], ddl: false }, formats: [] };
         described.statement.describedWith = described.statement.masks;
-        this.state.forward(frame, { kind: "describe-portal", portal: described });
+        this.state.forward(frame, { kind: "describe-portal", portal: described, masks: described.statement.masks });
         return undefined;
       }
       case "E": {
@@ -406,7 +406,7 @@ export class Relay {
     if (gate.rows) statement.rows = gate.rows;
     else delete statement.rows;
     statement.describedWith = gate.masks;
-    this.state.forward(frame, { kind: "describe-portal", portal });
+    this.state.forward(frame, { kind: "describe-portal", portal, masks: gate.masks });
   }
 
   private async parse(frame: Frame): Promise<void> {
@@ -444,7 +444,7 @@ export class Relay {
     if (gate.masks.length > 0) {
       const describe = new MessageWriter().byte(0x53).cstring(message.name).finish("D");
       this.out.toServer(describe);
-      this.state.expect({ kind: "describe-statement", statement, hidden: true });
+      this.state.expect({ kind: "describe-statement", statement, hidden: true, masks: gate.masks });
     }
   }
 

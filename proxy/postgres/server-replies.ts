@@ -207,14 +207,14 @@ export class ServerReplies {
     }
     if (head.kind === "describe-statement") {
       this.state.pending.shift();
-      const described = this.descriptions.describe(frame.body, head.statement.masks);
+      const described = this.descriptions.describe(frame.body, head.masks);
       head.statement.fields = described.fields;
       if (head.hidden) return undefined;
       return described.message ?? frame.raw;
     }
     if (head.kind === "describe-portal") {
       this.state.pending.shift();
-      const described = this.descriptions.describe(frame.body, head.portal.statement.masks);
+      const described = this.descriptions.describe(frame.body, head.masks);
       head.portal.statement.fields ??= described.fields;
       head.portal.plan = described.plan;
       return described.message ?? frame.raw;
