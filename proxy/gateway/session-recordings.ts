@@ -31,6 +31,8 @@ export class SessionRecordings {
   private readonly secrets: string[];
   private readonly log: (line: string) => void;
   private readonly live = new Map<string, LiveSession>();
+  /** Recordings being ended (their last lines written, their files closed): close() waits for them too. */
+  private readonly ending = new Set<Promise<void>>();
 
   constructor(dir: string, secrets: string[], log: (line: string) => void) {
     this.dir = dir;
@@ -52,7 +54,7 @@ export class SessionRecordings {
         return;
       }
       case "session_end":
-        void this.end(event.session_id, event.reason);
+        this.end(event.session_id, event.reason);
         return;
       case "auth_failure":
         return;
@@ -108,17 +110,27 @@ export class SessionRecordings {
     }
   }
 
-  private async end(id: string, reason: string): Promise<void> {
+  /** Ends a session's recording; close() waits for it. */
+  private end(id: string, reason: string): Promise<void> {
     const session = this.live.get(id);
-    if (!session) return;
+    if (!session) return Promise.resolve();
     this.live.delete(id);
+    const ending = this.finish(id, session, reason);
+    this.ending.add(ending);
+    void ending.finally(() => this.ending.delete(ending));
+    return ending;
+  }
+
+  private async finish(id: string, session: LiveSession, reason: string): Promise<void> {
     await session.started;
     const recorder = session.recorder;
     for (const [requestId, reasons] of session.refused) session.waiting.get(requestId)?.finish({ error: { message: reasons } }, 0);
     await recorder?.end(reason).catch((error: unknown) => this.log(`recording of session ${id} could not be closed: ${messageOf(error)}`));
   }
 
+  /** Ends every open recording and waits for those already ending: nothing written is lost at shutdown. */
   async close(): Promise<void> {
-    await Promise.all([...this.live.keys()].map((id) => this.end(id, "gateway shutdown")));
+    for (const id of [...this.live.keys()]) this.end(id, "gateway shutdown");
+    await Promise.all([...this.ending]);
   }
 }
