@@ -19,7 +19,7 @@ import { denial, ServerReplies } from "./server-replies.js";
 import { SessionState, type Outbox } from "./session-state.js";
 import { withDefinitions } from "./sql-definitions.js";
 import type { GateSession } from "./gate-session.js";
-import { gateStatement, readStatements } from "./statement-gate.js";
+import { gateStatement, readStatements, type GateResult } from "./statement-gate.js";
 import { messageOf } from "../../engine/errors.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
@@ -400,13 +400,18 @@ export class Relay {
       if (error) return this.state.discard(error);
     }
     statement.masks = gate.masks;
+    this.standsForNextExecution(statement, gate);
+    statement.describedWith = gate.masks;
+    this.state.forward(frame, { kind: "describe-portal", portal, masks: gate.masks });
+  }
+
+  /** The statement's next Execute in this cycle runs on `gate`'s decision instead of deciding again. */
+  private standsForNextExecution(statement: PreparedStatement, gate: Extract<GateResult, { ok: true }>): void {
     statement.decidedForCycle = this.state.cycle;
     statement.requestId = gate.requestId;
     statement.rowLimit = rowLimitOf(gate.verdict, gate.statements);
     if (gate.rows) statement.rows = gate.rows;
     else delete statement.rows;
-    statement.describedWith = gate.masks;
-    this.state.forward(frame, { kind: "describe-portal", portal, masks: gate.masks });
   }
 
   private async parse(frame: Frame): Promise<void> {
@@ -428,12 +433,7 @@ export class Relay {
     }
     if (gate.sensitive) this.state.withhold = true;
     const statement: PreparedStatement = { sql: message.text, masks: gate.masks, ddl: gate.ddl };
-    if (gate.verdict.effect !== "approval") {
-      statement.decidedForCycle = this.state.cycle;
-      statement.requestId = gate.requestId;
-      statement.rowLimit = rowLimitOf(gate.verdict, gate.statements);
-      if (gate.rows) statement.rows = gate.rows;
-    }
+    if (gate.verdict.effect !== "approval") this.standsForNextExecution(statement, gate);
     if (gate.rows) {
       const error = uncappable(gate.statements);
       if (error) return void this.state.discard(error);
