@@ -1,4 +1,5 @@
 import { sqlShapeOf } from "../../engine/actions/sql/action-cache.js";
+import { frozenId } from "../../engine/frozen.js";
 import type { Verdict } from "../../engine/decide.js";
 import type { RelationName, SqlStatement } from "../../engine/actions/sql/types.js";
 import { policyTarget, type MaskRule } from "../../engine/policy/types.js";
@@ -48,16 +49,6 @@ export interface Guard {
   reasons: string[];
 }
 
-/** A number for each set of caller masks (one per session and policy revision), never reused. */
-const masksIds = new WeakMap<CallerMasks, number>();
-let lastMasksId = 0;
-
-export function callerMasksId(masks: CallerMasks): number {
-  let id = masksIds.get(masks);
-  if (id === undefined) masksIds.set(masks, (id = ++lastMasksId));
-  return id;
-}
-
 /**
  * Checks an allowed (or masked) statement against what the server holds behind its names. The answer
  * depends on what the statement does (not its text), the caller's masks and the catalog: a statement
@@ -70,7 +61,7 @@ export async function guardStatement(context: PostgresGatewayContext, who: GateS
   const catalog = context.catalog(who.target);
   const shape = verdict.action.kind === "sql" ? sqlShapeOf(verdict.action) : undefined;
   if (shape === undefined) return checkStatements(catalog, verdict, masks);
-  return catalog.derived(`guard ${shape} ${callerMasksId(masks)}`, async () => Object.freeze(await checkStatements(catalog, verdict, masks)));
+  return catalog.derived(`guard ${shape} ${frozenId(masks)}`, async () => Object.freeze(await checkStatements(catalog, verdict, masks)));
 }
 
 async function checkStatements(catalog: ColumnCatalog, verdict: Verdict, masks: CallerMasks): Promise<Guard> {

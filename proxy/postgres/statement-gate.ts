@@ -10,7 +10,7 @@ import type { HoldControl } from "../gate/types.js";
 import { decidedOnStaleNames, targetFacts } from "./catalog-snapshot.js";
 import type { PostgresGatewayContext } from "./context.js";
 import type { GateSession } from "./gate-session.js";
-import { callerMasks, callerMasksId, guardStatement } from "./masking-guard.js";
+import { callerMasks, guardStatement } from "./masking-guard.js";
 import type { ErrorFields } from "./protocol/backend-messages.js";
 import { errorOf, statementDenial } from "./refusal-errors.js";
 import type { ResolvedMask } from "./row-masker.js";
@@ -103,7 +103,7 @@ async function resolveMasks(context: PostgresGatewayContext, who: GateSession, v
   // A decision shared by the decision cache (frozen) with the same caller masks resolves the same way
   // while the catalog entries it was resolved against last (ColumnCatalog.derived).
   if (!Object.isFrozen(verdict.decision)) return resolveNow(context, who, verdict, sensitive);
-  const key = `masks ${frozenId(verdict.decision)} ${sensitive ? callerMasksId(callerMasks(context, who, verdict.revision)) : "-"}`;
+  const key = `masks ${frozenId(verdict.decision)} ${sensitive ? frozenId(callerMasks(context, who, verdict.revision)) : "-"}`;
   return context.catalog(who.target).derived(key, async () => deepFreeze(await resolveNow(context, who, verdict, sensitive)));
 }
 
