@@ -1,6 +1,7 @@
 import type { SessionEvent } from "../../proxy/gate/types.js";
-import { AuditLog, decisionEvent, sessionStartEvent } from "../../engine/audit/index.js";
+import { AuditLog } from "../../engine/audit/index.js";
 import type { Target } from "../../engine/policy/types.js";
+import { auditEventOf } from "../../proxy/gateway/audit-events.js";
 import { SessionRecordings } from "../../proxy/gateway/session-recordings.js";
 
 /** The gateway's `record` callback, and what it saw by the time the gateway stopped. */
@@ -29,7 +30,7 @@ export function countingRecorder(): Recorder {
 }
 
 /**
- * The gateway's durable path: decisions and session starts go to the hash-chained audit log
+ * The gateway's durable path: decisions and session starts and ends go to the hash-chained audit log
  * (engine/audit), whose append resolves once written (`write`, the gateway's default) or only after
  * fdatasync (`fsync`); appends from concurrent sessions that
  * arrive during one sync share the next (group commit). With `recording`, every event also goes to the
@@ -42,20 +43,12 @@ export async function auditRecorder(path: string, secrets: string[], tags: Recor
   const recordings = recording ? new SessionRecordings(recording.dir, secrets, () => undefined) : undefined;
   const targetOf = (name: string): Target => ({ name, type: "postgres", tags });
   const { counts, count } = counter();
-  const audit = async (event: SessionEvent): Promise<void> => {
-    if (event.type === "decision") {
-      const { identity, session, target } = event.verdict.input;
-      await log.append(decisionEvent({ identity, session, target, request: event.request }, event.verdict));
-    } else if (event.type === "session_start") {
-      const { identity } = event;
-      const session = { id: event.session_id, protocol: "postgres" as const, client_addr: event.client_addr, started_at: new Date().toISOString() };
-      await log.append(sessionStartEvent(session, identity, targetOf(event.target)));
-    }
-  };
   return {
     async record(event) {
       count(event);
-      await audit(event);
+      // What `portcullis serve` writes for the event (proxy/gateway/audit-events.ts), before it is forwarded.
+      const auditEvent = auditEventOf(event, targetOf);
+      if (auditEvent) await log.append(auditEvent);
       if (recordings && recording) recordings.handle(event, targetOf, recording.revision);
     },
     stats() {
