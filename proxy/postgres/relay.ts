@@ -19,10 +19,13 @@ import { denial, ServerReplies } from "./server-replies.js";
 import { SessionState, type Outbox } from "./session-state.js";
 import { withDefinitions } from "./sql-definitions.js";
 import type { GateSession } from "./gate-session.js";
-import { gateStatement, readStatements, type GateResult } from "./statement-gate.js";
+import { gateStatement, readStatements, type GatePhase, type GateResult } from "./statement-gate.js";
 import { messageOf } from "../../engine/errors.js";
 
 const MAX_UPSTREAM_MESSAGE = 1024 * 1024 * 1024;
+
+/** A statement the gate let through. */
+type Allowed = Extract<GateResult, { ok: true }>;
 
 /**
  * The steady state of one PostgreSQL session: client messages are decided and forwarded in order,
@@ -344,19 +347,12 @@ export class Relay {
     let rows = statement.rows;
     let requestId = statement.requestId;
     if (statement.decidedForCycle !== this.state.cycle) {
-      const gate = await gateStatement(this.context, this.who, statement.sql, () => this.holdControl());
-      this.hold = undefined;
-      if (this.closed) return;
-      if (!gate.ok) return this.state.discard(gate.error);
-      if (gate.sensitive) this.state.withhold = true;
+      const gate = await this.decideInCycle(statement.sql);
+      if (!gate) return;
       masks = gate.masks;
       requestId = gate.requestId;
       limit = rowLimitOf(gate.verdict, gate.statements);
       rows = gate.rows;
-      if (rows) {
-        const error = uncappable(gate.statements);
-        if (error) return this.state.discard(error);
-      }
       // Rows can only be masked by columns the server described when the statement was prepared.
       if (masks.length > 0 && !statement.fields && statement.masks.length === 0) {
         return this.state.discard(denial("the policy now masks columns of this prepared statement: prepare it again"));
@@ -390,23 +386,34 @@ export class Relay {
    */
   private async describePortal(frame: Frame, portal: Portal): Promise<void> {
     const statement = portal.statement;
-    const gate = await gateStatement(this.context, this.who, statement.sql, () => this.holdControl());
-    this.hold = undefined;
-    if (this.closed) return;
-    if (!gate.ok) return this.state.discard(gate.error);
-    if (gate.sensitive) this.state.withhold = true;
-    if (gate.rows) {
-      const error = uncappable(gate.statements);
-      if (error) return this.state.discard(error);
-    }
+    const gate = await this.decideInCycle(statement.sql);
+    if (!gate) return;
     statement.masks = gate.masks;
     this.standsForNextExecution(statement, gate);
     statement.describedWith = gate.masks;
     this.state.forward(frame, { kind: "describe-portal", portal, masks: gate.masks });
   }
 
+  /**
+   * Decides a statement of an extended-protocol cycle (a Parse, a Describe or an Execute). A refusal, or a
+   * row cap on a statement that cannot be capped, fails the cycle as a server error would; a caller with
+   * masked columns has the server's error messages withheld from then on. Undefined when the cycle was
+   * failed or the session has closed meanwhile.
+   */
+  private async decideInCycle(sql: string, phase?: GatePhase): Promise<Allowed | undefined> {
+    const gate = await gateStatement(this.context, this.who, sql, () => this.holdControl(), phase);
+    // The wait (if any) is over: a later cancel is for the server again.
+    this.hold = undefined;
+    if (this.closed) return undefined;
+    if (!gate.ok) return this.state.discard(gate.error);
+    if (gate.sensitive) this.state.withhold = true;
+    const uncapped = gate.rows ? uncappable(gate.statements) : undefined;
+    if (uncapped) return this.state.discard(uncapped);
+    return gate;
+  }
+
   /** The statement's next Execute in this cycle runs on `gate`'s decision instead of deciding again. */
-  private standsForNextExecution(statement: PreparedStatement, gate: Extract<GateResult, { ok: true }>): void {
+  private standsForNextExecution(statement: PreparedStatement, gate: Allowed): void {
     statement.decidedForCycle = this.state.cycle;
     statement.requestId = gate.requestId;
     statement.rowLimit = rowLimitOf(gate.verdict, gate.statements);
@@ -424,20 +431,10 @@ export class Relay {
     }
     const overLimit = await refuseOverLimit(this.context, this.who, message.text);
     if (overLimit) return void this.state.discard(overLimit);
-    const gate = await gateStatement(this.context, this.who, message.text, () => this.holdControl(), "prepare");
-    this.hold = undefined;
-    if (this.closed) return;
-    if (!gate.ok) {
-      this.state.discard(gate.error);
-      return;
-    }
-    if (gate.sensitive) this.state.withhold = true;
+    const gate = await this.decideInCycle(message.text, "prepare");
+    if (!gate) return;
     const statement: PreparedStatement = { sql: message.text, masks: gate.masks, ddl: gate.ddl };
     if (gate.verdict.effect !== "approval") this.standsForNextExecution(statement, gate);
-    if (gate.rows) {
-      const error = uncappable(gate.statements);
-      if (error) return void this.state.discard(error);
-    }
     this.state.statements.set(message.name, statement);
     this.state.forward(frame, { kind: "parse", name: message.name, statement });
     // Masking needs the statement's result columns even when the client never asks for them.
